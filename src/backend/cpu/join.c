@@ -1,0 +1,7 @@
+/* join.c -- CPU kernels of the join primitives. */
+#include "kernels.h"
+
+em_status cpu_join_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
+    (void)out;
+    return cpu_unsupported(n, n->n_in ? in[0]->dtype : EM_FLOAT32);
+}

@@ -1,0 +1,18 @@
+/* kernels.c -- the CPU kernel table, generated from EM_PRIMITIVES. */
+#include "../../core/error.h"
+#include "kernels.h"
+
+static const cpu_kernel_fn table[EM_PRIM_COUNT] = {
+#define X(ID, name, family, flags) [EM_PRIM_##ID] = cpu_##family##_kernel,
+    EM_PRIMITIVES(X)
+#undef X
+};
+
+em_status cpu_run(const em_node *n, em_array *const *in, em_array *const *out) {
+    return table[n->prim](n, in, out);
+}
+
+em_status cpu_unsupported(const em_node *n, em_dtype dt) {
+    return error_status(EM_ERR_UNSUPPORTED, "[%s] Not supported on the cpu for dtype %s.",
+                        em_primitives[n->prim].name, em_dtype_name(dt));
+}

@@ -1,0 +1,25 @@
+/* kernels.h -- the CPU backend's entry points: one kernel per primitive family
+ * (cpu_<family>_kernel, in src/backend/cpu/<family>.c), dispatched on the
+ * node's primitive. A kernel reads its inputs (evaluated, any strides), writes
+ * its outputs (already given row-major buffers unless the primitive has
+ * EM_PF_VIEW, in which case the kernel sets them), and returns EM_OK or an
+ * error it has set. */
+#ifndef EM_BACKEND_CPU_KERNELS_H
+#define EM_BACKEND_CPU_KERNELS_H
+
+#include "../../core/node.h"
+
+typedef em_status (*cpu_kernel_fn)(const em_node *n, em_array *const *in, em_array *const *out);
+
+#define X(ID, name, family, flags)                                             \
+    em_status cpu_##family##_kernel(const em_node *n, em_array *const *in, em_array *const *out);
+EM_PRIMITIVES(X)
+#undef X
+
+/* Runs node n on the CPU. */
+em_status cpu_run(const em_node *n, em_array *const *in, em_array *const *out);
+
+/* The error for a primitive/dtype the family does not handle. */
+em_status cpu_unsupported(const em_node *n, em_dtype dt);
+
+#endif

@@ -1,0 +1,7 @@
+/* unary.c -- CPU kernels of the unary primitives. */
+#include "kernels.h"
+
+em_status cpu_unary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
+    (void)out;
+    return cpu_unsupported(n, n->n_in ? in[0]->dtype : EM_FLOAT32);
+}

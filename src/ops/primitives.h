@@ -1,0 +1,164 @@
+/* primitives.h -- THE list of primitives, and their parameter structs.
+ *
+ * Everything indexed by primitive comes from EM_PRIMITIVES: the enum, the names
+ * and flags (primitives.c) and each backend's kernel table (the `family` names
+ * the backend entry point cpu_<family>_kernel that runs it). Adding a primitive
+ * is one line here, its builder in src/ops/<family>.c and its kernel case in
+ * src/backend/cpu/<family>.c.
+ *
+ * Parameter structs are plain data (no pointers); builders zero them before
+ * filling, so equality and hashing may compare bytes. */
+#ifndef EM_OPS_PRIMITIVES_H
+#define EM_OPS_PRIMITIVES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Flags. */
+#define EM_PF_UNARY (1u << 0)   /* elementwise, one input, same shape out */
+#define EM_PF_BINARY (1u << 1)  /* elementwise, two same-shaped inputs */
+#define EM_PF_TERNARY (1u << 2) /* elementwise, three same-shaped inputs */
+#define EM_PF_VIEW (1u << 3)    /* the kernel sets the output's buffer itself */
+#define EM_PF_ELEMENTWISE (EM_PF_UNARY | EM_PF_BINARY | EM_PF_TERNARY)
+
+/* X(ID, "Name", family, flags) */
+#define EM_PRIMITIVES(X)                                                       \
+    /* creation */                                                             \
+    X(FULL, "Full", creation, 0)                                               \
+    X(ARANGE, "Arange", creation, 0)                                           \
+    X(EYE, "Eye", creation, 0)                                                 \
+    X(TRI, "Tri", creation, 0)                                                 \
+    /* conversion */                                                           \
+    X(ASTYPE, "AsType", convert, EM_PF_UNARY)                                  \
+    X(COPY, "Copy", convert, EM_PF_UNARY)                                      \
+    /* unary elementwise */                                                    \
+    X(ABS, "Abs", unary, EM_PF_UNARY)                                          \
+    X(SIGN, "Sign", unary, EM_PF_UNARY)                                        \
+    X(NEGATIVE, "Negative", unary, EM_PF_UNARY)                                \
+    X(EXP, "Exp", unary, EM_PF_UNARY)                                          \
+    X(EXPM1, "Expm1", unary, EM_PF_UNARY)                                      \
+    X(LOG, "Log", unary, EM_PF_UNARY)                                          \
+    X(LOG1P, "Log1p", unary, EM_PF_UNARY)                                      \
+    X(LOG2, "Log2", unary, EM_PF_UNARY)                                        \
+    X(LOG10, "Log10", unary, EM_PF_UNARY)                                      \
+    X(SQRT, "Sqrt", unary, EM_PF_UNARY)                                        \
+    X(RSQRT, "Rsqrt", unary, EM_PF_UNARY)                                      \
+    X(SQUARE, "Square", unary, EM_PF_UNARY)                                    \
+    X(RECIPROCAL, "Reciprocal", unary, EM_PF_UNARY)                            \
+    X(SIN, "Sin", unary, EM_PF_UNARY)                                          \
+    X(COS, "Cos", unary, EM_PF_UNARY)                                          \
+    X(TAN, "Tan", unary, EM_PF_UNARY)                                          \
+    X(ARCSIN, "ArcSin", unary, EM_PF_UNARY)                                    \
+    X(ARCCOS, "ArcCos", unary, EM_PF_UNARY)                                    \
+    X(ARCTAN, "ArcTan", unary, EM_PF_UNARY)                                    \
+    X(SINH, "Sinh", unary, EM_PF_UNARY)                                        \
+    X(COSH, "Cosh", unary, EM_PF_UNARY)                                        \
+    X(TANH, "Tanh", unary, EM_PF_UNARY)                                        \
+    X(ARCSINH, "ArcSinh", unary, EM_PF_UNARY)                                  \
+    X(ARCCOSH, "ArcCosh", unary, EM_PF_UNARY)                                  \
+    X(ARCTANH, "ArcTanh", unary, EM_PF_UNARY)                                  \
+    X(ERF, "Erf", unary, EM_PF_UNARY)                                          \
+    X(ERFINV, "ErfInv", unary, EM_PF_UNARY)                                    \
+    X(SIGMOID, "Sigmoid", unary, EM_PF_UNARY)                                  \
+    X(FLOOR, "Floor", unary, EM_PF_UNARY)                                      \
+    X(CEIL, "Ceil", unary, EM_PF_UNARY)                                        \
+    X(ROUND, "Round", unary, EM_PF_UNARY)                                      \
+    X(ISNAN, "IsNaN", unary, EM_PF_UNARY)                                      \
+    X(ISINF, "IsInf", unary, EM_PF_UNARY)                                      \
+    X(ISFINITE, "IsFinite", unary, EM_PF_UNARY)                                \
+    X(ISPOSINF, "IsPosInf", unary, EM_PF_UNARY)                                \
+    X(ISNEGINF, "IsNegInf", unary, EM_PF_UNARY)                                \
+    X(LOGICAL_NOT, "LogicalNot", unary, EM_PF_UNARY)                           \
+    X(BITWISE_INVERT, "BitwiseInvert", unary, EM_PF_UNARY)                     \
+    X(CONJUGATE, "Conjugate", unary, EM_PF_UNARY)                              \
+    X(REAL, "Real", unary, EM_PF_UNARY)                                        \
+    X(IMAG, "Imag", unary, EM_PF_UNARY)                                        \
+    X(NAN_TO_NUM, "NanToNum", unary, EM_PF_UNARY)                              \
+    /* binary elementwise */                                                   \
+    X(ADD, "Add", binary, EM_PF_BINARY)                                        \
+    X(SUBTRACT, "Subtract", binary, EM_PF_BINARY)                              \
+    X(MULTIPLY, "Multiply", binary, EM_PF_BINARY)                              \
+    X(DIVIDE, "Divide", binary, EM_PF_BINARY)                                  \
+    X(FLOOR_DIVIDE, "FloorDivide", binary, EM_PF_BINARY)                       \
+    X(REMAINDER, "Remainder", binary, EM_PF_BINARY)                            \
+    X(POWER, "Power", binary, EM_PF_BINARY)                                    \
+    X(MAXIMUM, "Maximum", binary, EM_PF_BINARY)                                \
+    X(MINIMUM, "Minimum", binary, EM_PF_BINARY)                                \
+    X(LOGADDEXP, "LogAddExp", binary, EM_PF_BINARY)                            \
+    X(ARCTAN2, "ArcTan2", binary, EM_PF_BINARY)                                \
+    X(EQUAL, "Equal", binary, EM_PF_BINARY)                                    \
+    X(NOT_EQUAL, "NotEqual", binary, EM_PF_BINARY)                             \
+    X(LESS, "Less", binary, EM_PF_BINARY)                                      \
+    X(LESS_EQUAL, "LessEqual", binary, EM_PF_BINARY)                           \
+    X(GREATER, "Greater", binary, EM_PF_BINARY)                                \
+    X(GREATER_EQUAL, "GreaterEqual", binary, EM_PF_BINARY)                     \
+    X(LOGICAL_AND, "LogicalAnd", binary, EM_PF_BINARY)                         \
+    X(LOGICAL_OR, "LogicalOr", binary, EM_PF_BINARY)                           \
+    X(BITWISE_AND, "BitwiseAnd", binary, EM_PF_BINARY)                         \
+    X(BITWISE_OR, "BitwiseOr", binary, EM_PF_BINARY)                           \
+    X(BITWISE_XOR, "BitwiseXor", binary, EM_PF_BINARY)                         \
+    X(LEFT_SHIFT, "LeftShift", binary, EM_PF_BINARY)                           \
+    X(RIGHT_SHIFT, "RightShift", binary, EM_PF_BINARY)                         \
+    /* ternary elementwise */                                                  \
+    X(SELECT, "Select", ternary, EM_PF_TERNARY)                                \
+    /* reductions */                                                           \
+    X(REDUCE, "Reduce", reduce, 0)                                             \
+    X(ARG_REDUCE, "ArgReduce", reduce, 0)                                      \
+    /* views */                                                                \
+    X(RESHAPE, "Reshape", view, EM_PF_VIEW)                                    \
+    X(TRANSPOSE, "Transpose", view, EM_PF_VIEW)                                \
+    X(SLICE, "Slice", view, EM_PF_VIEW)                                        \
+    X(BROADCAST, "Broadcast", view, EM_PF_VIEW)                                \
+    /* joining and padding */                                                  \
+    X(CONCATENATE, "Concatenate", join, 0)                                     \
+    X(PAD, "Pad", join, 0)                                                     \
+    /* products */                                                             \
+    X(MATMUL, "Matmul", matmul, 0)
+
+typedef enum em_prim_id {
+#define X(ID, name, family, flags) EM_PRIM_##ID,
+    EM_PRIMITIVES(X)
+#undef X
+    EM_PRIM_COUNT
+} em_prim_id;
+
+typedef struct em_primitive {
+    em_prim_id id;
+    const char *name;
+    unsigned flags;
+} em_primitive;
+
+extern const em_primitive em_primitives[EM_PRIM_COUNT];
+
+/* ---- parameter structs (primitives without one take none) ---- */
+
+typedef struct { double start, step; } em_arange_params;          /* ARANGE */
+typedef struct { int64_t k; } em_diag_params;                     /* EYE, TRI */
+typedef struct { double nan, posinf, neginf; } em_nan_to_num_params;
+
+typedef enum { EM_REDUCE_SUM, EM_REDUCE_PROD, EM_REDUCE_MAX, EM_REDUCE_MIN,
+               EM_REDUCE_ALL, EM_REDUCE_ANY } em_reduce_op;
+/* Variable-length parameter structs end in a flexible array; their size is
+ * PARAMS_SIZE(type, count). Builders fill one in a stack buffer of
+ * PARAMS_MAX(type) bytes. */
+#define PARAMS_SIZE(type, member, count) (offsetof(type, member) + sizeof(((type *)0)->member[0]) * (size_t)(count))
+
+/* REDUCE: axes of the input, sorted, no repeats; the output has the input's
+ * shape with those axes removed or (keepdims) set to 1. */
+typedef struct { int32_t op, naxes; int32_t axes[]; } em_reduce_params;
+typedef enum { EM_ARG_MAX, EM_ARG_MIN } em_argreduce_op;
+/* ARG_REDUCE: one axis of the input (the builder reshapes to 1-d for all);
+ * the output has that axis removed or (keepdims) set to 1. */
+typedef struct { int32_t op, axis; } em_argreduce_params;
+
+/* TRANSPOSE: output axis i is input axis perm[i]. */
+typedef struct { int32_t ndim; int32_t perm[]; } em_transpose_params;
+/* SLICE: per axis i, the first index start_step[2i] and the step
+ * start_step[2i+1] (never 0); the output's shape gives the counts. */
+typedef struct { int32_t ndim, pad_; int64_t start_step[]; } em_slice_params;
+typedef struct { int32_t axis; } em_axis_params;                   /* CONCATENATE */
+/* PAD: inputs (a, value: a 0-d array of a's dtype); per axis i, the widths
+ * low_high[2i] before and low_high[2i+1] after; mode is an em_pad_mode. */
+typedef struct { int32_t mode, ndim; int64_t low_high[]; } em_pad_params;
+
+#endif

@@ -1,0 +1,44 @@
+/* ternary.c -- where (select) and clip. */
+#include "ops.h"
+
+EM_PUBLIC_OP(em_where, (const em_array *cond, const em_array *x, const em_array *y),
+             (cond, x, y)) {
+    EM_CHECK_ARG("where", cond);
+    EM_CHECK_ARG("where", x);
+    EM_CHECK_ARG("where", y);
+    int64_t s1[EM_MAX_NDIM], shape[EM_MAX_NDIM];
+    int n1 = shape_broadcast("broadcast_shapes", cond->shape, cond->ndim, x->shape, x->ndim, s1);
+    if (n1 < 0) return NULL;
+    int nd = shape_broadcast("broadcast_shapes", s1, n1, y->shape, y->ndim, shape);
+    if (nd < 0) return NULL;
+    em_dtype dt = em_result_type(x->dtype, y->dtype);
+    const em_array *src[3] = {cond, x, y};
+    em_dtype dts[3] = {EM_BOOL, dt, dt};
+    em_array *in[3] = {NULL, NULL, NULL}, *r = NULL;
+    for (int i = 0; i < 3; i++) {
+        em_array *c = ops_cast(src[i], dts[i]);
+        in[i] = ops_broadcast(c, shape, nd);
+        em_array_release(c);
+    }
+    if (in[0] && in[1] && in[2]) r = node_make(EM_PRIM_SELECT, NULL, 0, in, 3, dt, shape, nd);
+    for (int i = 0; i < 3; i++) em_array_release(in[i]);
+    return r;
+}
+
+EM_PUBLIC_OP(em_clip, (const em_array *a, const em_array *lo, const em_array *hi), (a, lo, hi)) {
+    EM_CHECK_ARG("clip", a);
+    if (!lo && !hi)
+        return error_set(EM_ERR_VALUE, "[clip] One of a_min and a_max must not be None.");
+    em_array *r = em_array_retain((em_array *)a);
+    if (lo) {
+        em_array *t = em_maximum(r, lo);
+        em_array_release(r);
+        r = t;
+    }
+    if (hi && r) {
+        em_array *t = em_minimum(r, hi);
+        em_array_release(r);
+        r = t;
+    }
+    return r;
+}
