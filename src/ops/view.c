@@ -380,6 +380,9 @@ EM_PUBLIC_OP(em_slice, (const em_array *a, const int64_t *start, const int64_t *
         steps[i] = step ? step[i] : 1;
         if (steps[i] == 0) return error_set(EM_ERR_VALUE, "[slice] Slice step cannot be zero.");
         slice_indices(a->shape[i], start[i], stop[i], steps[i], &first[i], &shape[i]);
+        /* with fewer than two elements the step is meaningless: make it 1,
+         * so kernels never scale a stride by a huge step */
+        if (shape[i] < 2) steps[i] = 1;
     }
     return make_slice(a, first, steps, shape);
 }

@@ -57,20 +57,37 @@ static em_status arange(const em_node *nd, em_array *out) {
     float fs = (float)start, fd = (float)step;
     switch (out->dtype) {
         EM_DTYPES_INT(ARANGE_INT)
+    /* The product is its own statement so that no compiler fuses it with
+     * the sum into an fma (NumPy rounds twice). */
     case EM_FLOAT64:
-        for (int64_t i = 0; i < n; i++) ((double *)(void *)p)[i] = start + (double)i * step;
+        for (int64_t i = 0; i < n; i++) {
+            double t = (double)i * step;
+            ((double *)(void *)p)[i] = start + t;
+        }
         return EM_OK;
     case EM_FLOAT32:
-        for (int64_t i = 0; i < n; i++) ((float *)(void *)p)[i] = fs + (float)i * fd;
+        for (int64_t i = 0; i < n; i++) {
+            float t = (float)i * fd;
+            ((float *)(void *)p)[i] = fs + t;
+        }
         return EM_OK;
     case EM_FLOAT16:
-        for (int64_t i = 0; i < n; i++) ((em_f16 *)(void *)p)[i] = em_f32_to_f16(fs + (float)i * fd);
+        for (int64_t i = 0; i < n; i++) {
+            float t = (float)i * fd;
+            ((em_f16 *)(void *)p)[i] = em_f32_to_f16(fs + t);
+        }
         return EM_OK;
     case EM_BFLOAT16:
-        for (int64_t i = 0; i < n; i++) ((em_bf16 *)(void *)p)[i] = em_f32_to_bf16(fs + (float)i * fd);
+        for (int64_t i = 0; i < n; i++) {
+            float t = (float)i * fd;
+            ((em_bf16 *)(void *)p)[i] = em_f32_to_bf16(fs + t);
+        }
         return EM_OK;
     case EM_COMPLEX64:
-        for (int64_t i = 0; i < n; i++) ((em_c64 *)(void *)p)[i] = fs + (float)i * fd;
+        for (int64_t i = 0; i < n; i++) {
+            float t = (float)i * fd;
+            ((em_c64 *)(void *)p)[i] = fs + t;
+        }
         return EM_OK;
     default: return cpu_unsupported(nd, out->dtype);
     }
