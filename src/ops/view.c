@@ -192,10 +192,9 @@ EM_PUBLIC_OP(em_flatten, (const em_array *a, int start_axis, int end_axis), (a, 
     int64_t e = (int64_t)end_axis + (end_axis < 0 ? nd : 0);
     if (s < 0) s = 0;
     if (e > nd - 1) e = nd - 1;
+    /* after clamping, 0 <= s <= e < nd unless this refuses */
     if (e < s)
         return error_set(EM_ERR_VALUE, "[flatten] start_axis must be less than or equal to end_axis");
-    if (s >= nd) return error_set(EM_ERR_INDEX, "[flatten] Invalid start_axis.");
-    if (e < 0) return error_set(EM_ERR_INDEX, "[flatten] Invalid end_axis.");
     int64_t shape[EM_MAX_NDIM];
     int k = 0;
     for (int i = 0; i < s; i++) shape[k++] = a->shape[i];

@@ -295,6 +295,45 @@ static void test_repeat(void) {
     em_array_release(a);
 }
 
+/* Every dtype through the byte-copying kernels: concatenate, pad (both
+ * modes), and the copy of a reshaped transpose (tile). Values 0..5 survive
+ * every dtype; bool sees them as 0 or 1. */
+static void test_all_dtypes(void) {
+    static const em_dtype dts[] = {EM_BOOL, EM_UINT8, EM_UINT16, EM_UINT32, EM_UINT64, EM_INT8,
+                                   EM_INT16, EM_INT32, EM_INT64, EM_FLOAT16, EM_BFLOAT16,
+                                   EM_FLOAT32, EM_FLOAT64, EM_COMPLEX64};
+    for (size_t k = 0; k < sizeof dts / sizeof dts[0]; k++) {
+        em_dtype dt = dts[k];
+        bool b = dt == EM_BOOL;
+#define V(x) (b ? ((x) != 0) : (x))
+        em_array *a = iota(SH(2, 3), 2, dt);
+        em_array *c = em_concatenate((const em_array *[]){a, a}, 2, 1);
+        CHECK_MSG(em_array_dtype(c) == dt &&
+                      check_equals(c, (double[]){V(0), V(1), V(2), V(0), V(1), V(2), V(3), V(4), V(5),
+                                                 V(3), V(4), V(5)}, 12), "concatenate %s", em_dtype_name(dt));
+        em_array *p = em_pad(a, SH(0, 1, 1, 0), 2, EM_PAD_EDGE, NULL);
+        CHECK_MSG(check_equals(p, (double[]){V(0), V(0), V(1), V(2), V(3), V(3), V(4), V(5), V(3), V(3),
+                                             V(4), V(5)}, 12), "pad edge %s", em_dtype_name(dt));
+        em_array *one = em_array_from_double(1, dt);
+        em_array *q = em_pad(a, SH(1, 0), 1, EM_PAD_CONSTANT, one);
+        CHECK_MSG(check_shape(q, 2, SH(3, 4)) &&
+                      check_equals(q, (double[]){1, 1, 1, 1, 1, V(0), V(1), V(2), 1, V(3), V(4), V(5)}, 12),
+                  "pad constant %s", em_dtype_name(dt));
+        em_array *t = em_transpose(a, NULL, 0);
+        em_array *r = em_reshape(t, SH(6), 1);
+        CHECK_MSG(check_equals(r, (double[]){V(0), V(3), V(1), V(4), V(2), V(5)}, 6), "reshape copy %s",
+                  em_dtype_name(dt));
+#undef V
+        em_array_release(r);
+        em_array_release(t);
+        em_array_release(q);
+        em_array_release(one);
+        em_array_release(p);
+        em_array_release(c);
+        em_array_release(a);
+    }
+}
+
 int main(void) {
     int64_t live = em_live_arrays();
     test_concatenate();
@@ -302,6 +341,7 @@ int main(void) {
     test_pad();
     test_tile();
     test_repeat();
+    test_all_dtypes();
     CHECK(em_live_arrays() == live);
     CHECK_NO_ERROR();
     CHECK_DONE();

@@ -218,6 +218,8 @@ static void test_flatten(void) {
     CHECK_ERROR(em_unflatten(a, 2, NULL, 0), EM_ERR_VALUE, "[unflatten] Shape to unflatten to cannot be empty.");
     CHECK_ERROR(em_unflatten(a, 3, SH(4), 1), EM_ERR_INDEX, "[unflatten] Invalid axes 3 for array with 3 dimensions.");
     CHECK_ERROR(em_unflatten(a, -4, SH(4), 1), EM_ERR_INDEX, "[unflatten] Invalid axes -1 for array with 3 dimensions.");
+    CHECK_ERROR(em_unflatten(a, 0, NULL, 2), EM_ERR_NULL, "[unflatten] The shape pointer is NULL.");
+    CHECK_ERROR(em_unflatten(NULL, 0, SH(1), 1), EM_ERR_NULL, "[unflatten]");
     /* MLX divides by zero here; we refuse */
     em_array *z = iota(SH(2, 0), 2, EM_INT8);
     CHECK_ERROR(em_unflatten(z, 1, SH(-1, 0), 2), EM_ERR_VALUE, "[Unflatten] Cannot infer the shape of an empty array");
@@ -376,6 +378,8 @@ static void test_squeeze_expand(void) {
     CHECK_ERROR(em_expand_dims(a, (int[]){0, 0}, 2), EM_ERR_VALUE, "[expand_dims] Received duplicate axes.");
     CHECK_ERROR(em_expand_dims(a, (int[]){0, -6}, 2), EM_ERR_VALUE, "[expand_dims] Received duplicate axes.");
     CHECK_ERROR(em_expand_dims(NULL, (int[]){0}, 1), EM_ERR_NULL, "[expand_dims]");
+    CHECK_ERROR(em_expand_dims(a, NULL, 1), EM_ERR_NULL, "[expand_dims] The axes pointer is NULL.");
+    CHECK_ERROR(em_expand_dims(a, NULL, -1), EM_ERR_VALUE, "[expand_dims] Invalid number of axes -1.");
     em_array_release(a);
 
     em_array *s = iota(NULL, 0, EM_UINT16);
@@ -612,6 +616,68 @@ static void test_split(void) {
     em_array_release(a);
 }
 
+/* Random chains of transposes and slices, reshaped to random factorings of
+ * their size: the values always follow row-major order, whether the reshape
+ * became a view or a copy, and a view always shares the base's memory. */
+static void test_reshape_random(void) {
+    em_array *base = iota(SH(4, 6, 5), 3, EM_INT32);
+    int bad = 0, views = 0, copies = 0;
+    for (int trial = 0; trial < 300; trial++) {
+        int perm[3] = {0, 1, 2};
+        for (int i = 2; i > 0; i--) {
+            int j = (int)rnd(0, i), t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        em_array *t = em_transpose(base, perm, 3);
+        int64_t st[3], sp[3], step[3];
+        for (int d = 0; d < 3; d++) {
+            int64_t n = em_array_shape(t)[d];
+            step[d] = rnd(0, 3) ? 1 : (rnd(0, 1) ? 2 : -1);
+            st[d] = step[d] > 0 ? rnd(0, 1) : n - 1 - rnd(0, 1);
+            sp[d] = step[d] > 0 ? n - rnd(0, 1) : INT64_MIN;
+        }
+        em_array *s = em_slice(t, st, sp, step, 3);
+        int64_t size = em_array_size(s);
+        /* odd trials: a random factoring of size into up to 5 dims, with
+         * some 1s; even trials: each axis split in two (always a view) */
+        int64_t shape[6], rem = size;
+        int nd = 0;
+        if (trial % 2) {
+            while (nd < 4 && rem > 1) {
+                int64_t f = rnd(1, rem);
+                while (rem % f) f--;
+                shape[nd++] = f;
+                rem /= f;
+            }
+            shape[nd++] = rem;
+        } else {
+            for (int d = 0; d < 3; d++) {
+                int64_t n = em_array_shape(s)[d], f = n ? rnd(1, n) : 1;
+                while (n % f) f--;
+                shape[nd++] = f;
+                shape[nd++] = n / f;
+            }
+        }
+        em_array *r = em_reshape(s, shape, nd);
+        int32_t *want = malloc((size_t)size * 4 + 4), *got = malloc((size_t)size * 4 + 4);
+        if (!r || em_array_copy_to(s, EM_INT32, want, (size_t)size * 4) != EM_OK ||
+            em_array_copy_to(r, EM_INT32, got, (size_t)size * 4) != EM_OK ||
+            memcmp(want, got, (size_t)size * 4) != 0)
+            bad++;
+        if (r && em_array_data(r) == em_array_data(s)) views++;
+        else if (r) copies++;
+        free(want);
+        free(got);
+        em_array_release(r);
+        em_array_release(s);
+        em_array_release(t);
+    }
+    CHECK_MSG(bad == 0, "%d random reshapes wrong", bad);
+    CHECK_MSG(views > 150 && copies > 50, "%d views, %d copies", views, copies); /* both paths ran */
+    em_array_release(base);
+}
+
 /* Views never copy, and evaluating one does not allocate. */
 static void test_views_no_alloc(void) {
     em_array *a = iota(SH(64, 64), 2, EM_FLOAT64);
@@ -655,6 +721,7 @@ int main(void) {
     test_slice();
     test_slice_random();
     test_split();
+    test_reshape_random();
     test_views_no_alloc();
     CHECK(em_live_arrays() == live);
     CHECK_NO_ERROR();
