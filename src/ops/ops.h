@@ -12,6 +12,11 @@
 em_array *ops_cast(const em_array *a, em_dtype dtype);
 /* Broadcasts `a` to shape (a new reference; a retained when equal). */
 em_array *ops_broadcast(const em_array *a, const int64_t *shape, int ndim);
+/* Checks a user-given shape for `op`: rank, NULL pointer, negative dims, byte
+ * count overflow. False with an error set. */
+bool ops_check_shape(const char *op, const int64_t *shape, int ndim, em_dtype dtype);
+/* Reshapes `a` to a valid shape of the same size (a retained when equal). */
+em_array *ops_reshape(const em_array *a, const int64_t *shape, int ndim);
 /* A 0-d array of dtype holding v (an evaluated constant). */
 em_array *ops_scalar(double v, em_dtype dtype);
 
