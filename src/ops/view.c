@@ -125,7 +125,7 @@ em_array *ops_broadcast(const em_array *a, const int64_t *shape, int ndim) {
     for (int i = 0; ok && i < ndim; i++) ok = shape[i] >= 0;
     if (!ok) {
         char sa[256], sb[256];
-        return error_set(EM_ERR_VALUE, "[broadcast_to] Cannot broadcast array of shape %s to shape %s.",
+        return error_set(EM_ERR_VALUE, "[broadcast_shapes] Shapes %s and %s cannot be broadcast.",
                          shape_str(a->shape, a->ndim, sa, sizeof sa), shape_str(shape, ndim, sb, sizeof sb));
     }
     em_array *in = (em_array *)a;

@@ -133,7 +133,7 @@ static void test_views_share(void) {
     CHECK(st && st[0] == 0 && st[1] == 1);
     CHECK(!em_array_is_contiguous(b));
     CHECK(check_equals(b, (double[]){1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3}, 12));
-    CHECK_ERROR(em_broadcast_to(a, (int64_t[]){2}, 1), EM_ERR_VALUE, "[broadcast_to] Cannot broadcast array of shape (3) to shape (2).");
+    CHECK_ERROR(em_broadcast_to(a, (int64_t[]){2}, 1), EM_ERR_VALUE, "[broadcast_shapes] Shapes (3) and (2) cannot be broadcast.");
     em_array_release(a);
     em_array_release(b);
 }
