@@ -516,6 +516,11 @@ static void test_scope(void) {
     em_array *a = em_array_from_data((float[]){1, 2, 3, 4}, (int64_t[]){2, 2}, 2, EM_FLOAT32);
     em_array *c = em_matmul(em_matmul(a, a), a); /* [[37, 54], [81, 118]] */
     CHECK(check_equals(c, (double[]){37, 54, 81, 118}, 4));
+    /* reading values inside a scope (copy_to makes internal arrays) */
+    double t[4] = {1, 3, 2, 4};
+    em_array *at = em_array_from_external(t, (int64_t[]){2, 2}, (int64_t[]){1, 2}, 2, EM_FLOAT64, NULL, NULL);
+    CHECK(check_equals(at, (double[]){1, 2, 3, 4}, 4));
+    CHECK(check_equals(em_matmul(at, at), (double[]){7, 10, 15, 22}, 4));
     em_scope_end();
     CHECK(em_live_arrays() == live);
 }
