@@ -144,7 +144,6 @@ static void put_sub(sbuf *s, const em_array *a, const char *p, int dim, int prec
         } else if (last) {
             put_value(s, a->dtype, p + i * step, prec);
         } else {
-            /* an empty array may have no memory: never offset its pointer */
             put_sub(s, a, a->size ? p + i * step : p, dim + 1, prec);
         }
         if (i != n - 1) sb_put(s, last ? ", " : ",\n");
@@ -157,9 +156,11 @@ EM_API char *em_array_to_string(em_array *a) {
     if (!a->buf && em_eval(&a, 1) != EM_OK) return NULL;
     int prec = atomic_load(&print_precision);
     sbuf s = {0};
+    /* an empty array may have no memory at all: never offset its pointer */
+    const char *p = a->size ? array_ptr(a) : NULL;
     sb_put(&s, "array(");
-    if (a->ndim == 0) put_value(&s, a->dtype, array_ptr(a), prec);
-    else put_sub(&s, a, array_ptr(a), 0, prec);
+    if (a->ndim == 0) put_value(&s, a->dtype, p, prec);
+    else put_sub(&s, a, p, 0, prec);
     sb_printf(&s, ", dtype=%s)", em_dtype_name(a->dtype));
     if (s.failed) {
         free(s.p);

@@ -392,6 +392,23 @@ static void test_empty(void) {
         }
 }
 
+/* k = 0 with operands that have no memory at all. */
+static void test_empty_external(void) {
+    em_array *a = em_array_from_external(NULL, (int64_t[]){3, 0}, NULL, 2, EM_FLOAT32, NULL, NULL);
+    em_array *b = em_array_from_external(NULL, (int64_t[]){0, 4}, NULL, 2, EM_FLOAT32, NULL, NULL);
+    em_array *c = em_matmul(a, b);
+    CHECK(check_shape(c, 2, (int64_t[]){3, 4}));
+    CHECK(check_equals(c, (double[12]){0}, 12));
+    em_array *e = em_array_from_external(NULL, (int64_t[]){4, 0}, NULL, 2, EM_FLOAT32, NULL, NULL);
+    em_array *d = em_matmul(b, e);
+    CHECK(check_shape(d, 2, (int64_t[]){0, 0}) && em_eval1(d) == EM_OK);
+    em_array_release(e);
+    em_array_release(a);
+    em_array_release(b);
+    em_array_release(c);
+    em_array_release(d);
+}
+
 /* Mixed dtypes promote as MLX's table says; integers wrap as NumPy's do. */
 static void test_promotion_and_wrap(void) {
     static const struct { em_dtype a, b, out; } cases[] = {
@@ -532,6 +549,7 @@ int main(void) {
     test_broadcast_operands();
     test_large();
     test_empty();
+    test_empty_external();
     test_promotion_and_wrap();
     test_nonfinite();
     test_errors();

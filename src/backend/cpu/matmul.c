@@ -316,12 +316,14 @@ em_status cpu_matmul_kernel(const em_node *n, em_array *const *in, em_array *con
     if (n->prim != EM_PRIM_MATMUL) return cpu_unsupported(n, in[0]->dtype);
     em_array *o = out[0];
     if (o->size == 0) return EM_OK;
-    plan p;
-    plan_make(&p, in[0], in[1], o);
-    if (p.K == 0) { /* an empty sum: zeros (all-zero bytes in every dtype) */
-        memset(p.c, 0, (size_t)o->size * p.isz);
+    if (in[0]->shape[in[0]->ndim - 1] == 0) {
+        /* an empty sum: zeros (all-zero bytes in every dtype); the inputs
+         * may have no memory at all */
+        memset(array_ptr(o), 0, (size_t)o->size * array_itemsize(o));
         return EM_OK;
     }
+    plan p;
+    plan_make(&p, in[0], in[1], o);
     em_dtype dt = o->dtype;
     if (dtype_is_int(dt) || dt == EM_BOOL) return matmul_loop(&p, dt);
     return matmul_blas(&p, dt);
