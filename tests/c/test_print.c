@@ -51,6 +51,19 @@ static void test_scalars(void) {
     EXPECT(em_array_from_double(1.0 / 3, EM_FLOAT64), "array(0.333333, dtype=float64)");
     EXPECT(em_array_from_uint(UINT64_MAX, EM_UINT64), "array(18446744073709551615, dtype=uint64)");
     EXPECT(em_array_from_int(INT64_MIN, EM_INT64), "array(-9223372036854775808, dtype=int64)");
+    EXPECT(em_array_from_double(0.1, EM_FLOAT16), "array(0.0999756, dtype=float16)");
+    EXPECT(em_array_from_double(0.1, EM_BFLOAT16), "array(0.100098, dtype=bfloat16)");
+    EXPECT(em_array_from_int(255, EM_UINT8), "array(255, dtype=uint8)");
+    EXPECT(em_array_from_int(65535, EM_UINT16), "array(65535, dtype=uint16)");
+    EXPECT(em_array_from_int(4294967295, EM_UINT32), "array(4294967295, dtype=uint32)");
+    EXPECT(em_array_from_int(127, EM_INT8), "array(127, dtype=int8)");
+    EXPECT(em_array_from_int(32767, EM_INT16), "array(32767, dtype=int16)");
+    EXPECT(em_array_from_int(2147483647, EM_INT32), "array(2147483647, dtype=int32)");
+    EXPECT(em_array_from_int(INT64_MAX, EM_INT64), "array(9223372036854775807, dtype=int64)");
+    EXPECT(em_array_from_double(-0.0, EM_FLOAT32), "array(-0, dtype=float32)");
+    EXPECT(em_array_from_double(NAN, EM_FLOAT64), "array(nan, dtype=float64)");
+    EXPECT(em_array_from_double(-INFINITY, EM_FLOAT32), "array(-inf, dtype=float32)");
+    EXPECT(em_array_from_double(1e10, EM_FLOAT32), "array(1e+10, dtype=float32)");
 }
 
 static void test_floats(void) {
