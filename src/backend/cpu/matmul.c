@@ -4,10 +4,11 @@
  * whose strides BLAS can express (row-major with a leading dimension, or the
  * transpose of one) is passed in place with the matching trans flag, any other
  * (broadcast inside the matrix, negative or doubly strided) is first copied
- * into a dense scratch matrix. float16 and bfloat16 are widened to float32,
- * multiplied with sgemm and rounded back, as MLX does on the CPU. Integers
- * and bool use a blocked i-k-j loop over any strides, in wrapping unsigned
- * arithmetic (NumPy's result, without signed-overflow UB).
+ * into a dense scratch matrix; matrix-vector products use gemv. float16 and
+ * bfloat16 are widened to float32, multiplied with sgemm and rounded back, as
+ * MLX does on the CPU. Integers and bool use a blocked i-k-j loop over any
+ * strides, in wrapping unsigned arithmetic (NumPy's result, without
+ * signed-overflow UB).
  *
  * Batches are looped; when b is shared by every batch and a is row-major
  * dense, the batches fold into the rows of one product (x @ W with x of shape
