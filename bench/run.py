@@ -94,13 +94,26 @@ def numpy_threads():
         blas = f"{b.get('name', '?')} {b.get('version', '')}".strip()
     except Exception:
         pass
-    threads = "unknown (install threadpoolctl to see it)"
+    threads = "unknown"
     try:
         import threadpoolctl
         info = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
         if info:
-            threads = ", ".join(f"{p.get('internal_api')} {p.get('num_threads')}" for p in info)
+            return blas, ", ".join(f"{p.get('internal_api')} {p.get('num_threads')}" for p in info)
     except ImportError:
+        pass
+    # Without threadpoolctl: ask the OpenBLAS that NumPy loaded (Linux).
+    try:
+        import ctypes
+        with open("/proc/self/maps") as maps:
+            libs = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+        for path in sorted(libs):
+            lib = ctypes.CDLL(path)
+            for sym in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                        "openblas_get_num_threads"):
+                if hasattr(lib, sym):
+                    return blas, str(getattr(lib, sym)())
+    except OSError:
         pass
     return blas, threads
 
@@ -176,7 +189,7 @@ def main():
     lines.append(f"- OPENBLAS_CORETYPE: {os.environ.get('OPENBLAS_CORETYPE', '(unset)')} "
                  "(as found; this script never sets it)")
     lines.append(f"- ember: {info.get('ember', '?')}; threads: {info.get('ember_threads', '?')}; "
-                 f"OpenBLAS {info.get('openblas_config', '?')}, core {info.get('openblas_corename', '?')}, "
+                 f"{info.get('openblas_config', 'OpenBLAS ?')}, core {info.get('openblas_corename', '?')}, "
                  f"{info.get('openblas_threads', '?')} threads")
     lines.append(f"- NumPy {np.__version__} ({blas}); BLAS threads: {np_threads}; "
                  f"Python {platform.python_version()}")
