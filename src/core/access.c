@@ -5,6 +5,7 @@
 #include "../backend/cpu/loops.h"
 #include "error.h"
 #include "node.h"
+#include "scope.h"
 
 static em_status ensure_evaluated(em_array *a, const char *op) {
     if (!a) return error_null_arg(op), em_error_code();
@@ -37,14 +38,18 @@ EM_API em_status em_array_copy_to(em_array *a, em_dtype dtype, void *dst, size_t
         return error_status(EM_ERR_VALUE,
                             "[copy_to] The destination holds %zu bytes but %zu are needed.",
                             nbytes, need);
+    scope_op_depth++; /* an internal op: its result must not join the caller's scope */
     em_array *src = em_astype(a, dtype);
+    scope_op_depth--;
     if (!src) return em_error_code();
     em_status st = ensure_evaluated(src, "copy_to");
     if (st == EM_OK && need) {
         if (src->flags & EM_AF_ROW_CONTIG) {
             memcpy(dst, array_ptr(src), need);
         } else {
+            scope_op_depth++;
             em_array *view = em_array_from_external(dst, src->shape, NULL, src->ndim, dtype, NULL, NULL);
+            scope_op_depth--;
             if (!view) st = em_error_code();
             else cpu_copy_strided(src, view);
             em_array_release(view);
