@@ -123,6 +123,11 @@ em_array *ops_broadcast(const em_array *a, const int64_t *shape, int ndim) {
         ok = d == t || d == 1;
     }
     for (int i = 0; ok && i < ndim; i++) ok = shape[i] >= 0;
+    if (!ok && a->ndim > ndim) {
+        char sa[256], sb[256];
+        return error_set(EM_ERR_VALUE, "[broadcast_to] Cannot broadcast array of shape %s into shape %s.",
+                         shape_str(a->shape, a->ndim, sa, sizeof sa), shape_str(shape, ndim, sb, sizeof sb));
+    }
     if (!ok) {
         char sa[256], sb[256];
         return error_set(EM_ERR_VALUE, "[broadcast_shapes] Shapes %s and %s cannot be broadcast.",
