@@ -49,7 +49,8 @@ static PyObject *dtype_get_size(PyObject *self, void *c) {
 
 /* Pickles as the module attribute of the same name (ember.core.float32). */
 static PyObject *dtype_reduce(PyObject *self, PyObject *unused) {
-    return PyUnicode_FromString(em_dtype_name(((DtypeObject *)self)->dtype));
+    em_dtype dt = ((DtypeObject *)self)->dtype;
+    return PyUnicode_FromString(dt == EM_BOOL ? "bool_" : em_dtype_name(dt));
 }
 
 static PyGetSetDef dtype_getset[] = {
