@@ -58,7 +58,8 @@ def sample(shape, dtype, low=-5, high=5, seed=0):
         return rng.integers(0, 2, size=shape).astype(np.bool_)
     if dtype in INTS:
         info = np.iinfo(npdt)
-        lo, hi = max(low, info.min), min(high, info.max)
+        lo = max(int(np.ceil(low)), int(info.min))
+        hi = max(min(int(np.floor(high)), int(info.max)), lo + 1)
         return rng.integers(lo, hi, size=shape, endpoint=False).astype(npdt)
     if dtype == mx.complex64:
         return (rng.uniform(low, high, size=shape) + 1j * rng.uniform(low, high, size=shape)).astype(npdt)
