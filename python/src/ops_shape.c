@@ -221,10 +221,7 @@ static PyObject *f_broadcast_arrays(PyObject *m, PyObject *const *args, Py_ssize
     }
     PyObject *l = array_list(st, out, n);
     PyMem_Free(out);
-    if (!l) return NULL;
-    PyObject *t = PyList_AsTuple(l);
-    Py_DECREF(l);
-    return t;
+    return l;
 }
 
 typedef em_array *(*join_fn)(const em_array *const *, size_t, int);
@@ -327,7 +324,9 @@ static PyObject *f_unstack(FASTCALL_ARGS) {
         }
         PyList_SetItem(parts, i, q);
     }
-    return parts;
+    PyObject *t = PyList_AsTuple(parts);
+    Py_DECREF(parts);
+    return t;
 }
 
 /* Pad widths: n, (n,), (before, after), or one pair per axis. */
