@@ -216,13 +216,16 @@ static PyObject *triangle(const char *fname, em_array *(*fn)(const em_array *, i
 static PyObject *f_tril(FASTCALL_ARGS) { return triangle("tril", em_tril, m, args, nargs, kwnames); }
 static PyObject *f_triu(FASTCALL_ARGS) { return triangle("triu", em_triu, m, args, nargs, kwnames); }
 
+/* MLX shows `dtype=float32` as the default; the text signatures say None
+ * (which these functions read as float32) because inspect can only evaluate
+ * literal defaults. */
 PyMethodDef py_creation_methods[] = {
     FASTCALL_DEF("zeros", f_zeros,
-                 "zeros(shape, dtype=float32, *, stream=None)\n--\n\nConstruct an array of zeros."),
+                 "zeros(shape, dtype=None, *, stream=None)\n--\n\nConstruct an array of zeros."),
     FASTCALL_DEF("ones", f_ones,
-                 "ones(shape, dtype=float32, *, stream=None)\n--\n\nConstruct an array of ones."),
+                 "ones(shape, dtype=None, *, stream=None)\n--\n\nConstruct an array of ones."),
     FASTCALL_DEF("empty", f_empty,
-                 "empty(shape, dtype=float32, *, stream=None)\n--\n\n"
+                 "empty(shape, dtype=None, *, stream=None)\n--\n\n"
                  "Construct an array of the given shape (zero-filled, as :func:`zeros`)."),
     FASTCALL_DEF("full", f_full,
                  "full(shape, vals, dtype=None, *, stream=None)\n--\n\n"
@@ -239,19 +242,19 @@ PyMethodDef py_creation_methods[] = {
                  "full_like(a, vals, dtype=None, *, stream=None)\n--\n\n"
                  "An array filled with ``vals``, shaped like ``a``."),
     FASTCALL_DEF("arange", f_arange,
-                 "arange(start, stop, step, dtype=None, *, stream=None)\n--\n\n"
+                 "arange(start, stop=None, step=None, dtype=None, *, stream=None)\n--\n\n"
                  "Generates ranges of numbers in the half-open interval ``[start, stop)``\n"
                  "in increments of ``step``; ``arange(stop)`` starts at 0."),
     FASTCALL_DEF("linspace", f_linspace,
-                 "linspace(start, stop, num=50, endpoint=True, dtype=float32, stream=None)\n--\n\n"
+                 "linspace(start, stop, num=50, endpoint=True, dtype=None, stream=None)\n--\n\n"
                  "Generate ``num`` evenly spaced numbers over the interval ``[start, stop]``."),
     FASTCALL_DEF("eye", f_eye,
-                 "eye(n, m=None, k=0, dtype=float32, *, stream=None)\n--\n\n"
+                 "eye(n, m=None, k=0, dtype=None, *, stream=None)\n--\n\n"
                  "Create an identity matrix or a general diagonal matrix."),
     FASTCALL_DEF("identity", f_identity,
-                 "identity(n, dtype=float32, *, stream=None)\n--\n\nCreate a square identity matrix."),
+                 "identity(n, dtype=None, *, stream=None)\n--\n\nCreate a square identity matrix."),
     FASTCALL_DEF("tri", f_tri,
-                 "tri(n, m=None, k=0, dtype=float32, *, stream=None)\n--\n\n"
+                 "tri(n, m=None, k=0, dtype=None, *, stream=None)\n--\n\n"
                  "An array with ones at and below the given diagonal and zeros elsewhere."),
     FASTCALL_DEF("tril", f_tril,
                  "tril(x, k=0, *, stream=None)\n--\n\nZeros the array above the given diagonal."),
