@@ -12,8 +12,13 @@ import ember.core as mx
 STUB = os.path.join(os.path.dirname(os.path.abspath(mx.__file__)), "core.pyi")
 
 
+def read_stub():
+    with open(STUB) as f:
+        return ast.parse(f.read())
+
+
 def stub_names():
-    tree = ast.parse(open(STUB).read())
+    tree = read_stub()
     names = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -34,7 +39,7 @@ def test_stub_ships_and_lists_every_public_name():
 
 
 def test_stub_methods_of_array():
-    tree = ast.parse(open(STUB).read())
+    tree = read_stub()
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "array")
     methods = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)}
     public = {n for n in dir(mx.array) if not n.startswith("_")}
