@@ -1,0 +1,189 @@
+/* pyember.h -- what the files of the ember.core extension share: module state,
+ * the object layouts, and the helpers each file exports to the others.
+ *
+ * Ownership follows CPython's rules for PyObject* (functions document what
+ * they return) and ember.h's for em_array*: every em_array* a helper returns
+ * is a new reference the caller releases. */
+#ifndef PYEMBER_H
+#define PYEMBER_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ember.h"
+
+/* The values of DtypeCategory (MLX's enum values). */
+enum {
+    CAT_COMPLEXFLOATING, CAT_FLOATING, CAT_INEXACT, CAT_SIGNEDINTEGER,
+    CAT_UNSIGNEDINTEGER, CAT_INTEGER, CAT_NUMBER, CAT_GENERIC, CAT_COUNT
+};
+
+/* Module state: every type and singleton the module creates. */
+typedef struct em_state {
+    PyTypeObject *array_type;
+    PyTypeObject *dtype_type;
+    PyTypeObject *iter_type;
+    PyTypeObject *at_type;
+    PyTypeObject *finfo_type;
+    PyTypeObject *iinfo_type;
+    PyTypeObject *device_type;
+    PyTypeObject *stream_type;
+    PyTypeObject *stream_ctx_type;
+    PyTypeObject *printopts_type;
+    PyTypeObject *printopts_ctx_type;
+    PyObject *dtypes[EM_NUM_DTYPES];  /* the Dtype singletons, by em_dtype */
+    PyObject *dtype_category;         /* the DtypeCategory enum class */
+    PyObject *categories[CAT_COUNT];  /* its members, by value */
+    PyObject *device_type_enum;       /* the DeviceType enum class */
+    PyObject *cpu, *gpu;              /* DeviceType.cpu / .gpu */
+    PyObject *default_device;         /* a Device */
+    PyObject *default_stream;         /* a Stream */
+    int print_precision;              /* -1: MLX's default */
+    int next_stream;                  /* index of the next new_stream() */
+} em_state;
+
+/* The Python array object: a strong reference to an em_array. In-place
+ * operators and __setitem__ replace `arr` (never NULL after construction). */
+typedef struct {
+    PyObject_HEAD
+    em_array *arr;
+    PyObject *weakrefs;
+} ArrayObject;
+
+typedef struct {
+    PyObject_HEAD
+    em_dtype dtype;
+} DtypeObject;
+
+/* ---------------------------------------------------------------- module.c */
+
+/* The module (borrowed) that defines `tp` or one of its bases, or NULL with
+ * TypeError. */
+PyObject *module_of_type(PyTypeObject *tp);
+/* The state of the module that defines `tp` (or one of its bases). */
+em_state *state_of_type(PyTypeObject *tp);
+static inline em_state *state_of_module(PyObject *m) {
+    return (em_state *)PyModule_GetState(m);
+}
+/* Raises the calling thread's ember error as the matching Python exception,
+ * clears it, and returns NULL. Raises RuntimeError if none is set. */
+PyObject *py_raise_ember(void);
+/* For status-returning calls: 0 on EM_OK, else raises and returns -1. */
+int py_check(em_status st);
+
+/* ---------------------------------------------------------------- array.c */
+
+int array_module_init(PyObject *m, em_state *st);
+/* Wraps a new em_array reference (stolen) in a Python array; NULL a raises the
+ * ember error. Returns a new reference or NULL. */
+PyObject *py_array_wrap(em_state *st, em_array *a);
+static inline bool py_is_array(em_state *st, PyObject *o) {
+    return PyObject_TypeCheck(o, st->array_type);
+}
+static inline em_array *py_array_arr(PyObject *o) { return ((ArrayObject *)o)->arr; }
+
+/* ---------------------------------------------------------------- dtype.c */
+
+int dtype_module_init(PyObject *m, em_state *st);
+static inline bool py_is_dtype(em_state *st, PyObject *o) {
+    return Py_TYPE(o) == st->dtype_type;
+}
+/* The Dtype object of dt (a new reference). */
+PyObject *py_dtype(em_state *st, em_dtype dt);
+/* Reads a Dtype argument; `allow_none` lets None through as -1. Returns 0 and
+ * stores into *out, or raises TypeError naming `fname` and returns -1. */
+int py_arg_dtype(em_state *st, PyObject *o, const char *fname, bool allow_none, int *out);
+
+/* ---------------------------------------------------------------- convert.c */
+
+/* Python value -> array: scalars, nested lists/tuples, arrays, buffers,
+ * __dlpack__ objects, __mlx_array__ objects. dtype < 0 applies MLX's
+ * defaults. Returns a new reference, or NULL with a Python exception set. */
+em_array *py_to_array(em_state *st, PyObject *o, int dtype);
+/* What a binary operand is: a Python scalar (weakly typed) or an array. */
+typedef enum { OPND_ARRAY, OPND_BOOL, OPND_INT, OPND_FLOAT, OPND_COMPLEX, OPND_NONE } operand_kind;
+operand_kind py_operand_kind(em_state *st, PyObject *o);
+/* Converts a Python scalar of kind k to a 0-d array that meets an array of
+ * dtype `other` (MLX's weak promotion; ValueError when an int overflows). */
+em_array *py_weak_scalar(PyObject *o, operand_kind k, em_dtype other);
+/* Both operands of a binary op, with MLX's weak scalars: writes two new
+ * references, or returns -1 with an exception set. */
+int py_binary_operands(em_state *st, PyObject *a, PyObject *b, em_array **x, em_array **y);
+/* The value of a one-element array as a Python scalar (evaluates). */
+PyObject *py_array_item(em_array *a);
+/* Nested lists of Python scalars (evaluates). */
+PyObject *py_array_tolist(em_array *a);
+/* Buffer protocol export, shared with array.c's type slots. */
+int py_array_getbuffer(PyObject *self, Py_buffer *view, int flags);
+void py_array_releasebuffer(PyObject *self, Py_buffer *view);
+/* DLPack. */
+PyObject *py_array_dlpack(em_state *st, em_array *a, PyObject *max_version);
+em_array *py_from_dlpack(em_state *st, PyObject *o, bool *handled);
+/* NumPy conversion (__array__): a new ndarray, or NULL with an exception. */
+PyObject *py_array_to_numpy(em_state *st, PyObject *self, PyObject *dtype, PyObject *copy);
+
+/* ---------------------------------------------------------------- args.c */
+
+/* A function's parameters, as MLX declares them. `names` lists every
+ * parameter in order; the first `npos_only` are positional-only, those from
+ * `kw_only` on are keyword-only, the first `nrequired` must be given. With
+ * `stream` set, a keyword-only `stream=None` follows them and is checked. */
+typedef struct {
+    const char *fname;
+    const char *const *names;
+    int nparams, npos_only, kw_only, nrequired;
+    bool stream;
+} py_argspec;
+
+#define PY_ARGSPEC(var, fname, npos_only, kw_only, nrequired, stream, ...)     \
+    static const char *const var##_names[] = {__VA_ARGS__};                     \
+    static const py_argspec var = {fname, var##_names,                          \
+                                   (int)(sizeof var##_names / sizeof(char *)),  \
+                                   npos_only, kw_only, nrequired, stream}
+
+/* Fills out[0..nparams-1] with borrowed references (NULL when not given).
+ * Returns 0, or -1 with TypeError set. */
+int py_parse(em_state *st, const py_argspec *spec, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames, PyObject **out);
+/* stream= / device arguments: None, a DeviceType, Device or Stream on the
+ * CPU. Returns 0, or -1 with an exception (ValueError for the GPU). */
+int py_arg_stream(em_state *st, PyObject *o, const char *fname);
+/* Converters: return 0 on success, -1 with an exception. `o` may be NULL
+ * (not given), which leaves *out at its default. */
+int py_arg_int(PyObject *o, const char *fname, const char *name, int *out);
+int py_arg_int64(PyObject *o, const char *fname, const char *name, int64_t *out);
+int py_arg_double(PyObject *o, const char *fname, const char *name, double *out);
+int py_arg_bool(PyObject *o, const char *fname, const char *name, bool *out);
+/* An int or a sequence of ints. *n is set to -1 for None/NULL when
+ * allow_none. */
+int py_arg_axes(PyObject *o, const char *fname, const char *name, bool allow_none, int *axes,
+                int *n);
+/* A shape: an int or a sequence of ints (at most EM_MAX_NDIM). */
+int py_arg_shape(PyObject *o, const char *fname, const char *name, int64_t *shape, int *ndim);
+/* An array argument (anything py_to_array takes). New reference. */
+em_array *py_arg_array(em_state *st, PyObject *o, const char *fname, const char *name);
+
+/* ---------------------------------------------------------------- the rest */
+
+int ops_module_init(PyObject *m, em_state *st);  /* ops_*.c register through it */
+extern PyMethodDef py_elementwise_methods[];
+extern PyMethodDef py_reduce_methods[];
+extern PyMethodDef py_shape_methods[];
+extern PyMethodDef py_creation_methods[];
+extern PyMethodDef py_misc_methods[];
+int device_module_init(PyObject *m, em_state *st);
+int misc_module_init(PyObject *m, em_state *st);
+
+/* Indexing (indexing.c). */
+PyObject *py_array_getitem(PyObject *self, PyObject *key);
+int py_array_setitem(PyObject *self, PyObject *key, PyObject *value);
+
+/* A borrowed em_array from a Python array, or NULL if o is not one. */
+static inline em_array *py_as_array(em_state *st, PyObject *o) {
+    return py_is_array(st, o) ? py_array_arr(o) : NULL;
+}
+
+#endif

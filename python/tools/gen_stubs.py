@@ -1,0 +1,239 @@
+"""Writes python/ember/core.pyi from the built extension: every public name of
+ember.core with the signature its docstring declares, annotated from the
+parameter names (MLX's conventions). Run after building:
+
+    python python/tools/gen_stubs.py
+"""
+import enum
+import inspect
+import os
+import sys
+
+import ember.core as core
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "ember", "core.pyi")
+
+ARRAYLIKE = "ArrayLike"
+ANNOT = {
+    "a": ARRAYLIKE, "b": ARRAYLIKE, "x": ARRAYLIKE, "y": ARRAYLIKE, "array": ARRAYLIKE,
+    "condition": ARRAYLIKE, "val": "Any", "vals": ARRAYLIKE, "a_min": "Optional[ArrayLike]",
+    "a_max": "Optional[ArrayLike]", "other": ARRAYLIKE, "value": ARRAYLIKE,
+    "axis": "Union[None, int, Sequence[int]]", "axes": "Optional[Sequence[int]]",
+    "keepdims": "bool", "ddof": "int", "dtype": "Optional[Dtype]",
+    "stream": "Union[None, Stream, Device, DeviceType]", "shape": "Union[int, Sequence[int]]",
+    "start_axis": "int", "end_axis": "int", "axis1": "int", "axis2": "int", "source": "int",
+    "destination": "int", "decimals": "int", "nan": "float", "posinf": "Optional[float]",
+    "neginf": "Optional[float]", "arrays": "Sequence[ArrayLike]", "arys": ARRAYLIKE,
+    "indices_or_sections": "Union[int, Sequence[int]]", "pad_width": "Union[int, Sequence[int], Sequence[Sequence[int]]]",
+    "mode": "str", "constant_values": ARRAYLIKE, "reps": "Union[int, Sequence[int]]",
+    "repeats": "int", "n": "int", "m": "Optional[int]", "k": "int", "num": "int",
+    "endpoint": "bool", "start": "Union[int, float]", "stop": "Union[int, float]",
+    "step": "Union[None, int, float]", "precision": "int", "copy": "Optional[bool]",
+    "device": "Union[Device, DeviceType]", "s": "Union[Stream, Device, DeviceType]",
+    "limit": "int", "kind": "Union[str, Dtype, Tuple[Union[str, Dtype], ...]]",
+    "from_": "Union[Dtype, array]", "to": "Dtype", "arg1": "Union[Dtype, DtypeCategory]",
+    "arg2": "Union[Dtype, DtypeCategory]", "args": "Any", "arrays_and_dtypes": "Union[array, Dtype]",
+    "device_type": "DeviceType", "max_version": "Optional[Tuple[int, int]]", "dl_device": "Any",
+    "memo": "Any", "type": "DeviceType", "index": "int",
+}
+RETURNS = {
+    "split": "List[array]", "broadcast_arrays": "List[array]", "unstack": "Tuple[array, ...]",
+    "divmod": "Tuple[array, array]", "eval": "None", "issubdtype": "bool", "isdtype": "bool",
+    "result_type": "Dtype", "can_cast": "bool", "default_device": "Device",
+    "set_default_device": "None", "default_stream": "Stream", "set_default_stream": "None",
+    "new_stream": "Stream", "stream": "StreamContext", "synchronize": "None",
+    "is_available": "bool", "device_count": "int", "get_active_memory": "int",
+    "get_peak_memory": "int", "reset_peak_memory": "None", "get_cache_memory": "int",
+    "set_memory_limit": "int", "set_cache_limit": "int", "clear_cache": "None",
+    "set_printoptions": "None", "get_printoptions": "PrintOptions",
+    "printoptions": "_PrintOptionsContext", "atleast_1d": "Union[array, List[array]]",
+    "atleast_2d": "Union[array, List[array]]", "atleast_3d": "Union[array, List[array]]",
+    "item": "Union[bool, int, float, complex]", "tolist": "Any", "__len__": "int",
+    "__bool__": "bool", "__int__": "int", "__float__": "float", "__complex__": "complex",
+    "__index__": "int", "__repr__": "str", "__format__": "str", "__hash__": "int",
+    "__array__": "Any", "__dlpack__": "Any", "__dlpack_device__": "Tuple[int, int]",
+    "__iter__": "ArrayIterator", "__getstate__": "Any", "__setstate__": "None",
+    "__array_namespace__": "Any", "__reduce__": "Any", "__eq__": "Any", "__ne__": "Any",
+}
+ARRAY_DUNDERS = {
+    "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__",
+    "__rmul__", "__imul__", "__truediv__", "__rtruediv__", "__itruediv__", "__floordiv__",
+    "__rfloordiv__", "__ifloordiv__", "__mod__", "__rmod__", "__imod__", "__pow__",
+    "__rpow__", "__ipow__", "__matmul__", "__imatmul__", "__and__", "__rand__", "__iand__",
+    "__or__", "__ror__", "__ior__", "__xor__", "__rxor__", "__ixor__", "__lshift__",
+    "__rlshift__", "__ilshift__", "__rshift__", "__rrshift__", "__irshift__", "__lt__",
+    "__le__", "__gt__", "__ge__",
+}
+
+
+def params(sig, skip_self=False):
+    out = []
+    for i, (name, p) in enumerate(sig.parameters.items()):
+        text = name
+        if p.kind is p.VAR_POSITIONAL:
+            text = "*" + name
+        elif p.kind is p.VAR_KEYWORD:
+            text = "**" + name
+        if not (skip_self and i == 0 and name == "self"):
+            ann = ANNOT.get(name)
+            if ann:
+                text += ": " + ann
+        if p.default is not p.empty:
+            d = p.default
+            text += " = " + ("float32" if d is core.float32 else "int32" if d is core.int32 else repr(d))
+        out.append((p.kind, text))
+    # re-insert / and * markers
+    res, seen_kw, prev = [], False, None
+    for kind, text in out:
+        if prev is inspect.Parameter.POSITIONAL_ONLY and kind is not inspect.Parameter.POSITIONAL_ONLY:
+            res.append("/")
+        if kind is inspect.Parameter.KEYWORD_ONLY and not seen_kw and prev is not inspect.Parameter.VAR_POSITIONAL:
+            res.append("*")
+            seen_kw = True
+        prev = kind
+        res.append(text)
+    if prev is inspect.Parameter.POSITIONAL_ONLY:
+        res.append("/")
+    return ", ".join(res)
+
+
+def signature(obj):
+    try:
+        return inspect.signature(obj)
+    except (TypeError, ValueError):
+        return None
+
+
+def function_stub(name, fn, indent="", method=False):
+    sig = signature(fn)
+    ret = RETURNS.get(name, "array")
+    if sig is None:
+        args = "self, *args: Any, **kwargs: Any" if method else "*args: Any, **kwargs: Any"
+    else:
+        args = params(sig, skip_self=method)
+        if method and not args.startswith("self"):
+            args = "self" + (", " + args if args else "")
+    return f"{indent}def {name}({args}) -> {ret}: ..."
+
+
+def main():
+    lines = [
+        '"""Type stubs for ember.core (generated by python/tools/gen_stubs.py)."""',
+        "from enum import Enum",
+        "from typing import Any, List, Optional, Sequence, Tuple, Union",
+        "",
+        "scalar = Union[bool, int, float, complex]",
+        "ArrayLike = Union[scalar, \"array\", Sequence[Any], Any]",
+        "",
+        "__version__: str",
+        "pi: float",
+        "e: float",
+        "euler_gamma: float",
+        "inf: float",
+        "nan: float",
+        "newaxis: None",
+        "",
+    ]
+    names = sorted(n for n in dir(core) if not n.startswith("__"))
+    classes = [n for n in names if isinstance(getattr(core, n), type)]
+    for n in classes:
+        cls = getattr(core, n)
+        if issubclass(cls, enum.Enum):
+            lines.append(f"class {n}(Enum):")
+            for m in cls:
+                lines.append(f"    {m.name} = {m.value}")
+            lines.append("")
+            continue
+        lines.append(f"class {n}:")
+        if n == "array":
+            lines.append("    def __init__(self, val: Any, dtype: Optional[Dtype] = None) -> None: ...")
+        elif n in ("Device",):
+            lines.append("    def __init__(self, type: DeviceType, index: int = 0) -> None: ...")
+        elif n in ("finfo", "iinfo"):
+            lines.append("    def __init__(self, dtype: Dtype, /) -> None: ...")
+        elif n == "StreamContext":
+            lines.append("    def __init__(self, s: Union[Stream, Device, DeviceType]) -> None: ...")
+        elif n == "PrintOptions":
+            lines.append("    def __init__(self, precision: int = -1) -> None: ...")
+        for attr in sorted(vars(cls)):
+            v = vars(cls)[attr]
+            if attr.startswith("__") and attr not in RETURNS and attr not in ARRAY_DUNDERS \
+                    and attr not in ("__getitem__", "__setitem__", "__neg__", "__pos__",
+                                     "__abs__", "__invert__", "__copy__", "__deepcopy__",
+                                     "__enter__", "__exit__", "__next__", "__div__", "__rdiv__"):
+                continue
+            if attr in ("__init__", "__new__"):
+                continue
+            if n != "array" and attr in ARRAY_DUNDERS:
+                continue
+            if isinstance(v, (property, type(core.array.shape))) or type(v).__name__ in (
+                    "getset_descriptor", "member_descriptor"):
+                ann = {"shape": "Tuple[int, ...]", "dtype": "Dtype", "ndim": "int", "size": "int",
+                       "itemsize": "int", "nbytes": "int", "T": "array", "mT": "array",
+                       "real": "array", "imag": "array", "at": "ArrayAt", "type": "DeviceType",
+                       "device": "Device", "min": "Union[int, float]", "max": "Union[int, float]",
+                       "eps": "float", "smallest_normal": "float", "bits": "int",
+                       "precision": "int"}.get(attr, "Any")
+                if n in ("finfo", "iinfo") and attr == "dtype":
+                    ann = "Dtype"
+                lines.append(f"    @property\n    def {attr}(self) -> {ann}: ...")
+            elif attr in ARRAY_DUNDERS:
+                lines.append(f"    def {attr}(self, other: ArrayLike) -> array: ...")
+            elif attr == "__getitem__":
+                ret = "ArrayAt" if n == "ArrayAt" else "array"
+                lines.append(f"    def __getitem__(self, key: Any) -> {ret}: ...")
+            elif attr == "__setitem__":
+                lines.append("    def __setitem__(self, key: Any, value: ArrayLike) -> None: ...")
+            elif attr in ("__neg__", "__pos__", "__abs__", "__invert__", "__copy__"):
+                lines.append(f"    def {attr}(self) -> {n}: ...")
+            elif attr == "__deepcopy__":
+                lines.append(f"    def __deepcopy__(self, memo: Any) -> {n}: ...")
+            elif attr == "__enter__":
+                lines.append(f"    def __enter__(self) -> {n}: ...")
+            elif attr == "__exit__":
+                lines.append("    def __exit__(self, *args: Any) -> None: ...")
+            elif attr == "__next__":
+                lines.append("    def __next__(self) -> array: ...")
+            elif attr in ("__div__", "__rdiv__"):
+                lines.append(f"    def {attr}(self, other: ArrayLike) -> array: ...")
+            elif attr in ("__eq__", "__ne__"):
+                if n != "array":
+                    lines.append(f"    def {attr}(self, other: object) -> bool: ...")
+            elif callable(v):
+                lines.append(function_stub(attr, getattr(cls, attr), "    ", method=True))
+        if n == "array":
+            for attr in ("__len__", "__iter__", "__bool__", "__int__", "__float__", "__index__",
+                         "__hash__", "__repr__"):
+                if not any(l.startswith(f"    def {attr}(") for l in lines):
+                    lines.append(f"    def {attr}(self) -> {RETURNS[attr]}: ...")
+            lines.append("    def __eq__(self, other: Any) -> Any: ...  # type: ignore[override]")
+            lines.append("    def __ne__(self, other: Any) -> Any: ...  # type: ignore[override]")
+        lines.append("")
+    for n in names:
+        v = getattr(core, n)
+        if n in classes:
+            continue
+        if type(v).__name__ == "module":
+            continue
+        if callable(v):
+            lines.append(function_stub(n, v))
+        elif isinstance(v, enum.Enum):
+            lines.append(f"{n}: {type(v).__name__}")
+        elif isinstance(v, core.Dtype):
+            lines.append(f"{n}: Dtype")
+    lines.append("")
+    lines.append("class _Backend:")
+    lines.append("    @staticmethod")
+    lines.append("    def is_available() -> bool: ...")
+    lines.append("")
+    lines.append("metal: _Backend")
+    lines.append("cuda: _Backend")
+    text = "\n".join(lines) + "\n"
+    with open(OUT, "w") as f:
+        f.write(text)
+    print(f"wrote {OUT}: {len(lines)} lines")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
