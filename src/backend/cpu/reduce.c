@@ -41,8 +41,11 @@
 #include "reduce.h"
 
 enum {
-    COL_CHUNK = 1024, /* outputs per chunk in column mode */
-    ROW_GROUP = 8     /* rows combined per pass in column mode */
+    COL_CHUNK = 1024,  /* outputs per chunk in column mode */
+    GROUP_MIN = 8,     /* rows combined per pass in column mode: 8, or more */
+    GROUP_MAX = 64,    /* for narrow chunks, up to GROUP_ELEMS elements a pass */
+    GROUP_ELEMS = 512,
+    ROW_BATCH = 256    /* outputs stored per call in row mode */
 };
 
 #define MAYBE_UNUSED __attribute__((unused))
@@ -175,7 +178,8 @@ typedef void (*col_fn)(void *acc, const char *const *rows, int nr, int64_t n, in
                        bool init);
 /* The same for contiguous rows (s is the input's itemsize): the SIMD loops. */
 typedef void (*vrow_fn)(const char *p, int64_t n, void *res);
-typedef void (*vcol_fn)(void *acc, const char *const *rows, int nr, int64_t n, bool init);
+typedef void (*vcol_fn)(void *acc, const char *const *rows, int nr, int64_t n, bool init,
+                        int64_t pf);
 /* a[j] = op(a[j], b[j]) for j < n; and a[j] = the op's identity. */
 typedef void (*comb_fn)(void *a, const void *b, int64_t n);
 typedef void (*fill_fn)(void *a, int64_t n);
@@ -377,13 +381,19 @@ static const entry sum_f32_entries[EM_NUM_DTYPES] = {
 #endif
 #define ATTR_PORTABLE
 
-/* 64-byte vectors: one AVX-512 register, two AVX2 ones, four SSE ones. */
-typedef float vf32 __attribute__((vector_size(64)));
-typedef double vf64 __attribute__((vector_size(64)));
-typedef uint32_t vu32 __attribute__((vector_size(64)));
-typedef int32_t vi32 __attribute__((vector_size(64)));
-typedef uint64_t vu64 __attribute__((vector_size(64)));
-typedef int64_t vi64 __attribute__((vector_size(64)));
+/* Vectors of B bytes: the native width of each level (16 portable, as SSE2
+ * and NEON have; 32 for AVX2; 64 for AVX-512), so that they live in
+ * registers. */
+#define VEC_TYPES(B)                                                           \
+    typedef float vf32_##B __attribute__((vector_size(B)));                    \
+    typedef double vf64_##B __attribute__((vector_size(B)));                   \
+    typedef uint32_t vu32_##B __attribute__((vector_size(B)));                 \
+    typedef int32_t vi32_##B __attribute__((vector_size(B)));                  \
+    typedef uint64_t vu64_##B __attribute__((vector_size(B)));                 \
+    typedef int64_t vi64_##B __attribute__((vector_size(B)));
+VEC_TYPES(16)
+VEC_TYPES(32)
+VEC_TYPES(64)
 
 /* v = op(v, x) on vectors; M is the lanes' mask type. Max/min keep NaN lanes
  * (x != x is false for integers and folds away). */
@@ -400,6 +410,14 @@ typedef int64_t vi64 __attribute__((vector_size(64)));
         (v) = VSEL(M, V, m_, x, v);                                            \
     } while (0)
 
+/* Software prefetch of the `bytes` bytes PF_DIST ahead of p: the hardware
+ * prefetchers alone leave the compare-heavy max/min loops short of
+ * bandwidth. Prefetches never fault, past the end included. */
+#define PF_DIST 2048
+#define PREFETCH(p, bytes)                                                     \
+    for (int q_ = 0; q_ < (int)(bytes); q_ += 64)                              \
+        __builtin_prefetch((const char *)(p) + PF_DIST + q_)
+
 /* Contiguous pairwise sum: leaves of up to 64 lanes' worth of vectors (16
  * elements per lane), four vector accumulators, a tree across lanes. */
 #define SIMD_SUM_ROW(SUF, ATTR, ACC, T, V)                                     \
@@ -413,6 +431,7 @@ typedef int64_t vi64 __attribute__((vector_size(64)));
         V a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, x0, x1, x2, x3;              \
         int64_t i = 0;                                                         \
         for (; i + 4 * L <= n; i += 4 * L) {                                   \
+            PREFETCH(p + i, 4 * sizeof(V));                                    \
             memcpy(&x0, p + i, sizeof x0);                                     \
             memcpy(&x1, p + i + L, sizeof x1);                                 \
             memcpy(&x2, p + i + 2 * L, sizeof x2);                             \
@@ -438,30 +457,44 @@ typedef int64_t vi64 __attribute__((vector_size(64)));
         memcpy(res, &r, sizeof r);                                             \
     }
 
-/* Contiguous max/min: four vector accumulators started at the first
- * elements, then a scalar pass over the lanes and the tail. */
+/* Contiguous max/min: eight vector accumulators (the compare-and-select
+ * chain is long) started at the first elements, then a scalar pass over the
+ * lanes and the tail. */
+#define VLOAD8(p, L)                                                           \
+    memcpy(&x0, (p), sizeof x0);                                               \
+    memcpy(&x1, (p) + (L), sizeof x1);                                         \
+    memcpy(&x2, (p) + 2 * (L), sizeof x2);                                     \
+    memcpy(&x3, (p) + 3 * (L), sizeof x3);                                     \
+    memcpy(&x4, (p) + 4 * (L), sizeof x4);                                     \
+    memcpy(&x5, (p) + 5 * (L), sizeof x5);                                     \
+    memcpy(&x6, (p) + 6 * (L), sizeof x6);                                     \
+    memcpy(&x7, (p) + 7 * (L), sizeof x7)
 #define SIMD_ORDER_ROW(SUF, ATTR, OP, ACC, T, V, M)                            \
     ATTR static void vrow_##OP##_##ACC##_##SUF(const char *pc, int64_t n, void *res) { \
         enum { L = sizeof(V) / sizeof(T) };                                    \
         const T *p = (const T *)(const void *)pc;                              \
         T r = p[0];                                                            \
         int64_t i = 0;                                                         \
-        if (n >= 4 * L) {                                                      \
-            V a0, a1, a2, a3, x0, x1, x2, x3;                                  \
-            memcpy(&a0, p, sizeof a0);                                         \
-            memcpy(&a1, p + L, sizeof a1);                                     \
-            memcpy(&a2, p + 2 * L, sizeof a2);                                 \
-            memcpy(&a3, p + 3 * L, sizeof a3);                                 \
-            for (i = 4 * L; i + 4 * L <= n; i += 4 * L) {                      \
-                memcpy(&x0, p + i, sizeof x0);                                 \
-                memcpy(&x1, p + i + L, sizeof x1);                             \
-                memcpy(&x2, p + i + 2 * L, sizeof x2);                         \
-                memcpy(&x3, p + i + 3 * L, sizeof x3);                         \
+        if (n >= 8 * L) {                                                      \
+            V x0, x1, x2, x3, x4, x5, x6, x7;                                  \
+            VLOAD8(p, L);                                                      \
+            V a0 = x0, a1 = x1, a2 = x2, a3 = x3, a4 = x4, a5 = x5, a6 = x6, a7 = x7; \
+            for (i = 8 * L; i + 8 * L <= n; i += 8 * L) {                      \
+                PREFETCH(p + i, 8 * sizeof(V));                                \
+                VLOAD8(p + i, L);                                              \
                 VSTEP_##OP(M, V, a0, x0);                                      \
                 VSTEP_##OP(M, V, a1, x1);                                      \
                 VSTEP_##OP(M, V, a2, x2);                                      \
                 VSTEP_##OP(M, V, a3, x3);                                      \
+                VSTEP_##OP(M, V, a4, x4);                                      \
+                VSTEP_##OP(M, V, a5, x5);                                      \
+                VSTEP_##OP(M, V, a6, x6);                                      \
+                VSTEP_##OP(M, V, a7, x7);                                      \
             }                                                                  \
+            VSTEP_##OP(M, V, a0, a4);                                          \
+            VSTEP_##OP(M, V, a1, a5);                                          \
+            VSTEP_##OP(M, V, a2, a6);                                          \
+            VSTEP_##OP(M, V, a3, a7);                                          \
             VSTEP_##OP(M, V, a0, a1);                                          \
             VSTEP_##OP(M, V, a2, a3);                                          \
             VSTEP_##OP(M, V, a0, a2);                                          \
@@ -472,15 +505,18 @@ typedef int64_t vi64 __attribute__((vector_size(64)));
         memcpy(res, &r, sizeof r);                                             \
     }
 
-/* Contiguous column step over up to ROW_GROUP rows. */
+/* Contiguous column step over up to GROUP_MAX rows. */
 #define SIMD_COL(SUF, ATTR, OP, ACC, T, V, M)                                  \
     ATTR static void vcol_##OP##_##ACC##_##SUF(void *accv, const char *const *rows, int nr, \
-                                               int64_t n, bool init) {         \
+                                               int64_t n, bool init, int64_t pf) { \
         enum { L = sizeof(V) / sizeof(T) };                                    \
         T *acc = accv;                                                         \
         int64_t j = 0;                                                         \
         for (; j + L <= n; j += L) {                                           \
             V v, x;                                                            \
+            if (pf && j % (64 / sizeof(T)) < L)                                \
+                for (int k = 0; k < nr; k++)                                   \
+                    __builtin_prefetch(rows[k] + j * (int64_t)sizeof(T) + pf);  \
             memcpy(&v, rows[0] + j * (int64_t)sizeof(T), sizeof v);            \
             for (int k = 1; k < nr; k++) {                                     \
                 memcpy(&x, rows[k] + j * (int64_t)sizeof(T), sizeof x);        \
@@ -501,40 +537,66 @@ typedef int64_t vi64 __attribute__((vector_size(64)));
         }                                                                      \
     }
 
-#define SIMD_ALL(SUF, ATTR)                                                    \
-    SIMD_SUM_ROW(SUF, ATTR, f32, float, vf32)                                  \
-    SIMD_SUM_ROW(SUF, ATTR, f64, double, vf64)                                 \
-    SIMD_SUM_ROW(SUF, ATTR, u32, uint32_t, vu32)                               \
-    SIMD_SUM_ROW(SUF, ATTR, u64, uint64_t, vu64)                               \
-    SIMD_COL(SUF, ATTR, sum, f32, float, vf32, vi32)                           \
-    SIMD_COL(SUF, ATTR, sum, f64, double, vf64, vi64)                          \
-    SIMD_COL(SUF, ATTR, sum, u32, uint32_t, vu32, vi32)                        \
-    SIMD_COL(SUF, ATTR, sum, u64, uint64_t, vu64, vi64)                        \
-    SIMD_ORDER(SUF, ATTR, max)                                                 \
-    SIMD_ORDER(SUF, ATTR, min)
-#define SIMD_ORDER(SUF, ATTR, OP)                                              \
-    SIMD_ORDER_ROW(SUF, ATTR, OP, f32, float, vf32, vi32)                      \
-    SIMD_ORDER_ROW(SUF, ATTR, OP, f64, double, vf64, vi64)                     \
-    SIMD_ORDER_ROW(SUF, ATTR, OP, i32, int32_t, vi32, vi32)                    \
-    SIMD_ORDER_ROW(SUF, ATTR, OP, u32, uint32_t, vu32, vi32)                   \
-    SIMD_ORDER_ROW(SUF, ATTR, OP, i64, int64_t, vi64, vi64)                    \
-    SIMD_ORDER_ROW(SUF, ATTR, OP, u64, uint64_t, vu64, vi64)                   \
-    SIMD_COL(SUF, ATTR, OP, f32, float, vf32, vi32)                            \
-    SIMD_COL(SUF, ATTR, OP, f64, double, vf64, vi64)                           \
-    SIMD_COL(SUF, ATTR, OP, i32, int32_t, vi32, vi32)                          \
-    SIMD_COL(SUF, ATTR, OP, u32, uint32_t, vu32, vi32)                         \
-    SIMD_COL(SUF, ATTR, OP, i64, int64_t, vi64, vi64)                          \
-    SIMD_COL(SUF, ATTR, OP, u64, uint64_t, vu64, vi64)
+/* a[j] += b[j]: merging partial sums in the pairwise counter. */
+#define SIMD_COMB(SUF, ATTR, ACC, T, V)                                        \
+    ATTR static void vcomb_sum_##ACC##_##SUF(void *av, const void *bv, int64_t n) { \
+        enum { L = sizeof(V) / sizeof(T) };                                    \
+        T *a = av;                                                             \
+        const T *b = bv;                                                       \
+        int64_t j = 0;                                                         \
+        for (; j + L <= n; j += L) {                                           \
+            V x, y;                                                            \
+            memcpy(&x, a + j, sizeof x);                                       \
+            memcpy(&y, b + j, sizeof y);                                       \
+            x += y;                                                            \
+            memcpy(a + j, &x, sizeof x);                                       \
+        }                                                                      \
+        for (; j < n; j++) a[j] += b[j];                                       \
+    }
+/* complex64 partial sums: pairs of floats */
+#define SIMD_COMB_C64(SUF, ATTR)                                               \
+    ATTR static void vcomb_sum_c64_##SUF(void *av, const void *bv, int64_t n) { \
+        vcomb_sum_f32_##SUF(av, bv, 2 * n);                                    \
+    }
+
+#define SIMD_ALL(SUF, ATTR, B)                                                 \
+    SIMD_COMB(SUF, ATTR, f32, float, vf32_##B)                                 \
+    SIMD_COMB(SUF, ATTR, f64, double, vf64_##B)                                \
+    SIMD_COMB_C64(SUF, ATTR)                                                   \
+    SIMD_SUM_ROW(SUF, ATTR, f32, float, vf32_##B)                              \
+    SIMD_SUM_ROW(SUF, ATTR, f64, double, vf64_##B)                             \
+    SIMD_SUM_ROW(SUF, ATTR, u32, uint32_t, vu32_##B)                           \
+    SIMD_SUM_ROW(SUF, ATTR, u64, uint64_t, vu64_##B)                           \
+    SIMD_COL(SUF, ATTR, sum, f32, float, vf32_##B, vi32_##B)                   \
+    SIMD_COL(SUF, ATTR, sum, f64, double, vf64_##B, vi64_##B)                  \
+    SIMD_COL(SUF, ATTR, sum, u32, uint32_t, vu32_##B, vi32_##B)                \
+    SIMD_COL(SUF, ATTR, sum, u64, uint64_t, vu64_##B, vi64_##B)                \
+    SIMD_ORDER(SUF, ATTR, B, max)                                              \
+    SIMD_ORDER(SUF, ATTR, B, min)
+#define SIMD_ORDER(SUF, ATTR, B, OP)                                           \
+    SIMD_ORDER_ROW(SUF, ATTR, OP, f32, float, vf32_##B, vi32_##B)              \
+    SIMD_ORDER_ROW(SUF, ATTR, OP, f64, double, vf64_##B, vi64_##B)             \
+    SIMD_ORDER_ROW(SUF, ATTR, OP, i32, int32_t, vi32_##B, vi32_##B)            \
+    SIMD_ORDER_ROW(SUF, ATTR, OP, u32, uint32_t, vu32_##B, vi32_##B)           \
+    SIMD_ORDER_ROW(SUF, ATTR, OP, i64, int64_t, vi64_##B, vi64_##B)            \
+    SIMD_ORDER_ROW(SUF, ATTR, OP, u64, uint64_t, vu64_##B, vi64_##B)           \
+    SIMD_COL(SUF, ATTR, OP, f32, float, vf32_##B, vi32_##B)                    \
+    SIMD_COL(SUF, ATTR, OP, f64, double, vf64_##B, vi64_##B)                   \
+    SIMD_COL(SUF, ATTR, OP, i32, int32_t, vi32_##B, vi32_##B)                  \
+    SIMD_COL(SUF, ATTR, OP, u32, uint32_t, vu32_##B, vi32_##B)                 \
+    SIMD_COL(SUF, ATTR, OP, i64, int64_t, vi64_##B, vi64_##B)                  \
+    SIMD_COL(SUF, ATTR, OP, u64, uint64_t, vu64_##B, vi64_##B)
 
 /* The contiguous loops of one SIMD level, by (op, input dtype) for the
  * default accumulators (int32 sums accumulate in uint32, and so on). */
 typedef struct {
     vrow_fn row[6][EM_NUM_DTYPES];
     vcol_fn col[6][EM_NUM_DTYPES];
+    comb_fn sum_comb[EM_NUM_DTYPES]; /* by accumulator dtype */
 } simd_table;
 
-#define SIMD_TABLE(SUF)                                                        \
-    SIMD_ALL(SUF, ATTR_##SUF)                                                  \
+#define SIMD_TABLE(SUF, B)                                                     \
+    SIMD_ALL(SUF, ATTR_##SUF, B)                                               \
     static const simd_table simd_##SUF = {                                     \
         .row = {[EM_REDUCE_SUM] = {[EM_FLOAT32] = vrow_sum_f32_##SUF,          \
                                    [EM_FLOAT64] = vrow_sum_f64_##SUF,          \
@@ -552,6 +614,9 @@ typedef struct {
                                    [EM_UINT64] = vcol_sum_u64_##SUF},          \
                 [EM_REDUCE_MAX] = SIMD_ORDER_COLS(max, SUF),                   \
                 [EM_REDUCE_MIN] = SIMD_ORDER_COLS(min, SUF)},                  \
+        .sum_comb = {[EM_FLOAT32] = vcomb_sum_f32_##SUF,                       \
+                     [EM_FLOAT64] = vcomb_sum_f64_##SUF,                       \
+                     [EM_COMPLEX64] = vcomb_sum_c64_##SUF},                   \
     };
 #define SIMD_ORDER_ROWS(OP, SUF)                                               \
     {[EM_FLOAT32] = vrow_##OP##_f32_##SUF, [EM_FLOAT64] = vrow_##OP##_f64_##SUF, \
@@ -562,10 +627,10 @@ typedef struct {
      [EM_INT32] = vcol_##OP##_i32_##SUF,   [EM_UINT32] = vcol_##OP##_u32_##SUF,  \
      [EM_INT64] = vcol_##OP##_i64_##SUF,   [EM_UINT64] = vcol_##OP##_u64_##SUF}
 
-SIMD_TABLE(PORTABLE)
+SIMD_TABLE(PORTABLE, 16)
 #ifdef REDUCE_X86
-SIMD_TABLE(AVX2)
-SIMD_TABLE(AVX512)
+SIMD_TABLE(AVX2, 32)
+SIMD_TABLE(AVX512, 64)
 #endif
 
 static int simd_best(void) {
@@ -614,6 +679,7 @@ static bool reduce_lookup(int op, em_dtype in, em_dtype out, reduce_fns *f) {
         f->vrow = t->row[op][in];
         f->vcol = t->col[op][in];
     }
+    if (f->pairwise) f->comb = t->sum_comb[a];
     return true;
 }
 
@@ -782,52 +848,72 @@ static int64_t dims_count(const rdim *d, int nd) {
 }
 
 /* Whether row mode suits the plan (see the file comment): the innermost
- * reduced dim has the smaller stride, unless it is short and the kept one
- * long (or the other way round). */
+ * reduced dim has the smaller stride, unless its rows are short and the kept
+ * dim long. When the kept dim is innermost, column mode always reads less
+ * memory (one pass), even for narrow chunks. */
 static bool use_rows(const rplan *pl) {
     if (pl->nk == 0) return true;
     const rdim *ri = &pl->r[pl->nr - 1], *ki = &pl->k[pl->nk - 1];
-    if (abs64(ri->in) <= abs64(ki->in)) return !(ri->n < 16 && ki->n >= 16);
-    return ki->n < 16 && ri->n >= 16;
+    return abs64(ri->in) <= abs64(ki->in) && !(ri->n < 16 && ki->n >= 16);
 }
 
 /* ---------------------------------------------------------------- REDUCE */
 
+/* Row mode: each output reduces the rows at every position of the outer
+ * reduced dims (one row when there are none); outputs along the innermost
+ * kept dim are batched. */
 static void reduce_rows(const rplan *pl, const reduce_fns *f, size_t isz, em_dtype out_dt) {
     const rdim *ri = &pl->r[pl->nr - 1];
-    int nro = pl->nr - 1;
-    int64_t nrows = dims_count(pl->r, nro), nout = dims_count(pl->k, pl->nk);
+    const rdim one = {1, 0, 0}, *ki = pl->nk ? &pl->k[pl->nk - 1] : &one;
+    int nro = pl->nr - 1, nko = pl->nk ? pl->nk - 1 : 0;
+    int64_t nrows = dims_count(pl->r, nro), nouter = dims_count(pl->k, nko);
     bool contig = ri->in == (int64_t)isz && f->vrow;
+    bool pw = f->pairwise && nrows > 1;
     size_t esz = em_dtype_size(f->acc);
-    _Alignas(16) unsigned char pool[65 * 16];
+    _Alignas(16) unsigned char res[ROW_BATCH * 16], pool[65 * 16];
     counter c;
     int64_t kidx[EM_MAX_NDIM] = {0}, oin = 0, oout = 0;
-    for (int64_t t = 0; t < nout; t++) {
-        int64_t ridx[EM_MAX_NDIM] = {0}, rin = oin, dummy = 0;
-        void *res = pool;
-        if (f->pairwise && nrows > 1) counter_init(&c, f->comb, 1, esz, (char *)pool, 64);
-        for (int64_t u = 0; u < nrows; u++) {
-            /* pairwise: into the counter; else the first row into pool, the
-             * next ones beside it and combined */
-            void *dst = f->pairwise && nrows > 1 ? c.t : u == 0 ? pool : pool + esz;
-            if (contig) f->vrow(pl->in + rin, ri->n, dst);
-            else f->row(pl->in + rin, ri->n, ri->in, dst);
-            if (f->pairwise && nrows > 1) counter_push(&c);
-            else if (u > 0) f->comb(pool, pool + esz, 1);
-            odo_next(pl->r, nro, ridx, &rin, &dummy);
+    for (int64_t t = 0; t < nouter; t++) {
+        for (int64_t j0 = 0; j0 < ki->n; j0 += ROW_BATCH) {
+            int64_t cw = ki->n - j0 < ROW_BATCH ? ki->n - j0 : ROW_BATCH;
+            for (int64_t j = 0; j < cw; j++) {
+                const char *p = pl->in + oin + (j0 + j) * ki->in;
+                unsigned char *r = res + (size_t)j * esz;
+                if (nrows == 1) {
+                    if (contig) f->vrow(p, ri->n, r);
+                    else f->row(p, ri->n, ri->in, r);
+                    continue;
+                }
+                /* several rows: pairwise through the counter, or the first
+                 * into r and each next one beside it, combined */
+                int64_t ridx[EM_MAX_NDIM] = {0}, rin = 0, dummy = 0;
+                if (pw) counter_init(&c, f->comb, 1, esz, (char *)pool, 64);
+                for (int64_t u = 0; u < nrows; u++) {
+                    void *dst = pw ? c.t : u == 0 ? (void *)r : pool;
+                    if (contig) f->vrow(p + rin, ri->n, dst);
+                    else f->row(p + rin, ri->n, ri->in, dst);
+                    if (pw) counter_push(&c);
+                    else if (u > 0) f->comb(r, pool, 1);
+                    odo_next(pl->r, nro, ridx, &rin, &dummy);
+                }
+                if (pw) memcpy(r, counter_finish(&c), esz);
+            }
+            store_acc(f->acc, res, out_dt, pl->out + oout + j0 * ki->out, cw, ki->out);
         }
-        if (f->pairwise && nrows > 1) res = counter_finish(&c);
-        store_acc(f->acc, res, out_dt, pl->out + oout, 1, 0);
-        odo_next(pl->k, pl->nk, kidx, &oin, &oout);
+        odo_next(pl->k, nko, kidx, &oin, &oout);
     }
 }
 
+/* Column mode: chunks of the innermost kept dim accumulate the matching
+ * chunk of every reduced position, a group of rows along the innermost
+ * reduced dim at a time. */
 static em_status reduce_cols(const rplan *pl, const reduce_fns *f, size_t isz, em_dtype out_dt) {
-    const rdim *ki = &pl->k[pl->nk - 1];
-    int nko = pl->nk - 1;
-    int64_t nrows = dims_count(pl->r, pl->nr), nouter = dims_count(pl->k, nko);
-    int64_t ngroups = (nrows + ROW_GROUP - 1) / ROW_GROUP;
+    const rdim *ki = &pl->k[pl->nk - 1], *rl = &pl->r[pl->nr - 1];
+    int nko = pl->nk - 1, nro = pl->nr - 1;
+    int64_t nouter = dims_count(pl->k, nko), nrouter = dims_count(pl->r, nro);
     int64_t w = ki->n < COL_CHUNK ? ki->n : COL_CHUNK;
+    int64_t gsz = GROUP_ELEMS / w < GROUP_MIN ? GROUP_MIN : GROUP_ELEMS / w > GROUP_MAX ? GROUP_MAX : GROUP_ELEMS / w;
+    int64_t ngroups = nrouter * ((rl->n + gsz - 1) / gsz);
     size_t esz = em_dtype_size(f->acc);
     int nlev = f->pairwise ? counter_levels(ngroups) : 0;
     char *buf = malloc((size_t)(nlev + 1) * (size_t)w * esz);
@@ -840,19 +926,24 @@ static em_status reduce_cols(const rplan *pl, const reduce_fns *f, size_t isz, e
             int64_t cw = ki->n - j0 < w ? ki->n - j0 : w;
             const char *base = pl->in + oin + j0 * ki->in;
             int64_t ridx[EM_MAX_NDIM] = {0}, rin = 0, dummy = 0;
+            bool first = true;
             if (f->pairwise) counter_init(&c, f->comb, cw, esz, buf, nlev);
-            for (int64_t g = 0; g < ngroups; g++) {
-                const char *rows[ROW_GROUP];
-                int nr = 0;
-                for (; nr < ROW_GROUP && g * ROW_GROUP + nr < nrows; nr++) {
-                    rows[nr] = base + rin;
-                    odo_next(pl->r, pl->nr, ridx, &rin, &dummy);
+            for (int64_t u = 0; u < nrouter; u++) {
+                for (int64_t i0 = 0; i0 < rl->n; i0 += gsz) {
+                    const char *rows[GROUP_MAX];
+                    int nr = (int)(rl->n - i0 < gsz ? rl->n - i0 : gsz);
+                    for (int k = 0; k < nr; k++) rows[k] = base + rin + (i0 + k) * rl->in;
+                    void *acc = f->pairwise ? c.t : buf;
+                    bool init = f->pairwise || first;
+                    /* prefetch the next group's rows (the hardware
+                     * prefetchers start cold on every new row) */
+                    int64_t pf = i0 + 2 * gsz <= rl->n ? gsz * rl->in : 0;
+                    if (contig) f->vcol(acc, rows, nr, cw, init, pf);
+                    else f->col(acc, rows, nr, cw, ki->in, init);
+                    if (f->pairwise) counter_push(&c);
+                    first = false;
                 }
-                void *acc = f->pairwise ? c.t : buf;
-                bool init = f->pairwise || g == 0;
-                if (contig) f->vcol(acc, rows, nr, cw, init);
-                else f->col(acc, rows, nr, cw, ki->in, init);
-                if (f->pairwise) counter_push(&c);
+                odo_next(pl->r, nro, ridx, &rin, &dummy);
             }
             void *res = f->pairwise ? counter_finish(&c) : buf;
             store_acc(f->acc, res, out_dt, pl->out + oout + j0 * ki->out, cw, ki->out);
@@ -987,16 +1078,18 @@ static em_status arg_reduce_kernel(const em_node *n, em_array *in, em_array *out
     }
     const rdim *ki = &pl.k[pl.nk - 1];
     int64_t w = ki->n < COL_CHUNK ? ki->n : COL_CHUNK;
-    char *buf = malloc((size_t)w * (em_dtype_size(e->acc) + sizeof(uint32_t)));
+    /* the indices, then the best values from a 16-byte boundary */
+    size_t off = ((size_t)w * sizeof(uint32_t) + 15) & ~(size_t)15;
+    char *buf = malloc(off + (size_t)w * em_dtype_size(e->acc));
     if (!buf) return error_status(EM_ERR_MEMORY, "[ArgReduce] Out of memory for a scratch buffer.");
-    uint32_t *idx = (uint32_t *)(void *)(buf + (size_t)w * em_dtype_size(e->acc));
+    uint32_t *idx = (uint32_t *)(void *)buf;
     int64_t kidx[EM_MAX_NDIM] = {0}, oin = 0, oout = 0, nouter = dims_count(pl.k, pl.nk - 1);
     for (int64_t t = 0; t < nouter; t++) {
         for (int64_t j0 = 0; j0 < ki->n; j0 += w) {
             int64_t cw = ki->n - j0 < w ? ki->n - j0 : w;
             const char *base = pl.in + oin + j0 * ki->in;
             for (int64_t r = 0; r < ra->n; r++)
-                e->col(buf, idx, base + r * ra->in, cw, ki->in, (uint32_t)r);
+                e->col(buf + off, idx, base + r * ra->in, cw, ki->in, (uint32_t)r);
             store_acc(EM_UINT32, idx, EM_UINT32, pl.out + oout + j0 * ki->out, cw, ki->out);
         }
         odo_next(pl.k, pl.nk - 1, kidx, &oin, &oout);
