@@ -655,6 +655,66 @@ static void test_half(void) {
     CHECK(em_array_dtype(mx) == EM_FLOAT16 && check_equals(mx, (double[]){60000}, 1));
     em_array *arr[] = {o, s, ob, sb, big, sbig, mx};
     for (size_t i = 0; i < sizeof arr / sizeof *arr; i++) em_array_release(arr[i]);
+
+    /* every float16 class through the vector conversions: subnormals, the
+     * largest value, signed zeros, infinities, NaN; rows of 200 so the SIMD
+     * loops see them. Reference: the exact conversion of half.h. */
+    static const uint16_t specials[] = {0x0001, 0x03ff, 0x8001, 0x7bff, 0xfbff, 0x8000,
+                                        0x0000, 0x3555, 0xc400, 0x0400};
+    enum { N = 200 };
+    uint16_t h[3 * N];
+    for (int i = 0; i < 3 * N; i++) h[i] = specials[i % 10];
+    h[N + 77] = 0x7c00;                /* +inf in row 1 */
+    h[2 * N + 150] = 0x7e01;           /* NaN in row 2 */
+    h[2 * N + 10] = 0xfc00;            /* -inf in row 2 */
+    for (int kind = 0; kind < 2; kind++) {
+        em_dtype dt = kind ? EM_BFLOAT16 : EM_FLOAT16;
+        em_array *a = em_array_from_data(h, (int64_t[]){3, N}, 2, dt);
+        em_array *r[3] = {em_sum(a, (int[]){1}, 1, false), em_max(a, (int[]){1}, 1, false),
+                          em_min(a, (int[]){1}, 1, false)};
+        for (int op = 0; op < 3; op++) {
+            double *v = check_values(r[op]);
+            bool ok = v != NULL;
+            for (int row = 0; ok && row < 3; row++) {
+                double acc = op == 0 ? 0 : op == 1 ? -INFINITY : INFINITY, mag = 0;
+                bool nan = false;
+                for (int i = 0; i < N; i++) {
+                    em_f16 e16 = {h[row * N + i]};
+                    em_bf16 eb = {h[row * N + i]};
+                    double x = kind ? em_bf16_to_f32(eb) : em_f16_to_f32(e16);
+                    nan |= isnan(x);
+                    mag += fabs(x);
+                    acc = op == 0 ? acc + x : op == 1 ? fmax(acc, x) : fmin(acc, x);
+                }
+                double want = nan ? NAN : rounded(dt, acc);
+                /* sums cancel +-max: a float32 accumulator's rounding */
+                ok = close_enough(dt, v[row], want, op == 0 ? mag : 0);
+                if (!ok) fprintf(stderr, "  %s op %d row %d: got %.9g want %.9g\n", em_dtype_name(dt), op, row, v[row], want);
+            }
+            CHECK(ok);
+            free(v);
+            em_array_release(r[op]);
+        }
+        /* column mode: a (N, 3) view of the same data */
+        em_array *c = em_array_from_data(h, (int64_t[]){N, 3}, 2, dt);
+        em_array *cm = em_max(c, (int[]){0}, 1, false);
+        double *v = check_values(cm);
+        double want[3] = {-INFINITY, -INFINITY, -INFINITY};
+        bool anynan[3] = {false, false, false};
+        for (int i = 0; i < 3 * N; i++) {
+            em_f16 e16 = {h[i]};
+            em_bf16 eb = {h[i]};
+            double x = kind ? em_bf16_to_f32(eb) : em_f16_to_f32(e16);
+            anynan[i % 3] |= isnan(x);
+            want[i % 3] = fmax(want[i % 3], x);
+        }
+        CHECK(v && (anynan[0] ? isnan(v[0]) : v[0] == want[0]) &&
+              (anynan[1] ? isnan(v[1]) : v[1] == want[1]) && (anynan[2] ? isnan(v[2]) : v[2] == want[2]));
+        free(v);
+        em_array_release(cm);
+        em_array_release(c);
+        em_array_release(a);
+    }
 }
 
 static void test_complex(void) {
@@ -834,7 +894,8 @@ static void check_extreme(em_dtype dt, int64_t n, bool is_max) {
 
 static void test_extremes(void) {
     static const em_dtype dts[] = {EM_FLOAT32, EM_FLOAT64, EM_INT32, EM_UINT32, EM_INT64,
-                                   EM_UINT64, EM_INT8, EM_UINT16, EM_FLOAT16, EM_BFLOAT16};
+                                   EM_UINT64, EM_INT8, EM_UINT8, EM_INT16, EM_UINT16,
+                                   EM_FLOAT16, EM_BFLOAT16};
     static const int64_t lens[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65,
                                    100, 127, 128, 129, 255, 256, 257, 300};
     for (size_t d = 0; d < sizeof dts / sizeof *dts; d++)
