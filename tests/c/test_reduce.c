@@ -9,6 +9,7 @@
 #include "backend/cpu/reduce.h"
 #include "check.h"
 #include "core/half.h"
+#include "core/node.h"
 
 static const em_dtype REAL_DTYPES[] = {EM_BOOL, EM_UINT8, EM_UINT16, EM_UINT32, EM_UINT64,
                                        EM_INT8, EM_INT16, EM_INT32, EM_INT64, EM_FLOAT16,
@@ -905,6 +906,68 @@ static void test_extremes(void) {
         }
 }
 
+/* The REDUCE node mean builds: a SUM into float32 from integers, bools and
+ * half floats (no cast pass, no half overflow). Built directly, since em_mean
+ * also needs the divide kernel. And a dtype pair the kernel refuses. */
+static em_array *sum_node(em_array *a, const int *axes, int naxes, const int64_t *shape, int nd,
+                          em_dtype out) {
+    union {
+        em_reduce_params p;
+        unsigned char b[PARAMS_SIZE(em_reduce_params, axes, 4)];
+    } u;
+    memset(&u, 0, sizeof u);
+    u.p.op = EM_REDUCE_SUM;
+    u.p.naxes = naxes;
+    for (int i = 0; i < naxes; i++) u.p.axes[i] = axes[i];
+    return node_make(EM_PRIM_REDUCE, &u.p, PARAMS_SIZE(em_reduce_params, axes, naxes), &a, 1, out,
+                     shape, nd);
+}
+
+static void test_sum_to_float32(void) {
+    static const em_dtype dts[] = {EM_BOOL, EM_UINT8, EM_INT8, EM_UINT16, EM_INT16, EM_UINT32,
+                                   EM_INT32, EM_UINT64, EM_INT64, EM_FLOAT16, EM_BFLOAT16, EM_FLOAT32};
+    for (size_t d = 0; d < sizeof dts / sizeof *dts; d++)
+        for (int layout = 0; layout < L_COUNT; layout++) {
+            int64_t shape[2] = {37, 41};
+            input in = make_input(dts[d], shape, 2, layout, gen_sum);
+            em_array *r0 = sum_node(in.a, (int[]){0}, 1, (int64_t[]){41}, 1, EM_FLOAT32);
+            em_array *r1 = sum_node(in.a, (int[]){1}, 1, (int64_t[]){37}, 1, EM_FLOAT32);
+            double *v0 = check_values(r0), *v1 = check_values(r1);
+            bool ok = v0 && v1;
+            for (int j = 0; ok && j < 41; j++) {
+                double s = 0;
+                for (int i = 0; i < 37; i++) s += in.vals[i * 41 + j];
+                ok = v0[j] == s;
+            }
+            for (int i = 0; ok && i < 37; i++) {
+                double s = 0;
+                for (int j = 0; j < 41; j++) s += in.vals[i * 41 + j];
+                ok = v1[i] == s;
+            }
+            CHECK_MSG(ok, "sum of %s (%s) into float32", em_dtype_name(dts[d]), layout_names[layout]);
+            free(v0);
+            free(v1);
+            em_array_release(r0);
+            em_array_release(r1);
+            free_input(&in);
+        }
+    /* 100000 float16 ones: 100000 in float32, where a float16 sum is inf */
+    em_array *h = filled((int64_t[]){100000}, 1, EM_FLOAT16, 1);
+    em_array *s = sum_node(h, (int[]){0}, 1, NULL, 0, EM_FLOAT32);
+    CHECK(check_equals(s, (double[]){100000}, 1));
+    em_array_release(s);
+    /* float64 into float32 is not a reduction the kernel does */
+    em_array *f = filled((int64_t[]){3}, 1, EM_FLOAT64, 1);
+    em_array *bad = sum_node(f, (int[]){0}, 1, NULL, 0, EM_FLOAT32);
+    em_error_clear();
+    CHECK(em_eval1(bad) == EM_ERR_UNSUPPORTED &&
+          strstr(em_error_message(), "[Reduce] Not supported on the cpu for dtype float64 into float32.") != NULL);
+    em_error_clear();
+    em_array_release(bad);
+    em_array_release(f);
+    em_array_release(h);
+}
+
 /* ---------------------------------------------------------------- accuracy */
 
 /* 0.1f summed a million times: a running float32 sum is off by about 1%; a
@@ -1048,6 +1111,7 @@ int main(void) {
         test_complex();
         test_argreduce();
         test_extremes();
+        test_sum_to_float32();
         test_accuracy();
     }
     cpu_reduce_set_simd(-1);

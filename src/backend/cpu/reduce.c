@@ -768,9 +768,25 @@ VEC_TYPES(64, 32, 16)
 #define LDS_32(x, p) LDV_SAME(0, x, p)
 #define LDS_64(x, p) LDV_SAME(0, x, p)
 #define LDF16_16(x, p) LDV_F16(vf32_16, vu32_16, vu16_8, x, p)
-#ifdef REDUCE_X86 /* the F16C conversion instructions */
-#define LDF16_32(x, p) ((x) = (vf32_32)_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(p))))
-#define LDF16_64(x, p) ((x) = (vf32_64)_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(p))))
+#ifdef REDUCE_X86
+/* The F16C conversion instructions. Clang would fold the widening into the
+ * NaN test and compare halves lane by lane: the empty asm keeps it a float
+ * vector. */
+#ifdef __clang__
+#define F32_OPAQUE(x, C) __asm__("" : "+" C(x))
+#else
+#define F32_OPAQUE(x, C) ((void)0)
+#endif
+#define LDF16_32(x, p)                                                         \
+    do {                                                                       \
+        (x) = (vf32_32)_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(p))); \
+        F32_OPAQUE(x, "x");                                                    \
+    } while (0)
+#define LDF16_64(x, p)                                                         \
+    do {                                                                       \
+        (x) = (vf32_64)_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(p))); \
+        F32_OPAQUE(x, "v");                                                    \
+    } while (0)
 #endif
 #define LDBF16_16(x, p) LDV_BF16(vf32_16, vu32_16, vu16_8, x, p)
 #define LDBF16_32(x, p) LDV_BF16(vf32_32, vu32_32, vu16_16, x, p)
@@ -814,7 +830,21 @@ typedef struct {
      [EM_FLOAT16] = v##KIND##_##OP##_f32_f16_##SUF,                           \
      [EM_BFLOAT16] = v##KIND##_##OP##_f32_bf16_##SUF,                         \
      [EM_INT8] = v##KIND##_##OP##_i8_##SUF,       [EM_UINT8] = v##KIND##_##OP##_u8_##SUF,    \
-     [EM_INT16] = v##KIND##_##OP##_i16_##SUF,     [EM_UINT16] = v##KIND##_##OP##_u16_##SUF}
+     [EM_INT16] = v##KIND##_##OP##_i16_##SUF,     [EM_UINT16] = v##KIND##_##OP##_u16_##SUF, \
+     [EM_BOOL] = v##KIND##_##OP##_BOOL_AS_##SUF}
+/* max of bools is any, min is all */
+#define vrow_max_BOOL_AS_PORTABLE vrow_any_bl_PORTABLE
+#define vcol_max_BOOL_AS_PORTABLE vcol_any_bl_PORTABLE
+#define vrow_min_BOOL_AS_PORTABLE vrow_all_bl_PORTABLE
+#define vcol_min_BOOL_AS_PORTABLE vcol_all_bl_PORTABLE
+#define vrow_max_BOOL_AS_AVX2 vrow_any_bl_AVX2
+#define vcol_max_BOOL_AS_AVX2 vcol_any_bl_AVX2
+#define vrow_min_BOOL_AS_AVX2 vrow_all_bl_AVX2
+#define vcol_min_BOOL_AS_AVX2 vcol_all_bl_AVX2
+#define vrow_max_BOOL_AS_AVX512 vrow_any_bl_AVX512
+#define vcol_max_BOOL_AS_AVX512 vcol_any_bl_AVX512
+#define vrow_min_BOOL_AS_AVX512 vrow_all_bl_AVX512
+#define vcol_min_BOOL_AS_AVX512 vcol_all_bl_AVX512
 #define SIMD_TABLE(SUF, B, HB, QB)                                             \
     SIMD_ALL(SUF, ATTR_##SUF, B, HB, QB)                                       \
     static const simd_table simd_##SUF = {                                     \
