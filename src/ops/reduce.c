@@ -15,7 +15,10 @@
  * integers), and it also accepts a float32 output for a SUM of any real
  * dtype: mean uses that to average integers and half floats without a cast
  * pass and without overflowing the half range (MLX overflows there: the mean
- * of 100000 float16 ones is inf in MLX, 1 here and in NumPy). */
+ * of 100000 float16 ones is inf in MLX, 1 here and in NumPy). For the same
+ * reason integer means sum in float32 rather than wrapping in int32 (MLX:
+ * mean([2^31-1, 1]) is -1.07e9; here and in NumPy 1.07e9), and half-float
+ * var/std work in float32. The dtypes are MLX's throughout. */
 #include <math.h>
 #include <string.h>
 
@@ -28,8 +31,9 @@ typedef union {
 } reduce_params_buf;
 
 /* Normalises `axes` (naxes < 0: all of them) into out[] as a sorted set and
- * returns its size, or -1 with MLX's error. `range_msg` selects the wording of
- * the out-of-range error: MLX's mean/var/std use their own. */
+ * returns its size, or -1 with MLX's error, checking the axes in order as
+ * MLX does. mean_wording selects the out-of-range text of MLX's mean, which
+ * var and std share (under their own names here; MLX says "[mean]"). */
 static int reduce_axes(const char *op, const em_array *a, const int *axes, int naxes,
                        bool mean_wording, int *out) {
     int nd = a->ndim;

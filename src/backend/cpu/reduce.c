@@ -8,16 +8,17 @@
  * axes" or "the first axes" becomes one R run, K x R, or R x K. Then:
  *   - row mode, when the innermost R dim has the smallest stride: each output
  *     element is the reduction of whole rows (one call per row, SIMD when the
- *     row is contiguous);
+ *     row is contiguous), outputs stored in batches;
  *   - column mode, when the innermost K dim has the smallest stride: a chunk
  *     of up to COL_CHUNK outputs is accumulated from the matching chunk of
- *     every R position, eight rows at a time (SIMD when contiguous).
+ *     every R position, a group of 8 to 64 rows per pass (SIMD when
+ *     contiguous), so the input is read once, in order.
  *
  * Accuracy. Float sums (float16/bfloat16 accumulate in float32, float32,
  * float64, complex64) are pairwise: rows are summed recursively over blocks
- * of many partial sums, and the rows, or the groups of eight rows of column
- * mode, are combined through a binary counter (a pairwise tree built on the
- * fly), so rounding error grows with log(n), not n. Integers wrap (two's
+ * of many partial sums, and the rows, or the groups of rows of column mode,
+ * are combined through a binary counter (a pairwise tree built on the fly),
+ * so rounding error grows with log(n), not n. Integers wrap (two's
  * complement, computed unsigned); max/min propagate NaN and argmax/argmin
  * return the first NaN, as NumPy and MLX; complex max/min/argmax compare
  * lexicographically (real, then imaginary) as both do.
@@ -27,10 +28,14 @@
  * and SUM may also write float32 from any real dtype; MAX/MIN keep the dtype;
  * ALL/ANY write bool from any dtype. Anything else is EM_ERR_UNSUPPORTED.
  *
- * SIMD. The hot contiguous loops (sum/max/min of float32, float64 and the
- * 32/64-bit integers) are written once with GCC/Clang vector extensions and
- * compiled three times: portable, AVX2 and AVX-512 (function target
- * attributes), picked at run time with __builtin_cpu_supports. */
+ * SIMD. The contiguous loops of sum (all real dtypes but the float32 output
+ * variant), max/min (all real dtypes), the merges of the pairwise counter and
+ * all/any of bools are written once with GCC/Clang vector extensions and
+ * compiled three times: portable (16-byte vectors), AVX2 and AVX-512
+ * (function target attributes), picked at run time with
+ * __builtin_cpu_supports; the rest (prod, complex, argmax/argmin, all/any of
+ * non-bools, strided rows) are plain loops. There is no threading yet: the
+ * backend has no thread pool. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
