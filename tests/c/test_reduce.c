@@ -526,6 +526,23 @@ static void test_errors(void) {
     em_array_release(a);
 }
 
+/* Composite ops hand only their result to a scope: their intermediates are
+ * theirs to release (the graph keeps what it needs). */
+static void test_scopes(void) {
+    int64_t live = em_live_arrays();
+    em_scope_begin();
+    em_array *a = filled((int64_t[]){2, 3, 4}, 3, EM_FLOAT16, 1);
+    em_mean(a, (int[]){1}, 1, false);
+    em_var(a, NULL, -1, true, 1);
+    em_std(a, (int[]){0, 2}, 2, false, 0);
+    em_logsumexp(a, (int[]){-1}, 1, false);
+    em_argmax(a, 2, false, false);
+    em_sum(a, NULL, -1, false);
+    CHECK(em_scope_end() == 7);
+    CHECK(em_live_arrays() == live);
+    em_error_clear();
+}
+
 /* ---------------------------------------------------------------- empty */
 
 static void test_empty(void) {
@@ -1096,6 +1113,7 @@ int main(void) {
     test_dtypes();
     test_axes_rules();
     test_errors();
+    test_scopes();
     test_empty();
     test_compositions();
     test_argreduce_flat();
