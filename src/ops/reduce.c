@@ -104,17 +104,6 @@ static em_array *reduce_node(const em_array *a, em_reduce_op op, const int *ax, 
                      out, shape, nd);
 }
 
-/* A view of x with another shape of the same size. Builds the RESHAPE
- * primitive directly (what em_reshape does) so that this file does not
- * depend on the shape ops' builders. */
-static em_array *reshape(const em_array *x, const int64_t *shape, int nd) {
-    EM_CHECK_ARG("reshape", x);
-    if (x->ndim == nd && (nd == 0 || memcmp(x->shape, shape, (size_t)nd * sizeof *shape) == 0))
-        return em_array_retain((em_array *)x);
-    em_array *in = (em_array *)x;
-    return node_make(EM_PRIM_RESHAPE, NULL, 0, &in, 1, x->dtype, shape, nd);
-}
-
 /* MLX's sum/prod output dtype. */
 static em_dtype sum_dtype(em_dtype d) {
     switch (d) {
@@ -289,10 +278,10 @@ static em_array *arg_reduce(em_argreduce_op op, const em_array *a, int axis, boo
          * ones (keepdims) or no axes. */
         int64_t flat = a->size, ones[EM_MAX_NDIM];
         for (int i = 0; i < a->ndim; i++) ones[i] = 1;
-        em_array *f = reshape(a, &flat, 1);
+        em_array *f = ops_reshape(a, &flat, 1);
         em_array *r = f ? node_make(EM_PRIM_ARG_REDUCE, &p, sizeof p, &f, 1, EM_UINT32, NULL, 0)
                         : NULL;
-        em_array *k = keepdims && r ? reshape(r, ones, a->ndim) : em_array_retain(r);
+        em_array *k = keepdims && r ? ops_reshape(r, ones, a->ndim) : em_array_retain(r);
         em_array_release(f);
         em_array_release(r);
         return k;
