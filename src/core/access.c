@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../backend/cpu/loops.h"
+#include "../ops/ops.h"
 #include "error.h"
 #include "node.h"
 
@@ -37,7 +38,7 @@ EM_API em_status em_array_copy_to(em_array *a, em_dtype dtype, void *dst, size_t
         return error_status(EM_ERR_VALUE,
                             "[copy_to] The destination holds %zu bytes but %zu are needed.",
                             nbytes, need);
-    em_array *src = em_astype(a, dtype);
+    em_array *src = ops_cast(a, dtype); /* not em_astype: no open scope may track it */
     if (!src) return em_error_code();
     em_status st = ensure_evaluated(src, "copy_to");
     if (st == EM_OK && need) {

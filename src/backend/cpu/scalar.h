@@ -166,7 +166,7 @@ static inline float em_tanh_f32(float x) {
     p = fmaf(p, z, EM_TANH_P2);
     p = fmaf(p, z, EM_TANH_P1);
     p = fmaf(p, z, EM_TANH_P0);
-    return fmaf(p * z, x, x);
+    return x == 0 ? x : fmaf(p * z, x, x); /* keeps -0 */
 }
 
 /* sigmoid: with e = exp(-|x|), 1/(1+e) for x >= 0 and e/(1+e) below: never
@@ -260,13 +260,15 @@ static inline float em_erfinv_f32(float x) {
     return p * x;
 }
 
-/* float64 erfinv: Giles' approximation as a start, then Newton steps on erf
- * (erfc for |y| >= 1/2, where 1 - |y| is exact) to full precision. */
+/* float64 erfinv: Giles' approximation as a start, then Newton steps to full
+ * precision: on erf for |y| < 1/2; on log(erfc) above, where 1 - |y| is
+ * exact and log(erfc) is nearly quadratic, so the steps converge from either
+ * side even deep in the tail (there the start is erfc's asymptote). */
 static inline double em_erfinv_f64(double y) {
     double ay = fabs(y);
     if (!(ay < 1.0)) return ay == 1.0 ? copysign(INFINITY, y) : NAN;
     if (ay == 0) return y;
-    double w = -log((1.0 - ay) * (1.0 + ay)), p;
+    double c = 1.0 - ay, w = -log(c * (1.0 + ay)), p, x;
     if (w < 5.0) {
         w -= 2.5;
         p = 2.81022636e-08;
@@ -278,7 +280,8 @@ static inline double em_erfinv_f64(double y) {
         p = p * w - 0.00417768164;
         p = p * w + 0.246640727;
         p = p * w + 1.50140941;
-    } else {
+        x = p * ay;
+    } else if (w < 16.0) {
         w = sqrt(w) - 3.0;
         p = -0.000200214257;
         p = p * w + 0.000100950558;
@@ -289,13 +292,22 @@ static inline double em_erfinv_f64(double y) {
         p = p * w + 0.00943887047;
         p = p * w + 1.00167406;
         p = p * w + 2.83297682;
+        x = p * ay;
+    } else { /* erfc(x) ~ e^{-x^2} / (x sqrt(pi)) */
+        x = sqrt(-log(c));
+        x = sqrt(-log(c * x * 1.7724538509055160));
     }
-    double x = p * ay;
-    for (int i = 0; i < 4; i++) {
-        double f = ay < 0.5 ? erf(x) - ay : (1.0 - ay) - erfc(x);
-        double dx = f / (1.1283791670955126 * exp(-x * x)); /* erf' = 2/sqrt(pi) e^{-x^2} */
+    for (int i = 0; i < 8; i++) {
+        double d = 1.1283791670955126 * exp(-x * x); /* erf'(x) = 2/sqrt(pi) e^{-x^2} */
+        double dx;
+        if (ay < 0.5) {
+            dx = (erf(x) - ay) / d;
+        } else {
+            double e = erfc(x);
+            dx = -log(e / c) * e / d;
+        }
         x -= dx;
-        if (!(fabs(dx) > 1e-17 * x)) break;
+        if (!(fabs(dx) > 1e-16 * x)) break;
     }
     return copysign(x, y);
 }
@@ -439,11 +451,11 @@ static inline em_c64 em_log_complex64(em_c64 z) { return clogf(z); }
 static inline em_c64 em_log1p_complex64(em_c64 z) { return clogf(1.0f + z); }
 static inline em_c64 em_log2_complex64(em_c64 z) {
     em_c64 l = clogf(z);
-    return CMPLXF(crealf(l) * (float)M_LOG2E, cimagf(l) * (float)M_LOG2E);
+    return CMPLXF(crealf(l) * 1.44269504088896340736f, cimagf(l) * 1.44269504088896340736f);
 }
 static inline em_c64 em_log10_complex64(em_c64 z) {
     em_c64 l = clogf(z);
-    return CMPLXF(crealf(l) * (float)M_LOG10E, cimagf(l) * (float)M_LOG10E);
+    return CMPLXF(crealf(l) * 0.434294481903251827651f, cimagf(l) * 0.434294481903251827651f);
 }
 static inline em_c64 em_sqrt_complex64(em_c64 z) { return csqrtf(z); }
 static inline em_c64 em_rsqrt_complex64(em_c64 z) { return 1.0f / csqrtf(z); }
@@ -606,7 +618,7 @@ EM_DTYPES_SINT(EM_BINARY_SINT_)
     }                                                                          \
     /* NumPy's logaddexp: equal arguments (and infinities) exactly. */        \
     static inline t em_logaddexp_##s(t a, t b) {                               \
-        if (a == b) return a + (t)M_LN2;                                       \
+        if (a == b) return a + (t)0.693147180559945309417;                                       \
         t d = a - b;                                                           \
         if (d > 0) return a + log1p##SFX(em_exp_##s(-d));                      \
         if (d <= 0) return b + log1p##SFX(em_exp_##s(d));                      \
@@ -672,11 +684,11 @@ static inline em_c64 em_logaddexp_complex64(em_c64 a, em_c64 b) {
  * destination: em_widen_<src> and em_<dst>_from_<class>. Rules:
  *   - to bool: != 0 (NaN is true; complex: either part).
  *   - integer to integer: the low bits (two's complement wrap), as C/NumPy.
- *   - float to integer: NaN gives 0; otherwise truncation toward zero,
- *     saturated to the int64 range; narrower integers then take the low bits
- *     (300.0 -> uint8 44, -1.0 -> uint8 255, NumPy's results on x86). uint64:
- *     values in [2^63, 2^64) convert exactly, above saturate, negatives wrap
- *     through int64. Never undefined behaviour.
+ *   - float to integer: truncation toward zero, saturated to the
+ *     destination's range (300.0 -> uint8 255, -1.0 -> uint8 0, inf -> int32
+ *     INT32_MAX); NaN gives 0. Never undefined behaviour. (NumPy and MLX
+ *     leave these cases unspecified; on x86 they give e.g. INT32_MIN, 44,
+ *     255.)
  *   - complex to real: the real part.
  *   - to float16/bfloat16: one rounding to nearest even from the exact
  *     value: integers and float64 go through float32 rounded to odd, which
@@ -703,18 +715,6 @@ static inline float em_widen_float32(float x) { return x; }
 static inline double em_widen_float64(double x) { return x; }
 static inline em_c64 em_widen_complex64(em_c64 x) { return x; }
 
-static inline int64_t em_f64_to_i64_(double v) {
-    if (v != v) return 0;
-    if (v >= 0x1p63) return INT64_MAX;
-    if (v <= -0x1p63) return INT64_MIN;
-    return (int64_t)v;
-}
-static inline uint64_t em_f64_to_u64_(double v) {
-    if (v != v) return 0;
-    if (v >= 0x1p64) return UINT64_MAX;
-    if (v >= 0x1p63) return (uint64_t)v;
-    return (uint64_t)em_f64_to_i64_(v);
-}
 /* Round to odd: the nearest float toward zero, with its last bit set when
  * inexact. A second rounding to a format of <= 22 bits is then exact. */
 static inline float em_u64_to_f32_odd_(uint64_t u) {
@@ -744,16 +744,46 @@ static inline bool em_bool_from_f32(float v) { return v != 0; }
 static inline bool em_bool_from_f64(double v) { return v != 0; }
 static inline bool em_bool_from_c64(em_c64 v) { return crealf(v) != 0 || cimagf(v) != 0; }
 
-#define EM_TO_INT_(E, s, t)                                                    \
+/* Float to integer: truncation, saturated to the destination's range; NaN
+ * gives 0. The bounds below are exact doubles: lo is one below the smallest
+ * value (or a value that rounds to it), hi the largest value plus one. */
+#define EM_TO_INT_(s, t, lo, hi)                                               \
     static inline t em_##s##_from_u64(uint64_t v) { return (t)v; }            \
     static inline t em_##s##_from_i64(int64_t v) { return (t)v; }             \
     static inline t em_##s##_from_f64(double v) {                              \
-        return E == EM_UINT64 ? (t)em_f64_to_u64_(v) : (t)em_f64_to_i64_(v);   \
+        if (v != v) return 0;                                                  \
+        if (v <= (lo)) return (t)((lo) + 1);                                   \
+        if (v >= (hi)) return (t)((hi) - 1);                                   \
+        return (t)v;                                                           \
     }                                                                          \
     static inline t em_##s##_from_f32(float v) { return em_##s##_from_f64(v); } \
     static inline t em_##s##_from_c64(em_c64 v) { return em_##s##_from_f64(crealf(v)); }
-EM_DTYPES_INT(EM_TO_INT_)
+EM_TO_INT_(uint8, uint8_t, -1.0, 256.0)
+EM_TO_INT_(uint16, uint16_t, -1.0, 65536.0)
+EM_TO_INT_(uint32, uint32_t, -1.0, 4294967296.0)
+EM_TO_INT_(int8, int8_t, -129.0, 128.0)
+EM_TO_INT_(int16, int16_t, -32769.0, 32768.0)
+EM_TO_INT_(int32, int32_t, -2147483649.0, 2147483648.0)
 #undef EM_TO_INT_
+/* 64 bits: the limits are not doubles; the comparisons are done at 2^63 and
+ * 2^64, which are. */
+static inline uint64_t em_uint64_from_u64(uint64_t v) { return v; }
+static inline uint64_t em_uint64_from_i64(int64_t v) { return (uint64_t)v; }
+static inline uint64_t em_uint64_from_f64(double v) {
+    if (!(v > -1.0)) return 0; /* NaN too */
+    return v >= 0x1p64 ? UINT64_MAX : (uint64_t)v;
+}
+static inline uint64_t em_uint64_from_f32(float v) { return em_uint64_from_f64(v); }
+static inline uint64_t em_uint64_from_c64(em_c64 v) { return em_uint64_from_f64(crealf(v)); }
+static inline int64_t em_int64_from_u64(uint64_t v) { return (int64_t)v; }
+static inline int64_t em_int64_from_i64(int64_t v) { return v; }
+static inline int64_t em_int64_from_f64(double v) {
+    if (v != v) return 0;
+    if (v < -0x1p63) return INT64_MIN;
+    return v >= 0x1p63 ? INT64_MAX : (int64_t)v;
+}
+static inline int64_t em_int64_from_f32(float v) { return em_int64_from_f64(v); }
+static inline int64_t em_int64_from_c64(em_c64 v) { return em_int64_from_f64(crealf(v)); }
 
 #define EM_TO_HALF_(s, t, from_f32)                                            \
     static inline t em_##s##_from_f32(float v) { return from_f32(v); }        \

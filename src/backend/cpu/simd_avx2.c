@@ -99,6 +99,7 @@ static inline T256 V tanh256(V x) {
     p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P1));
     p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P0));
     V rs = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    rs = sel(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ), rs, x);
     return sel(big, rs, rb);
 }
 

@@ -84,6 +84,7 @@ static inline T512 V tanh512(V x) {
     p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P1));
     p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P0));
     V rs = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+    rs = _mm512_mask_mov_ps(rs, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
     return _mm512_mask_mov_ps(rs, big, rb);
 }
 
