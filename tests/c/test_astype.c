@@ -33,15 +33,34 @@ static exact load_exact(em_dtype dt, const void *p, int64_t k) {
     return e;
 }
 
-/* Rounds an exact value (long double holds every int64 and double) to a
- * float format of `mant` bits, minimum exponent emin, largest value maxv. */
-static long double round_fmt(long double v, int mant, int emin, long double maxv) {
+/* Rounds a double to a float format of `mant` bits, minimum exponent emin,
+ * largest value maxv (round to nearest even). */
+static double round_fmt(double v, int mant, int emin, double maxv) {
     if (isnan(v) || isinf(v) || v == 0) return v;
     int e;
-    frexpl(fabsl(v), &e);
+    frexp(fabs(v), &e);
     int q = (e - 1 < emin ? emin : e - 1) - (mant - 1);
-    long double r = ldexpl(nearbyintl(ldexpl(v, -q)), q);
-    return fabsl(r) > maxv ? copysignl(INFINITY, v) : r;
+    double r = ldexp(nearbyint(ldexp(v, -q)), q);
+    return fabs(r) > maxv ? copysign(INFINITY, v) : r;
+}
+/* The same for an integer, exactly, in integer arithmetic (no long double:
+ * valgrind computes those in double precision). */
+static double round_int(__int128 v, int mant, double maxv) {
+    unsigned __int128 u = v < 0 ? (unsigned __int128)(-v) : (unsigned __int128)v;
+    int n = 0;
+    while (n < 128 && (u >> n)) n++;
+    double r;
+    if (n <= mant) {
+        r = (double)(uint64_t)u;
+    } else {
+        int sh = n - mant;
+        unsigned __int128 q = u >> sh, rem = u & (((unsigned __int128)1 << sh) - 1);
+        unsigned __int128 half = (unsigned __int128)1 << (sh - 1);
+        if (rem > half || (rem == half && (q & 1))) q++;
+        r = ldexp((double)(uint64_t)q, sh);
+    }
+    if (r > maxv) r = INFINITY;
+    return v < 0 ? -r : r;
 }
 
 /* The expected destination value, as (re, im) doubles or an integer. */
@@ -49,7 +68,6 @@ typedef struct { bool is_int; __int128 i; double re, im; } expect;
 
 static expect convert_ref(exact x, em_dtype to) {
     expect w = {false, 0, 0, 0};
-    long double v = x.kind == 0 ? (long double)x.i : (long double)x.re;
     if (to == EM_BOOL) {
         w.is_int = true;
         w.i = x.kind == 0 ? x.i != 0 : (x.re != 0 || (x.kind == 2 && x.im != 0));
@@ -67,18 +85,18 @@ static expect convert_ref(exact x, em_dtype to) {
         } else if (isnan(x.re)) {
             w.i = 0;
         } else { /* truncate, saturate */
-            long double t = truncl(v);
-            w.i = t <= (long double)lo ? lo : t >= (long double)hi ? hi : (__int128)t;
+            double t = trunc(x.re);
+            w.i = t <= (double)lo ? lo : t >= (double)hi ? hi : (__int128)t;
         }
         return w;
     }
-    switch (to) {
-    case EM_FLOAT16: w.re = (double)round_fmt(v, 11, -14, 65504); break;
-    case EM_BFLOAT16: w.re = (double)round_fmt(v, 8, -126, 0x1.fep127L); break;
-    case EM_FLOAT32: w.re = (float)v; break;
-    case EM_FLOAT64: w.re = (double)v; break;
-    default: w.re = (float)v; w.im = x.kind == 2 ? x.im : 0; break;
-    }
+    static const struct { int mant, emin; double maxv; } fmt[] = {
+        [EM_FLOAT16] = {11, -14, 65504}, [EM_BFLOAT16] = {8, -126, 0x1.fep127},
+        [EM_FLOAT32] = {24, -126, FLT_MAX}, [EM_FLOAT64] = {53, -1022, DBL_MAX},
+        [EM_COMPLEX64] = {24, -126, FLT_MAX}};
+    w.re = x.kind == 0 ? round_int(x.i, fmt[to].mant, fmt[to].maxv)
+                       : round_fmt(x.re, fmt[to].mant, fmt[to].emin, fmt[to].maxv);
+    if (to == EM_COMPLEX64) w.im = x.kind == 2 ? x.im : 0;
     return w;
 }
 
@@ -234,7 +252,7 @@ static void test_layouts_and_copy(void) {
     em_array *f = em_astype(t, EM_FLOAT32), *h = em_astype(t, EM_FLOAT16), *c = em_copy(t);
     CHECK(check_shape(f, 2, (int64_t[]){4, 3}) && check_equals(f, want, 12));
     double hw[12];
-    for (int k = 0; k < 12; k++) hw[k] = (double)round_fmt(want[k], 11, -14, 65504);
+    for (int k = 0; k < 12; k++) hw[k] = round_fmt(want[k], 11, -14, 65504);
     CHECK(check_equals(h, hw, 12));
     CHECK(c && em_array_dtype(c) == EM_INT16 && check_equals(c, want, 12) && em_array_is_contiguous(c));
     /* a broadcast source */

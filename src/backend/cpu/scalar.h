@@ -428,21 +428,28 @@ EM_UNARY_LIBM_(erfinv, em_erfinv_f32, em_erfinv_f64)
 EM_DTYPES_NATIVE_FLOAT(EM_UNARY_FLOAT_)
 #undef EM_UNARY_FLOAT_
 
-/* complex64 */
+/* complex64. (C11's CMPLXF is missing from glibc under Clang; a complex
+ * float is laid out as float[2].) */
+static inline em_c64 em_c64_make(float re, float im) {
+    float p[2] = {re, im};
+    em_c64 z;
+    memcpy(&z, p, sizeof z);
+    return z;
+}
 static inline float em_abs_complex64(em_c64 z) { return cabsf(z); }
 static inline float em_real_complex64(em_c64 z) { return crealf(z); }
 static inline float em_imag_complex64(em_c64 z) { return cimagf(z); }
 static inline em_c64 em_conjugate_complex64(em_c64 z) { return conjf(z); }
-static inline em_c64 em_negative_complex64(em_c64 z) { return CMPLXF(-crealf(z), -cimagf(z)); }
+static inline em_c64 em_negative_complex64(em_c64 z) { return em_c64_make(-crealf(z), -cimagf(z)); }
 static inline em_c64 em_sign_complex64(em_c64 z) {
-    if (crealf(z) == 0 && cimagf(z) == 0) return CMPLXF(0.0f, 0.0f);
+    if (crealf(z) == 0 && cimagf(z) == 0) return em_c64_make(0.0f, 0.0f);
     float m = cabsf(z);
-    return CMPLXF(crealf(z) / m, cimagf(z) / m);
+    return em_c64_make(crealf(z) / m, cimagf(z) / m);
 }
 /* Products as NumPy writes them (no C99 Annex G recovery of infinities). */
 static inline em_c64 em_cmul_(em_c64 a, em_c64 b) {
     float ar = crealf(a), ai = cimagf(a), br = crealf(b), bi = cimagf(b);
-    return CMPLXF(ar * br - ai * bi, ar * bi + ai * br);
+    return em_c64_make(ar * br - ai * bi, ar * bi + ai * br);
 }
 static inline em_c64 em_square_complex64(em_c64 z) { return em_cmul_(z, z); }
 static inline em_c64 em_reciprocal_complex64(em_c64 z) { return 1.0f / z; }
@@ -451,11 +458,11 @@ static inline em_c64 em_log_complex64(em_c64 z) { return clogf(z); }
 static inline em_c64 em_log1p_complex64(em_c64 z) { return clogf(1.0f + z); }
 static inline em_c64 em_log2_complex64(em_c64 z) {
     em_c64 l = clogf(z);
-    return CMPLXF(crealf(l) * 1.44269504088896340736f, cimagf(l) * 1.44269504088896340736f);
+    return em_c64_make(crealf(l) * 1.44269504088896340736f, cimagf(l) * 1.44269504088896340736f);
 }
 static inline em_c64 em_log10_complex64(em_c64 z) {
     em_c64 l = clogf(z);
-    return CMPLXF(crealf(l) * 0.434294481903251827651f, cimagf(l) * 0.434294481903251827651f);
+    return em_c64_make(crealf(l) * 0.434294481903251827651f, cimagf(l) * 0.434294481903251827651f);
 }
 static inline em_c64 em_sqrt_complex64(em_c64 z) { return csqrtf(z); }
 static inline em_c64 em_rsqrt_complex64(em_c64 z) { return 1.0f / csqrtf(z); }
@@ -471,7 +478,7 @@ static inline em_c64 em_tanh_complex64(em_c64 z) { return ctanhf(z); }
 static inline em_c64 em_arcsinh_complex64(em_c64 z) { return casinhf(z); }
 static inline em_c64 em_arccosh_complex64(em_c64 z) { return cacoshf(z); }
 static inline em_c64 em_arctanh_complex64(em_c64 z) { return catanhf(z); }
-static inline em_c64 em_round_complex64(em_c64 z) { return CMPLXF(rintf(crealf(z)), rintf(cimagf(z))); }
+static inline em_c64 em_round_complex64(em_c64 z) { return em_c64_make(rintf(crealf(z)), rintf(cimagf(z))); }
 static inline bool em_isnan_complex64(em_c64 z) { return isnan(crealf(z)) || isnan(cimagf(z)); }
 static inline bool em_isinf_complex64(em_c64 z) { return isinf(crealf(z)) || isinf(cimagf(z)); }
 static inline bool em_isfinite_complex64(em_c64 z) { return isfinite(crealf(z)) && isfinite(cimagf(z)); }
@@ -637,15 +644,15 @@ static inline em_c64 em_floor_divide_complex64(em_c64 a, em_c64 b) { return a / 
 /* NumPy's nc_pow: z**0 == 1, integer exponents below 100 by squaring. */
 static inline em_c64 em_power_complex64(em_c64 a, em_c64 b) {
     float br = crealf(b), bi = cimagf(b);
-    if (br == 0 && bi == 0) return CMPLXF(1.0f, 0.0f);
+    if (br == 0 && bi == 0) return em_c64_make(1.0f, 0.0f);
     if (crealf(a) == 0 && cimagf(a) == 0) {
-        if (br > 0 && bi == 0) return CMPLXF(0.0f, 0.0f);
-        return CMPLXF(NAN, NAN);
+        if (br > 0 && bi == 0) return em_c64_make(0.0f, 0.0f);
+        return em_c64_make(NAN, NAN);
     }
     if (bi == 0 && br > -100 && br < 100 && br == (float)(int)br) {
         int n = (int)br;
         unsigned m = (unsigned)(n < 0 ? -n : n);
-        em_c64 r = CMPLXF(1.0f, 0.0f), x = a;
+        em_c64 r = em_c64_make(1.0f, 0.0f), x = a;
         for (; m; m >>= 1, x = em_cmul_(x, x))
             if (m & 1) r = em_cmul_(r, x);
         return n < 0 ? 1.0f / r : r;
@@ -805,10 +812,10 @@ EM_TO_REAL_(float32, float)
 EM_TO_REAL_(float64, double)
 #undef EM_TO_REAL_
 
-static inline em_c64 em_complex64_from_u64(uint64_t v) { return CMPLXF((float)v, 0.0f); }
-static inline em_c64 em_complex64_from_i64(int64_t v) { return CMPLXF((float)v, 0.0f); }
-static inline em_c64 em_complex64_from_f32(float v) { return CMPLXF(v, 0.0f); }
-static inline em_c64 em_complex64_from_f64(double v) { return CMPLXF((float)v, 0.0f); }
+static inline em_c64 em_complex64_from_u64(uint64_t v) { return em_c64_make((float)v, 0.0f); }
+static inline em_c64 em_complex64_from_i64(int64_t v) { return em_c64_make((float)v, 0.0f); }
+static inline em_c64 em_complex64_from_f32(float v) { return em_c64_make(v, 0.0f); }
+static inline em_c64 em_complex64_from_f64(double v) { return em_c64_make((float)v, 0.0f); }
 static inline em_c64 em_complex64_from_c64(em_c64 v) { return v; }
 
 #endif
