@@ -28,28 +28,29 @@ static inline T256 __m256i tail_mask(int64_t k) {
 /* ---- the functions (see scalar.h for each algorithm) ---- */
 
 static inline T256 V exp256(V x) {
-    V nan = cmp_unord(x);
-    V c = _mm256_min_ps(x, SET1(EM_EXP_HI_F));
-    c = _mm256_max_ps(c, SET1(EM_EXP_LO_F));
-    V magic = SET1(0x1.8p23f);
-    V n = _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(c, SET1(EM_LOG2E_F)), magic), magic);
+    /* min/max return their second operand when one is NaN: x's NaN flows
+     * through to the result, quieted, as scalar.h's x + x. */
+    V c = _mm256_min_ps(SET1(EM_EXP_HI_F), x);
+    c = _mm256_max_ps(SET1(EM_EXP_LO_F), c);
+    V magic = SET1(EM_ROUND_MAGIC_F);
+    V n = _mm256_sub_ps(_mm256_fmadd_ps(c, SET1(EM_LOG2E_F), magic), magic);
     V r = _mm256_fnmadd_ps(n, SET1(EM_LN2_HI_F), c);
     r = _mm256_fnmadd_ps(n, SET1(EM_LN2_LO_F), r);
-    V p = SET1(EM_EXP_P5);
-    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P4));
-    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P3));
-    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P2));
-    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P1));
-    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P0));
-    V y = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), SET1(1.0f));
-    /* y * 2^n1 (exact) * 2^n2 (one rounding), n = n1 + n2 */
+    V p = SET1(EM_EXP_C6);
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_C5));
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_C4));
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_C3));
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_C2));
+    p = _mm256_fmadd_ps(p, r, SET1(1.0f));
+    p = _mm256_fmadd_ps(p, r, SET1(1.0f));
+    /* p * 2^n1 (exact) * 2^n2 (one rounding), n = n1 + n2; NaN lanes give
+     * garbage exponents here but p is NaN, so the product stays NaN */
     __m256i ni = _mm256_cvtps_epi32(n);
     __m256i n1 = _mm256_srai_epi32(ni, 1), n2 = _mm256_sub_epi32(ni, n1);
     __m256i bias = _mm256_set1_epi32(127);
     V s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
     V s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
-    y = _mm256_mul_ps(_mm256_mul_ps(y, s1), s2);
-    return sel(nan, y, _mm256_add_ps(x, x));
+    return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
 }
 
 static inline T256 V log256(V x) {

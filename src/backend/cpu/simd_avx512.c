@@ -21,22 +21,22 @@ static inline T512 V copysign512(V mag, V sgn) {
 /* ---- the functions (see scalar.h for each algorithm) ---- */
 
 static inline T512 V exp512(V x) {
-    __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-    V c = _mm512_min_ps(x, SET1(EM_EXP_HI_F));
-    c = _mm512_max_ps(c, SET1(EM_EXP_LO_F));
-    V magic = SET1(0x1.8p23f);
-    V n = _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(c, SET1(EM_LOG2E_F)), magic), magic);
+    /* min/max return their second operand when one is NaN: x's NaN flows
+     * through to the result, quieted, as scalar.h's x + x. */
+    V c = _mm512_min_ps(SET1(EM_EXP_HI_F), x);
+    c = _mm512_max_ps(SET1(EM_EXP_LO_F), c);
+    V magic = SET1(EM_ROUND_MAGIC_F);
+    V n = _mm512_sub_ps(_mm512_fmadd_ps(c, SET1(EM_LOG2E_F), magic), magic);
     V r = _mm512_fnmadd_ps(n, SET1(EM_LN2_HI_F), c);
     r = _mm512_fnmadd_ps(n, SET1(EM_LN2_LO_F), r);
-    V p = SET1(EM_EXP_P5);
-    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_P4));
-    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_P3));
-    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_P2));
-    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_P1));
-    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_P0));
-    V y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), SET1(1.0f));
-    y = _mm512_scalef_ps(y, n); /* y * 2^n, one rounding */
-    return _mm512_mask_add_ps(y, nan, x, x);
+    V p = SET1(EM_EXP_C6);
+    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_C5));
+    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_C4));
+    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_C3));
+    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_C2));
+    p = _mm512_fmadd_ps(p, r, SET1(1.0f));
+    p = _mm512_fmadd_ps(p, r, SET1(1.0f));
+    return _mm512_scalef_ps(p, n); /* p * 2^n, one rounding */
 }
 
 static inline T512 V log512(V x) {
