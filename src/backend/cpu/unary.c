@@ -6,6 +6,8 @@
  * strided path. float16/bfloat16 run the float32 loops block by block
  * (elementwise.c). The builders (src/ops/unary.c) have already cast the input
  * to the dtype the op computes in. */
+#include <string.h>
+
 #include "elementwise.h"
 #include "kernels.h"
 #include "scalar.h"
@@ -48,9 +50,15 @@ static bool simd_unary_f32(em_prim_id prim, char **p, const int64_t *st, int64_t
         char *o = p[0];                                                        \
         const char *a = p[1];                                                  \
         if (st[0] == sizeof(Tout) && st[1] == sizeof(Tin)) {                   \
-            Tout *oo = (Tout *)o;                                              \
-            const Tin *aa = (const Tin *)a;                                    \
-            for (int64_t i = 0; i < n; i++) oo[i] = CALLER(op, s, aa[i]);      \
+            int64_t i = 0;                                                     \
+            for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                     \
+                Tin x[CPU_VBLOCK];                                             \
+                Tout r[CPU_VBLOCK];                                            \
+                memcpy(x, a + i * sizeof(Tin), sizeof x);                      \
+                for (int j = 0; j < CPU_VBLOCK; j++) r[j] = CALLER(op, s, x[j]); \
+                memcpy(o + i * sizeof(Tout), r, sizeof r);                     \
+            }                                                                  \
+            for (; i < n; i++) ((Tout *)o)[i] = CALLER(op, s, ((const Tin *)a)[i]); \
         } else if (st[1] == 0) {                                               \
             Tout v = CALLER(op, s, *(const Tin *)a);                           \
             for (int64_t i = 0; i < n; i++) *(Tout *)(o + i * st[0]) = v;      \
