@@ -66,8 +66,7 @@ static inline float em_bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return
 #define EM_LOG2E_F 0x1.715476p+0f
 #define EM_LN2_HI_F 0x1.62e430p-1f  /* float(ln 2) */
 #define EM_LN2_LO_F -0x1.05c610p-29f /* ln 2 - EM_LN2_HI_F */
-#define EM_EXP_HI_F 89.0f            /* exp(89) overflows float */
-#define EM_EXP_LO_F -104.0f          /* exp(-104) rounds to 0 */
+#define EM_EXP_BOUND_F 104.0f        /* exp(104) overflows, exp(-104) rounds to 0 */
 #define EM_SQRT_HALF_BITS 0x3f3504f3u
 
 /* e^r ~ 1 + r + r^2 (C2 + C3 r + ... + C6 r^4) on [-ln2/2, ln2/2], a minimax
@@ -84,8 +83,7 @@ static inline float em_bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return
  * then scaled by 2^n with one rounding (into the subnormals if need be). */
 static inline float em_exp_f32(float x) {
     if (x != x) return x + x;
-    float c = x > EM_EXP_HI_F ? EM_EXP_HI_F : x;
-    c = c < EM_EXP_LO_F ? EM_EXP_LO_F : c;
+    float c = fabsf(x) > EM_EXP_BOUND_F ? copysignf(EM_EXP_BOUND_F, x) : x;
     float n = fmaf(c, EM_LOG2E_F, EM_ROUND_MAGIC_F) - EM_ROUND_MAGIC_F;
     float r = fmaf(-n, EM_LN2_HI_F, c);
     r = fmaf(-n, EM_LN2_LO_F, r);
@@ -96,7 +94,7 @@ static inline float em_exp_f32(float x) {
     p = fmaf(p, r, EM_EXP_C2);
     p = fmaf(p, r, 1.0f);
     p = fmaf(p, r, 1.0f);
-    /* p * 2^n as p * 2^n1 * 2^n2: the first product is exact (n1 >= -75),
+    /* p * 2^n as p * 2^n1 * 2^n2 (|n| <= 151): the first product is exact,
      * the second rounds once; vscalefps does the same in one step. */
     int32_t ni = (int32_t)n, n1 = ni / 2, n2 = ni - n1;
     return p * em_bits_f32((uint32_t)(n1 + 127) << 23) * em_bits_f32((uint32_t)(n2 + 127) << 23);

@@ -30,8 +30,8 @@ static inline T256 __m256i tail_mask(int64_t k) {
 static inline T256 V exp256(V x) {
     /* min/max return their second operand when one is NaN: x's NaN flows
      * through to the result, quieted, as scalar.h's x + x. */
-    V c = _mm256_min_ps(SET1(EM_EXP_HI_F), x);
-    c = _mm256_max_ps(SET1(EM_EXP_LO_F), c);
+    V c = _mm256_min_ps(SET1(EM_EXP_BOUND_F), x);
+    c = _mm256_max_ps(SET1(-EM_EXP_BOUND_F), c);
     V magic = SET1(EM_ROUND_MAGIC_F);
     V n = _mm256_sub_ps(_mm256_fmadd_ps(c, SET1(EM_LOG2E_F), magic), magic);
     V r = _mm256_fnmadd_ps(n, SET1(EM_LN2_HI_F), c);

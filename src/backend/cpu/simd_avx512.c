@@ -23,8 +23,8 @@ static inline T512 V copysign512(V mag, V sgn) {
 static inline T512 V exp512(V x) {
     /* min/max return their second operand when one is NaN: x's NaN flows
      * through to the result, quieted, as scalar.h's x + x. */
-    V c = _mm512_min_ps(SET1(EM_EXP_HI_F), x);
-    c = _mm512_max_ps(SET1(EM_EXP_LO_F), c);
+    V c = _mm512_min_ps(SET1(EM_EXP_BOUND_F), x);
+    c = _mm512_max_ps(SET1(-EM_EXP_BOUND_F), c);
     V magic = SET1(EM_ROUND_MAGIC_F);
     V n = _mm512_sub_ps(_mm512_fmadd_ps(c, SET1(EM_LOG2E_F), magic), magic);
     V r = _mm512_fnmadd_ps(n, SET1(EM_LN2_HI_F), c);
