@@ -143,14 +143,34 @@ static const cpu_inner_fn loops[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
     OPS_COMPLEX(ENTRY, EM_COMPLEX64, _complex64, em_c64)
 };
 #undef ENTRY
+
+/* The dtype each loop writes, to check the node against (a builder bug must
+ * give an error, not a write of the wrong width). */
+#define OUT_DTYPE(P, op, E, s, T, Tout) [EM_PRIM_##P][E] = 1 + CPU_DTYPE_OF(Tout),
+#define OUT_INT(E, s, t) OPS_INT(OUT_DTYPE, E, _##s, t)
+#define OUT_FLOAT(E, s, t) OPS_FLOAT(OUT_DTYPE, E, _##s, t)
+static const signed char out_dtype[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
+    OPS_BOOL(OUT_DTYPE, EM_BOOL, _bool, bool)
+    EM_DTYPES_INT(OUT_INT)
+    EM_DTYPES_NATIVE_FLOAT(OUT_FLOAT)
+    OPS_COMPLEX(OUT_DTYPE, EM_COMPLEX64, _complex64, em_c64)
+};
 #undef TAB_INT
 #undef TAB_FLOAT
+#undef OUT_INT
+#undef OUT_FLOAT
+#undef OUT_DTYPE
 
 em_status cpu_binary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype dt = in[0]->dtype;
     bool half = dt == EM_FLOAT16 || dt == EM_BFLOAT16;
-    cpu_inner_fn fn = loops[n->prim][half ? EM_FLOAT32 : dt];
-    if (!fn || in[1]->dtype != dt) return cpu_unsupported(n, dt);
+    em_dtype cdt = half ? EM_FLOAT32 : dt;
+    cpu_inner_fn fn = loops[n->prim][cdt];
+    if (!fn) return cpu_unsupported(n, dt);
+    em_dtype want = (em_dtype)(out_dtype[n->prim][cdt] - 1);
+    if (half && want == EM_FLOAT32) want = dt;
+    if (in[1]->dtype != dt || out[0]->dtype != want)
+        return cpu_elementwise_mismatch(n, in[1]->dtype != dt ? in[1]->dtype : dt, out[0]->dtype);
     em_array *ops[3] = {out[0], in[0], in[1]};
     if (half) {
         cpu_half_ctx h = {fn, NULL, dt, out[0]->dtype, 2};

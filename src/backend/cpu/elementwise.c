@@ -1,7 +1,13 @@
 /* elementwise.c -- the shared driver of the elementwise kernels and the
  * float16/bfloat16-through-float32 block loop. */
+#include "../../core/error.h"
 #include "elementwise.h"
 #include "simd.h"
+
+em_status cpu_elementwise_mismatch(const em_node *n, em_dtype in, em_dtype out) {
+    return error_status(EM_ERR_RUNTIME, "[%s] Internal error: no kernel from %s to %s.",
+                        em_primitives[n->prim].name, em_dtype_name(in), em_dtype_name(out));
+}
 
 void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const void *ctx) {
     int64_t n = ops[0]->size;
