@@ -162,6 +162,16 @@ EM_API void em_set_print_precision(int precision);
 EM_API em_status em_eval(em_array *const *arrays, size_t n);
 EM_API em_status em_eval1(em_array *a);
 
+/* ---------------------------------------------------------------- threads */
+
+/* The number of threads the CPU kernels may use for one operation, the
+ * calling thread included. The default is EMBER_NUM_THREADS when set (a
+ * positive integer), else the number of CPUs the process may run on. n <= 0
+ * restores the default. Returns the previous count. Results never depend on
+ * it. BLAS runs single-threaded inside ember's own pool. */
+EM_API int em_set_num_threads(int n);
+EM_API int em_get_num_threads(void);
+
 /* ---------------------------------------------------------------- scopes */
 
 /* A scope collects every reference that ops return on this thread while it is
