@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../backend/cpu/loops.h"
+#include "../ops/ops.h"
 #include "error.h"
 #include "node.h"
 #include "scope.h"
@@ -38,7 +39,7 @@ EM_API em_status em_array_copy_to(em_array *a, em_dtype dtype, void *dst, size_t
         return error_status(EM_ERR_VALUE,
                             "[copy_to] The destination holds %zu bytes but %zu are needed.",
                             nbytes, need);
-    scope_op_depth++; /* an internal op: its result must not join the caller's scope */
+    scope_op_depth++; /* internal ops: their results must not join the caller's scope */
     em_array *src = em_astype(a, dtype);
     scope_op_depth--;
     if (!src) return em_error_code();

@@ -31,15 +31,17 @@ typedef float _Complex em_c64;
     X(EM_COMPLEX64, complex64, em_c64)
 
 /* Subsets, same shape of entry. */
-#define EM_DTYPES_INT(X)                                                       \
+#define EM_DTYPES_UINT(X)                                                      \
     X(EM_UINT8, uint8, uint8_t)                                                \
     X(EM_UINT16, uint16, uint16_t)                                             \
     X(EM_UINT32, uint32, uint32_t)                                             \
-    X(EM_UINT64, uint64, uint64_t)                                             \
+    X(EM_UINT64, uint64, uint64_t)
+#define EM_DTYPES_SINT(X)                                                      \
     X(EM_INT8, int8, int8_t)                                                   \
     X(EM_INT16, int16, int16_t)                                                \
     X(EM_INT32, int32, int32_t)                                                \
     X(EM_INT64, int64, int64_t)
+#define EM_DTYPES_INT(X) EM_DTYPES_UINT(X) EM_DTYPES_SINT(X)
 #define EM_DTYPES_NATIVE_FLOAT(X)                                              \
     X(EM_FLOAT32, float32, float)                                              \
     X(EM_FLOAT64, float64, double)

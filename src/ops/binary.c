@@ -22,8 +22,11 @@ static em_array *binary(em_prim_id prim, const binary_info *b, const em_array *x
     int nd = shape_broadcast("broadcast_shapes", x->shape, x->ndim, y->shape, y->ndim, shape);
     if (nd < 0) return NULL;
     em_dtype dt = em_result_type(x->dtype, y->dtype), out = dt;
-    if (dt == EM_COMPLEX64 && !b->complex_ok)
+    if (dt == EM_COMPLEX64 && !b->complex_ok) {
+        if (prim == EM_PRIM_REMAINDER) /* MLX's wording for this one */
+            return error_set(EM_ERR_VALUE, "[%s] Complex type not supported.", b->name);
         return error_set(EM_ERR_VALUE, "[%s] Not supported for complex64.", b->name);
+    }
     switch (b->rule) {
     case B_SAME: break;
     case B_INEXACT: out = dt = dtype_to_inexact(dt); break;
@@ -76,8 +79,9 @@ BINARY(greater, GREATER, B_COMPARE, true)
 BINARY(greater_equal, GREATER_EQUAL, B_COMPARE, true)
 BINARY(logical_and, LOGICAL_AND, B_LOGICAL, true)
 BINARY(logical_or, LOGICAL_OR, B_LOGICAL, true)
-BINARY(bitwise_and, BITWISE_AND, B_BITWISE, false)
-BINARY(bitwise_or, BITWISE_OR, B_BITWISE, false)
-BINARY(bitwise_xor, BITWISE_XOR, B_BITWISE, false)
-BINARY(left_shift, LEFT_SHIFT, B_SHIFT, false)
-BINARY(right_shift, RIGHT_SHIFT, B_SHIFT, false)
+/* Bitwise ops refuse complex through their rule, with MLX's message. */
+BINARY(bitwise_and, BITWISE_AND, B_BITWISE, true)
+BINARY(bitwise_or, BITWISE_OR, B_BITWISE, true)
+BINARY(bitwise_xor, BITWISE_XOR, B_BITWISE, true)
+BINARY(left_shift, LEFT_SHIFT, B_SHIFT, true)
+BINARY(right_shift, RIGHT_SHIFT, B_SHIFT, true)

@@ -1,27 +1,147 @@
 /* binary.c -- CPU kernels of the binary elementwise primitives.
- * PLACEHOLDER: float32/int32 add only, until the full family lands. */
+ *
+ * One inner loop per (op, dtype), expanded from scalar.h's functions, with
+ * paths for contiguous operands (plain indexed loops, or the vectorised
+ * float32 loops of simd.h), one broadcast operand (stride 0: its value read
+ * once) and the general strided case. float16/bfloat16 run the float32 loops
+ * block by block (elementwise.c). The builders (src/ops/binary.c) have cast
+ * both inputs to one dtype and broadcast them to one shape. */
+#include "elementwise.h"
 #include "kernels.h"
-#include "loops.h"
+#include "scalar.h"
+#include "simd.h"
 
-static void add_f32(char **p, const int64_t *s, int64_t n, const void *ctx) {
-    (void)ctx;
-    for (int64_t i = 0; i < n; i++)
-        *(float *)(p[0] + i * s[0]) = *(float *)(p[1] + i * s[1]) + *(float *)(p[2] + i * s[2]);
+/* The vectorised float32 loop of prim, if the CPU has one: contiguous or
+ * broadcast operands directly, strided ones through block buffers. Returns
+ * false when there is none. */
+static bool simd_binary_f32(em_prim_id prim, char **p, const int64_t *st, int64_t n) {
+    cpu_simd_binary_fn f = cpu_simd_binary(prim);
+    int64_t so = st[0], sa = st[1], sb = st[2];
+    if (!f || (sa == 0 && sb == 0)) return false; /* one value: the scalar path */
+    if (so == 4 && (sa == 4 || sa == 0) && (sb == 4 || sb == 0)) {
+        int mode = sa == 0 ? CPU_SIMD_SV : sb == 0 ? CPU_SIMD_VS : CPU_SIMD_VV;
+        f((const float *)p[1], (const float *)p[2], (float *)p[0], n, mode);
+        return true;
+    }
+    float ba[CPU_BLOCK], bb[CPU_BLOCK], bo[CPU_BLOCK];
+    int mode = sa == 0 ? CPU_SIMD_SV : sb == 0 ? CPU_SIMD_VS : CPU_SIMD_VV;
+    for (int64_t off = 0; off < n; off += CPU_BLOCK) {
+        int64_t k = n - off < CPU_BLOCK ? n - off : CPU_BLOCK;
+        const char *a = p[1] + off * sa, *b = p[2] + off * sb;
+        for (int64_t i = 0; i < (sa ? k : 1); i++) ba[i] = *(const float *)(a + i * sa);
+        for (int64_t i = 0; i < (sb ? k : 1); i++) bb[i] = *(const float *)(b + i * sb);
+        f(ba, bb, bo, k, mode);
+        char *o = p[0] + off * so;
+        for (int64_t i = 0; i < k; i++) *(float *)(o + i * so) = bo[i];
+    }
+    return true;
 }
-static void add_i32(char **p, const int64_t *s, int64_t n, const void *ctx) {
-    (void)ctx;
-    for (int64_t i = 0; i < n; i++)
-        *(int32_t *)(p[0] + i * s[0]) = *(int32_t *)(p[1] + i * s[1]) + *(int32_t *)(p[2] + i * s[2]);
-}
+
+#define LOOP(P, op, E, s, T, Tout)                                             \
+    static void b_##op##s(char **p, const int64_t *st, int64_t n, const void *ctx) { \
+        (void)ctx;                                                             \
+        if (E == EM_FLOAT32 && simd_binary_f32(EM_PRIM_##P, p, st, n)) return; \
+        char *o = p[0];                                                        \
+        const char *a = p[1], *b = p[2];                                       \
+        int64_t so = st[0], sa = st[1], sb = st[2];                            \
+        if (so == sizeof(Tout) && sa == sizeof(T) && sb == sizeof(T)) {        \
+            Tout *oo = (Tout *)o;                                              \
+            const T *aa = (const T *)a, *bb = (const T *)b;                    \
+            for (int64_t i = 0; i < n; i++) oo[i] = em_##op##s(aa[i], bb[i]); \
+        } else if (so == sizeof(Tout) && sa == 0 && sb == sizeof(T)) {        \
+            Tout *oo = (Tout *)o;                                              \
+            const T x = *(const T *)a, *bb = (const T *)b;                     \
+            for (int64_t i = 0; i < n; i++) oo[i] = em_##op##s(x, bb[i]);   \
+        } else if (so == sizeof(Tout) && sa == sizeof(T) && sb == 0) {         \
+            Tout *oo = (Tout *)o;                                              \
+            const T *aa = (const T *)a, y = *(const T *)b;                     \
+            for (int64_t i = 0; i < n; i++) oo[i] = em_##op##s(aa[i], y);   \
+        } else {                                                               \
+            for (int64_t i = 0; i < n; i++)                                    \
+                *(Tout *)(o + i * so) = em_##op##s(*(const T *)(a + i * sa), \
+                                                      *(const T *)(b + i * sb)); \
+        }                                                                      \
+    }
+
+/* Which ops each dtype family has: X(PRIM, op, E, s, T, Tout). The suffix
+ * s carries its leading underscore (_int8), pasted on at the first level: a
+ * bare `bool` would be expanded to _Bool on the way down. */
+#define COMPARISONS(X, E, s, t)                                                \
+    X(EQUAL, equal, E, s, t, bool)                                             \
+    X(NOT_EQUAL, not_equal, E, s, t, bool)                                     \
+    X(LESS, less, E, s, t, bool)                                               \
+    X(LESS_EQUAL, less_equal, E, s, t, bool)                                   \
+    X(GREATER, greater, E, s, t, bool)                                         \
+    X(GREATER_EQUAL, greater_equal, E, s, t, bool)
+#define ARITHMETIC(X, E, s, t)                                                 \
+    X(ADD, add, E, s, t, t)                                                    \
+    X(SUBTRACT, subtract, E, s, t, t)                                          \
+    X(MULTIPLY, multiply, E, s, t, t)                                          \
+    X(FLOOR_DIVIDE, floor_divide, E, s, t, t)                                  \
+    X(POWER, power, E, s, t, t)                                                \
+    X(MAXIMUM, maximum, E, s, t, t)                                            \
+    X(MINIMUM, minimum, E, s, t, t)                                            \
+    COMPARISONS(X, E, s, t)
+#define BITWISE(X, E, s, t)                                                    \
+    X(BITWISE_AND, bitwise_and, E, s, t, t)                                    \
+    X(BITWISE_OR, bitwise_or, E, s, t, t)                                      \
+    X(BITWISE_XOR, bitwise_xor, E, s, t, t)
+#define OPS_BOOL(X, E, s, t)                                                   \
+    ARITHMETIC(X, E, s, t)                                                     \
+    BITWISE(X, E, s, t)                                                        \
+    X(REMAINDER, remainder, E, s, t, t)                                        \
+    X(LOGICAL_AND, logical_and, E, s, t, t)                                    \
+    X(LOGICAL_OR, logical_or, E, s, t, t)
+#define OPS_INT(X, E, s, t)                                                    \
+    ARITHMETIC(X, E, s, t)                                                     \
+    BITWISE(X, E, s, t)                                                        \
+    X(REMAINDER, remainder, E, s, t, t)                                        \
+    X(LEFT_SHIFT, left_shift, E, s, t, t)                                      \
+    X(RIGHT_SHIFT, right_shift, E, s, t, t)
+#define OPS_COMPLEX(X, E, s, t)                                                \
+    ARITHMETIC(X, E, s, t)                                                     \
+    X(DIVIDE, divide, E, s, t, t)                                              \
+    X(LOGADDEXP, logaddexp, E, s, t, t)
+#define OPS_FLOAT(X, E, s, t)                                                  \
+    OPS_COMPLEX(X, E, s, t)                                                    \
+    X(REMAINDER, remainder, E, s, t, t)                                        \
+    X(ARCTAN2, arctan2, E, s, t, t)
+
+/* The loops. */
+#define GEN_INT(E, s, t) OPS_INT(LOOP, E, _##s, t)
+#define GEN_FLOAT(E, s, t) OPS_FLOAT(LOOP, E, _##s, t)
+OPS_BOOL(LOOP, EM_BOOL, _bool, bool)
+EM_DTYPES_INT(GEN_INT)
+EM_DTYPES_NATIVE_FLOAT(GEN_FLOAT)
+OPS_COMPLEX(LOOP, EM_COMPLEX64, _complex64, em_c64)
+#undef GEN_INT
+#undef GEN_FLOAT
+
+/* The table, from the same lists. */
+#define ENTRY(P, op, E, s, T, Tout) [EM_PRIM_##P][E] = b_##op##s,
+#define TAB_INT(E, s, t) OPS_INT(ENTRY, E, _##s, t)
+#define TAB_FLOAT(E, s, t) OPS_FLOAT(ENTRY, E, _##s, t)
+static const cpu_inner_fn loops[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
+    OPS_BOOL(ENTRY, EM_BOOL, _bool, bool)
+    EM_DTYPES_INT(TAB_INT)
+    EM_DTYPES_NATIVE_FLOAT(TAB_FLOAT)
+    OPS_COMPLEX(ENTRY, EM_COMPLEX64, _complex64, em_c64)
+};
+#undef ENTRY
+#undef TAB_INT
+#undef TAB_FLOAT
 
 em_status cpu_binary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
-    cpu_inner_fn fn = NULL;
-    if (n->prim == EM_PRIM_ADD && in[0]->dtype == EM_FLOAT32) fn = add_f32;
-    if (n->prim == EM_PRIM_ADD && in[0]->dtype == EM_INT32) fn = add_i32;
-    if (!fn) return cpu_unsupported(n, in[0]->dtype);
+    em_dtype dt = in[0]->dtype;
+    bool half = dt == EM_FLOAT16 || dt == EM_BFLOAT16;
+    cpu_inner_fn fn = loops[n->prim][half ? EM_FLOAT32 : dt];
+    if (!fn || in[1]->dtype != dt) return cpu_unsupported(n, dt);
     em_array *ops[3] = {out[0], in[0], in[1]};
-    cpu_iter it;
-    cpu_iter_init(&it, 3, ops);
-    cpu_iter_run(&it, fn, NULL);
+    if (half) {
+        cpu_half_ctx h = {fn, NULL, dt, out[0]->dtype, 2};
+        cpu_elementwise_run(3, ops, cpu_elementwise_half_loop, &h);
+    } else {
+        cpu_elementwise_run(3, ops, fn, NULL);
+    }
     return EM_OK;
 }

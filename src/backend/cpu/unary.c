@@ -1,7 +1,175 @@
-/* unary.c -- CPU kernels of the unary primitives. */
+/* unary.c -- CPU kernels of the unary elementwise primitives.
+ *
+ * One inner loop per (op, dtype), expanded from scalar.h's functions: each
+ * has a contiguous path (a plain indexed loop, or the vectorised float32
+ * loop of simd.h), a broadcast-input path (computes once, fills) and a
+ * strided path. float16/bfloat16 run the float32 loops block by block
+ * (elementwise.c). The builders (src/ops/unary.c) have already cast the input
+ * to the dtype the op computes in. */
+#include "elementwise.h"
 #include "kernels.h"
+#include "scalar.h"
+#include "simd.h"
+
+/* The vectorised float32 loop of prim, if the CPU has one: contiguous
+ * operands directly, strided ones through a block buffer. Returns false when
+ * there is none, or the input is a broadcast (the scalar path then computes
+ * the one value). */
+static bool simd_unary_f32(em_prim_id prim, char **p, const int64_t *st, int64_t n) {
+    cpu_simd_unary_fn f = cpu_simd_unary(prim);
+    if (!f || st[1] == 0) return false;
+    if (st[0] == 4 && st[1] == 4) {
+        f((const float *)p[1], (float *)p[0], n);
+        return true;
+    }
+    float buf[CPU_BLOCK];
+    for (int64_t off = 0; off < n; off += CPU_BLOCK) {
+        int64_t k = n - off < CPU_BLOCK ? n - off : CPU_BLOCK;
+        const char *a = p[1] + off * st[1];
+        for (int64_t i = 0; i < k; i++) buf[i] = *(const float *)(a + i * st[1]);
+        if (st[0] == 4) {
+            f(buf, (float *)p[0] + off, k);
+        } else {
+            f(buf, buf, k);
+            char *o = p[0] + off * st[0];
+            for (int64_t i = 0; i < k; i++) *(float *)(o + i * st[0]) = buf[i];
+        }
+    }
+    return true;
+}
+
+#define CALL(op, s, x) em_##op##s(x)
+#define CALL_PARAMS(op, s, x) em_##op##s(x, (const em_nan_to_num_params *)ctx)
+
+#define LOOP_WITH(P, op, E, s, Tin, Tout, CALLER)                              \
+    static void u_##op##s(char **p, const int64_t *st, int64_t n, const void *ctx) { \
+        (void)ctx;                                                             \
+        if (E == EM_FLOAT32 && simd_unary_f32(EM_PRIM_##P, p, st, n)) return;  \
+        char *o = p[0];                                                        \
+        const char *a = p[1];                                                  \
+        if (st[0] == sizeof(Tout) && st[1] == sizeof(Tin)) {                   \
+            Tout *oo = (Tout *)o;                                              \
+            const Tin *aa = (const Tin *)a;                                    \
+            for (int64_t i = 0; i < n; i++) oo[i] = CALLER(op, s, aa[i]);      \
+        } else if (st[1] == 0) {                                               \
+            Tout v = CALLER(op, s, *(const Tin *)a);                           \
+            for (int64_t i = 0; i < n; i++) *(Tout *)(o + i * st[0]) = v;      \
+        } else {                                                               \
+            for (int64_t i = 0; i < n; i++)                                    \
+                *(Tout *)(o + i * st[0]) = CALLER(op, s, *(const Tin *)(a + i * st[1])); \
+        }                                                                      \
+    }
+#define LOOP(P, op, E, s, Tin, Tout) LOOP_WITH(P, op, E, s, Tin, Tout, CALL)
+
+/* Which ops each dtype family has: X(PRIM, op, E, s, Tin, Tout). The
+ * suffix s carries its leading underscore (_int8), pasted on at the first
+ * level: a bare `bool` would be expanded to _Bool on the way down. */
+#define PREDICATES(X, E, s, t)                                                 \
+    X(ISNAN, isnan, E, s, t, bool)                                             \
+    X(ISINF, isinf, E, s, t, bool)                                             \
+    X(ISFINITE, isfinite, E, s, t, bool)                                       \
+    X(ISPOSINF, isposinf, E, s, t, bool)                                       \
+    X(ISNEGINF, isneginf, E, s, t, bool)                                       \
+    X(LOGICAL_NOT, logical_not, E, s, t, bool)
+#define SAME_REAL(X, E, s, t)                                                  \
+    X(ABS, abs, E, s, t, t)                                                    \
+    X(SIGN, sign, E, s, t, t)                                                  \
+    X(SQUARE, square, E, s, t, t)                                              \
+    X(FLOOR, floor, E, s, t, t)                                                \
+    X(CEIL, ceil, E, s, t, t)                                                  \
+    X(ROUND, round, E, s, t, t)                                                \
+    X(CONJUGATE, conjugate, E, s, t, t)                                        \
+    X(REAL, real, E, s, t, t)                                                  \
+    X(IMAG, imag, E, s, t, t)
+#define OPS_BOOL(X, E, s, t)                                                   \
+    SAME_REAL(X, E, s, t)                                                      \
+    PREDICATES(X, E, s, t)                                                     \
+    X(BITWISE_INVERT, bitwise_invert, E, s, t, t)
+#define OPS_INT(X, E, s, t)                                                    \
+    OPS_BOOL(X, E, s, t)                                                       \
+    X(NEGATIVE, negative, E, s, t, t)
+/* Float functions that complex64 has too. */
+#define FLOAT_AND_COMPLEX(X, E, s, t)                                          \
+    X(NEGATIVE, negative, E, s, t, t)                                          \
+    X(SIGN, sign, E, s, t, t)                                                  \
+    X(EXP, exp, E, s, t, t)                                                    \
+    X(LOG, log, E, s, t, t)                                                    \
+    X(LOG1P, log1p, E, s, t, t)                                                \
+    X(LOG2, log2, E, s, t, t)                                                  \
+    X(LOG10, log10, E, s, t, t)                                                \
+    X(SQRT, sqrt, E, s, t, t)                                                  \
+    X(RSQRT, rsqrt, E, s, t, t)                                                \
+    X(SQUARE, square, E, s, t, t)                                              \
+    X(RECIPROCAL, reciprocal, E, s, t, t)                                      \
+    X(SIN, sin, E, s, t, t)                                                    \
+    X(COS, cos, E, s, t, t)                                                    \
+    X(TAN, tan, E, s, t, t)                                                    \
+    X(ARCSIN, arcsin, E, s, t, t)                                              \
+    X(ARCCOS, arccos, E, s, t, t)                                              \
+    X(ARCTAN, arctan, E, s, t, t)                                              \
+    X(SINH, sinh, E, s, t, t)                                                  \
+    X(COSH, cosh, E, s, t, t)                                                  \
+    X(TANH, tanh, E, s, t, t)                                                  \
+    X(ARCSINH, arcsinh, E, s, t, t)                                            \
+    X(ARCCOSH, arccosh, E, s, t, t)                                            \
+    X(ARCTANH, arctanh, E, s, t, t)                                            \
+    X(ROUND, round, E, s, t, t)                                                \
+    X(CONJUGATE, conjugate, E, s, t, t)                                        \
+    PREDICATES(X, E, s, t)
+#define OPS_FLOAT(X, E, s, t)                                                  \
+    FLOAT_AND_COMPLEX(X, E, s, t)                                              \
+    X(ABS, abs, E, s, t, t)                                                    \
+    X(REAL, real, E, s, t, t)                                                  \
+    X(IMAG, imag, E, s, t, t)                                                  \
+    X(EXPM1, expm1, E, s, t, t)                                                \
+    X(ERF, erf, E, s, t, t)                                                    \
+    X(ERFINV, erfinv, E, s, t, t)                                              \
+    X(SIGMOID, sigmoid, E, s, t, t)                                            \
+    X(FLOOR, floor, E, s, t, t)                                                \
+    X(CEIL, ceil, E, s, t, t)
+#define OPS_COMPLEX(X, E, s, t)                                                \
+    FLOAT_AND_COMPLEX(X, E, s, t)                                              \
+    X(ABS, abs, E, s, t, float)                                                \
+    X(REAL, real, E, s, t, float)                                              \
+    X(IMAG, imag, E, s, t, float)
+
+/* The loops. */
+#define GEN_INT(E, s, t) OPS_INT(LOOP, E, _##s, t)
+#define GEN_FLOAT(E, s, t)                                                     \
+    OPS_FLOAT(LOOP, E, _##s, t)                                                \
+    LOOP_WITH(NAN_TO_NUM, nan_to_num, E, _##s, t, t, CALL_PARAMS)
+OPS_BOOL(LOOP, EM_BOOL, _bool, bool)
+EM_DTYPES_INT(GEN_INT)
+EM_DTYPES_NATIVE_FLOAT(GEN_FLOAT)
+OPS_COMPLEX(LOOP, EM_COMPLEX64, _complex64, em_c64)
+#undef GEN_INT
+#undef GEN_FLOAT
+
+/* The table, from the same lists. */
+#define ENTRY(P, op, E, s, Tin, Tout) [EM_PRIM_##P][E] = u_##op##s,
+#define TAB_INT(E, s, t) OPS_INT(ENTRY, E, _##s, t)
+#define TAB_FLOAT(E, s, t) OPS_FLOAT(ENTRY, E, _##s, t) ENTRY(NAN_TO_NUM, nan_to_num, E, _##s, t, t)
+static const cpu_inner_fn loops[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
+    OPS_BOOL(ENTRY, EM_BOOL, _bool, bool)
+    EM_DTYPES_INT(TAB_INT)
+    EM_DTYPES_NATIVE_FLOAT(TAB_FLOAT)
+    OPS_COMPLEX(ENTRY, EM_COMPLEX64, _complex64, em_c64)
+};
+#undef ENTRY
+#undef TAB_INT
+#undef TAB_FLOAT
 
 em_status cpu_unary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
-    (void)out;
-    return cpu_unsupported(n, n->n_in ? in[0]->dtype : EM_FLOAT32);
+    em_dtype dt = in[0]->dtype;
+    bool half = dt == EM_FLOAT16 || dt == EM_BFLOAT16;
+    cpu_inner_fn fn = loops[n->prim][half ? EM_FLOAT32 : dt];
+    if (!fn) return cpu_unsupported(n, dt);
+    em_array *ops[2] = {out[0], in[0]};
+    if (half) {
+        cpu_half_ctx h = {fn, n->params, dt, out[0]->dtype, 1};
+        cpu_elementwise_run(2, ops, cpu_elementwise_half_loop, &h);
+    } else {
+        cpu_elementwise_run(2, ops, fn, n->params);
+    }
+    return EM_OK;
 }

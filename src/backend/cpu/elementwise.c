@@ -1,0 +1,89 @@
+/* elementwise.c -- the shared driver of the elementwise kernels and the
+ * float16/bfloat16-through-float32 block loop. */
+#include "elementwise.h"
+
+void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const void *ctx) {
+    int64_t n = ops[0]->size;
+    if (n == 0) return;
+    bool contig = true;
+    for (int k = 0; k < nops; k++) contig = contig && (ops[k]->flags & EM_AF_ROW_CONTIG);
+    if (contig) {
+        char *p[CPU_MAX_OPS];
+        int64_t s[CPU_MAX_OPS];
+        for (int k = 0; k < nops; k++) {
+            p[k] = array_ptr(ops[k]);
+            s[k] = (int64_t)array_itemsize(ops[k]);
+        }
+        fn(p, s, n, ctx);
+        return;
+    }
+    cpu_iter it;
+    cpu_iter_init(&it, nops, ops);
+    cpu_iter_run(&it, fn, ctx);
+}
+
+void cpu_elementwise_widen_half(em_dtype dt, const char *src, int64_t st, float *dst, int64_t k) {
+    if (dt == EM_FLOAT16) {
+        if (st == 2) {
+            const em_f16 *a = (const em_f16 *)src;
+            for (int64_t i = 0; i < k; i++) dst[i] = em_f16_to_f32(a[i]);
+        } else {
+            for (int64_t i = 0; i < k; i++) dst[i] = em_f16_to_f32(*(const em_f16 *)(src + i * st));
+        }
+    } else {
+        if (st == 2) {
+            const em_bf16 *a = (const em_bf16 *)src;
+            for (int64_t i = 0; i < k; i++) dst[i] = em_bf16_to_f32(a[i]);
+        } else {
+            for (int64_t i = 0; i < k; i++) dst[i] = em_bf16_to_f32(*(const em_bf16 *)(src + i * st));
+        }
+    }
+}
+
+void cpu_elementwise_narrow_half(em_dtype dt, const float *src, char *dst, int64_t st, int64_t k) {
+    if (dt == EM_FLOAT16) {
+        if (st == 2) {
+            em_f16 *o = (em_f16 *)dst;
+            for (int64_t i = 0; i < k; i++) o[i] = em_f32_to_f16(src[i]);
+        } else {
+            for (int64_t i = 0; i < k; i++) *(em_f16 *)(dst + i * st) = em_f32_to_f16(src[i]);
+        }
+    } else {
+        if (st == 2) {
+            em_bf16 *o = (em_bf16 *)dst;
+            for (int64_t i = 0; i < k; i++) o[i] = em_f32_to_bf16(src[i]);
+        } else {
+            for (int64_t i = 0; i < k; i++) *(em_bf16 *)(dst + i * st) = em_f32_to_bf16(src[i]);
+        }
+    }
+}
+
+void cpu_elementwise_half_loop(char **p, const int64_t *s, int64_t n, const void *vctx) {
+    const cpu_half_ctx *h = vctx;
+    float in[2][CPU_BLOCK], res[CPU_BLOCK];
+    bool half_out = h->out != EM_BOOL;
+    for (int64_t off = 0; off < n; off += CPU_BLOCK) {
+        int64_t k = n - off < CPU_BLOCK ? n - off : CPU_BLOCK;
+        char *q[3];
+        int64_t qs[3];
+        for (int j = 0; j < h->nin; j++) {
+            if (s[1 + j] == 0) {
+                cpu_elementwise_widen_half(h->in, p[1 + j], 0, in[j], 1);
+                qs[1 + j] = 0;
+            } else {
+                cpu_elementwise_widen_half(h->in, p[1 + j] + off * s[1 + j], s[1 + j], in[j], k);
+                qs[1 + j] = sizeof(float);
+            }
+            q[1 + j] = (char *)in[j];
+        }
+        if (half_out) {
+            q[0] = (char *)res;
+            qs[0] = sizeof(float);
+        } else {
+            q[0] = p[0] + off * s[0];
+            qs[0] = s[0];
+        }
+        h->f32(q, qs, k, h->ctx);
+        if (half_out) cpu_elementwise_narrow_half(h->out, res, p[0] + off * s[0], s[0], k);
+    }
+}

@@ -1,0 +1,37 @@
+/* elementwise.h -- what the elementwise kernel families share: running an
+ * inner loop over same-shaped operands with the fast paths, and computing
+ * float16/bfloat16 through float32 loops block by block. */
+#ifndef EM_BACKEND_CPU_ELEMENTWISE_H
+#define EM_BACKEND_CPU_ELEMENTWISE_H
+
+#include "loops.h"
+
+/* Elements per block when a loop works through a scratch buffer. */
+#define CPU_BLOCK 512
+
+/* Runs fn over ops[0..nops) (ops[0] the output; all evaluated, same shape):
+ * one call over the whole array when every operand is row-contiguous, else
+ * the N-d driver (which collapses what it can; broadcast operands arrive
+ * with stride 0). */
+void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const void *ctx);
+
+/* The context of cpu_elementwise_half_loop: a float32 inner loop and its
+ * context, the half dtype of the inputs (float16 or bfloat16), the output's
+ * dtype (that half dtype, or bool for predicates and comparisons), and the
+ * number of inputs (1 or 2; an input with stride 0 stays a broadcast). */
+typedef struct cpu_half_ctx {
+    cpu_inner_fn f32;
+    const void *ctx;
+    em_dtype in, out;
+    int nin;
+} cpu_half_ctx;
+
+/* An inner loop: widens each block of the inputs to float32, runs the float32
+ * loop, and rounds its results back (or writes bools directly). */
+void cpu_elementwise_half_loop(char **p, const int64_t *s, int64_t n, const void *ctx);
+
+/* Converts k halves (byte stride st) to contiguous floats, and back. */
+void cpu_elementwise_widen_half(em_dtype dt, const char *src, int64_t st, float *dst, int64_t k);
+void cpu_elementwise_narrow_half(em_dtype dt, const float *src, char *dst, int64_t st, int64_t k);
+
+#endif

@@ -1,0 +1,233 @@
+/* simd_avx2.c -- the AVX2+FMA float32 loops of simd.h, lane for lane the float32 functions of scalar.h. */
+#include <immintrin.h>
+
+#include "scalar.h"
+#include "simd.h"
+
+#define T256 __attribute__((target("avx2,fma")))
+
+typedef __m256 V;
+#define W 8
+#define SET1 _mm256_set1_ps
+
+static inline T256 V sel(V mask, V no, V yes) { return _mm256_blendv_ps(no, yes, mask); }
+static inline T256 V cmp_unord(V a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
+static inline T256 V sign_bit(void) { return _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)); }
+static inline T256 V copysign256(V mag, V sgn) {
+    V s = sign_bit();
+    return _mm256_or_ps(_mm256_andnot_ps(s, mag), _mm256_and_ps(s, sgn));
+}
+static inline T256 V abs256(V x) { return _mm256_andnot_ps(sign_bit(), x); }
+static inline T256 V neg256(V x) { return _mm256_xor_ps(sign_bit(), x); }
+
+/* Lanes [0, k) set, for the tail's masked loads and stores. */
+static inline T256 __m256i tail_mask(int64_t k) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* ---- the functions (see scalar.h for each algorithm) ---- */
+
+static inline T256 V exp256(V x) {
+    V nan = cmp_unord(x);
+    V c = _mm256_min_ps(x, SET1(EM_EXP_HI_F));
+    c = _mm256_max_ps(c, SET1(EM_EXP_LO_F));
+    V magic = SET1(0x1.8p23f);
+    V n = _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(c, SET1(EM_LOG2E_F)), magic), magic);
+    V r = _mm256_fnmadd_ps(n, SET1(EM_LN2_HI_F), c);
+    r = _mm256_fnmadd_ps(n, SET1(EM_LN2_LO_F), r);
+    V p = SET1(EM_EXP_P5);
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P4));
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P3));
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P2));
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P1));
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P0));
+    V y = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), SET1(1.0f));
+    /* y * 2^n1 (exact) * 2^n2 (one rounding), n = n1 + n2 */
+    __m256i ni = _mm256_cvtps_epi32(n);
+    __m256i n1 = _mm256_srai_epi32(ni, 1), n2 = _mm256_sub_epi32(ni, n1);
+    __m256i bias = _mm256_set1_epi32(127);
+    V s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+    V s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+    y = _mm256_mul_ps(_mm256_mul_ps(y, s1), s2);
+    return sel(nan, y, _mm256_add_ps(x, x));
+}
+
+static inline T256 V log256(V x) {
+    V zero = _mm256_setzero_ps();
+    /* Scaling every x below the smallest normal (negatives and zeros too,
+     * whose results are replaced below) matches scalar.h's u < 2^23 test. */
+    V sub = _mm256_cmp_ps(x, SET1(0x1p-126f), _CMP_LT_OQ);
+    V xs = sel(sub, x, _mm256_mul_ps(x, SET1(0x1p23f)));
+    V e0 = _mm256_and_ps(sub, SET1(-23.0f));
+    __m256i ix = _mm256_sub_epi32(_mm256_castps_si256(xs), _mm256_set1_epi32((int)EM_SQRT_HALF_BITS));
+    V e = _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_srai_epi32(ix, 23)), e0);
+    __m256i mb = _mm256_add_epi32(_mm256_and_si256(ix, _mm256_set1_epi32(0x007fffff)),
+                                  _mm256_set1_epi32((int)EM_SQRT_HALF_BITS));
+    V f = _mm256_sub_ps(_mm256_castsi256_ps(mb), SET1(1.0f));
+    V z = _mm256_mul_ps(f, f);
+    V p = SET1(EM_LOG_P8);
+    p = _mm256_fmadd_ps(p, f, SET1(EM_LOG_P7));
+    p = _mm256_fmadd_ps(p, f, SET1(EM_LOG_P6));
+    p = _mm256_fmadd_ps(p, f, SET1(EM_LOG_P5));
+    p = _mm256_fmadd_ps(p, f, SET1(EM_LOG_P4));
+    p = _mm256_fmadd_ps(p, f, SET1(EM_LOG_P3));
+    p = _mm256_fmadd_ps(p, f, SET1(EM_LOG_P2));
+    p = _mm256_fmadd_ps(p, f, SET1(EM_LOG_P1));
+    p = _mm256_fmadd_ps(p, f, SET1(EM_LOG_P0));
+    V y = _mm256_mul_ps(_mm256_mul_ps(p, f), z);
+    y = _mm256_fmadd_ps(e, SET1(EM_LN2_LO_F), y);
+    y = _mm256_fmadd_ps(SET1(-0.5f), z, y);
+    V r = _mm256_add_ps(f, y);
+    r = _mm256_fmadd_ps(e, SET1(EM_LN2_HI_F), r);
+    r = sel(_mm256_cmp_ps(x, SET1(INFINITY), _CMP_EQ_OQ), r, x);
+    r = sel(_mm256_cmp_ps(x, zero, _CMP_EQ_OQ), r, SET1(-INFINITY));
+    r = sel(_mm256_cmp_ps(x, zero, _CMP_LT_OQ), r, SET1(NAN));
+    return sel(cmp_unord(x), r, _mm256_add_ps(x, x));
+}
+
+static inline T256 V tanh256(V x) {
+    V ax = abs256(x);
+    V big = _mm256_cmp_ps(ax, SET1(0.625f), _CMP_GT_OQ);
+    V one = SET1(1.0f);
+    V ez = exp256(_mm256_add_ps(ax, ax));
+    V rb = _mm256_sub_ps(one, _mm256_div_ps(SET1(2.0f), _mm256_add_ps(ez, one)));
+    rb = copysign256(rb, x);
+    V z = _mm256_mul_ps(x, x);
+    V p = SET1(EM_TANH_P4);
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P3));
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P2));
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P1));
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P0));
+    V rs = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    rs = sel(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ), rs, x);
+    return sel(big, rs, rb);
+}
+
+static inline T256 V sigmoid256(V x) {
+    V e = exp256(_mm256_or_ps(x, sign_bit()));
+    V one = SET1(1.0f);
+    V num = sel(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ), one, e);
+    return _mm256_div_ps(num, _mm256_add_ps(one, e));
+}
+
+static inline T256 V erf256(V x) {
+    V t = abs256(x);
+    V small = _mm256_cmp_ps(t, SET1(1.0f), _CMP_LT_OQ);
+    V s = _mm256_mul_ps(x, x);
+    V p = SET1(EM_ERF_A6);
+    p = _mm256_fmadd_ps(p, s, SET1(EM_ERF_A5));
+    p = _mm256_fmadd_ps(p, s, SET1(EM_ERF_A4));
+    p = _mm256_fmadd_ps(p, s, SET1(EM_ERF_A3));
+    p = _mm256_fmadd_ps(p, s, SET1(EM_ERF_A2));
+    p = _mm256_fmadd_ps(p, s, SET1(EM_ERF_A1));
+    p = _mm256_fmadd_ps(p, s, SET1(EM_ERF_A0));
+    V ra = _mm256_fmadd_ps(p, x, x);
+    V tc = _mm256_min_ps(t, SET1(4.0f));
+    V u = _mm256_sub_ps(tc, SET1(1.0f));
+    V q = SET1(EM_ERF_B8);
+    q = _mm256_fmadd_ps(q, u, SET1(EM_ERF_B7));
+    q = _mm256_fmadd_ps(q, u, SET1(EM_ERF_B6));
+    q = _mm256_fmadd_ps(q, u, SET1(EM_ERF_B5));
+    q = _mm256_fmadd_ps(q, u, SET1(EM_ERF_B4));
+    q = _mm256_fmadd_ps(q, u, SET1(EM_ERF_B3));
+    q = _mm256_fmadd_ps(q, u, SET1(EM_ERF_B2));
+    q = _mm256_fmadd_ps(q, u, SET1(EM_ERF_B1));
+    q = _mm256_fmadd_ps(q, u, SET1(EM_ERF_B0));
+    V s2 = _mm256_mul_ps(tc, tc);
+    V ds = _mm256_fmsub_ps(tc, tc, s2);
+    q = _mm256_fnmadd_ps(q, ds, q);
+    V rb = _mm256_sub_ps(SET1(1.0f), _mm256_mul_ps(exp256(neg256(s2)), q));
+    rb = copysign256(rb, x);
+    V r = sel(small, rb, ra);
+    return sel(cmp_unord(x), r, _mm256_add_ps(x, x));
+}
+
+static inline T256 V sqrt256(V x) { return _mm256_sqrt_ps(x); }
+
+static inline T256 V add256(V a, V b) { return _mm256_add_ps(a, b); }
+static inline T256 V sub256(V a, V b) { return _mm256_sub_ps(a, b); }
+static inline T256 V mul256(V a, V b) { return _mm256_mul_ps(a, b); }
+static inline T256 V div256(V a, V b) { return _mm256_div_ps(a, b); }
+/* maxps(a, b) is a > b ? a : b; a NaN a is then put back. */
+static inline T256 V max256(V a, V b) { return sel(cmp_unord(a), _mm256_max_ps(a, b), a); }
+static inline T256 V min256(V a, V b) { return sel(cmp_unord(a), _mm256_min_ps(a, b), a); }
+
+/* ---- loops ---- */
+
+#define LOAD(p) _mm256_loadu_ps(p)
+#define MLOAD(m, p) _mm256_maskload_ps(p, m)
+#define MSTORE(m, p, v) _mm256_maskstore_ps(p, m, v)
+
+#define UNARY(name, F)                                                         \
+    static T256 void name(const float *a, float *o, int64_t n) {               \
+        int64_t i = 0;                                                         \
+        for (; i + 2 * W <= n; i += 2 * W) {                                   \
+            V x0 = LOAD(a + i), x1 = LOAD(a + i + W);                          \
+            _mm256_storeu_ps(o + i, F(x0));                                    \
+            _mm256_storeu_ps(o + i + W, F(x1));                                \
+        }                                                                      \
+        for (; i < n; i += W) {                                                \
+            __m256i m = tail_mask(n - i);                                      \
+            MSTORE(m, o + i, F(MLOAD(m, a + i)));                              \
+        }                                                                      \
+    }
+UNARY(u_exp, exp256)
+UNARY(u_log, log256)
+UNARY(u_tanh, tanh256)
+UNARY(u_sigmoid, sigmoid256)
+UNARY(u_erf, erf256)
+UNARY(u_sqrt, sqrt256)
+UNARY(u_neg, neg256)
+UNARY(u_abs, abs256)
+#undef UNARY
+
+#define BINARY(name, F)                                                        \
+    static T256 void name(const float *a, const float *b, float *o, int64_t n, int mode) { \
+        int64_t i = 0;                                                         \
+        if (mode == CPU_SIMD_VV) {                                             \
+            for (; i + 2 * W <= n; i += 2 * W) {                               \
+                V r0 = F(LOAD(a + i), LOAD(b + i));                            \
+                V r1 = F(LOAD(a + i + W), LOAD(b + i + W));                    \
+                _mm256_storeu_ps(o + i, r0);                                   \
+                _mm256_storeu_ps(o + i + W, r1);                               \
+            }                                                                  \
+            for (; i < n; i += W) {                                            \
+                __m256i m = tail_mask(n - i);                                  \
+                MSTORE(m, o + i, F(MLOAD(m, a + i), MLOAD(m, b + i)));         \
+            }                                                                  \
+        } else if (mode == CPU_SIMD_SV) {                                      \
+            V va = SET1(a[0]);                                                 \
+            for (; i + W <= n; i += W) _mm256_storeu_ps(o + i, F(va, LOAD(b + i))); \
+            if (i < n) {                                                       \
+                __m256i m = tail_mask(n - i);                                  \
+                MSTORE(m, o + i, F(va, MLOAD(m, b + i)));                      \
+            }                                                                  \
+        } else {                                                               \
+            V vb = SET1(b[0]);                                                 \
+            for (; i + W <= n; i += W) _mm256_storeu_ps(o + i, F(LOAD(a + i), vb)); \
+            if (i < n) {                                                       \
+                __m256i m = tail_mask(n - i);                                  \
+                MSTORE(m, o + i, F(MLOAD(m, a + i), vb));                      \
+            }                                                                  \
+        }                                                                      \
+    }
+BINARY(b_add, add256)
+BINARY(b_sub, sub256)
+BINARY(b_mul, mul256)
+BINARY(b_div, div256)
+BINARY(b_max, max256)
+BINARY(b_min, min256)
+#undef BINARY
+
+const cpu_simd_table cpu_simd_avx2_table = {
+    .name = "avx2",
+    .unary = {
+        [EM_PRIM_EXP] = u_exp, [EM_PRIM_LOG] = u_log, [EM_PRIM_TANH] = u_tanh,
+        [EM_PRIM_SIGMOID] = u_sigmoid, [EM_PRIM_ERF] = u_erf, [EM_PRIM_SQRT] = u_sqrt,
+        [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs,
+    },
+    .binary = {
+        [EM_PRIM_ADD] = b_add, [EM_PRIM_SUBTRACT] = b_sub, [EM_PRIM_MULTIPLY] = b_mul,
+        [EM_PRIM_DIVIDE] = b_div, [EM_PRIM_MAXIMUM] = b_max, [EM_PRIM_MINIMUM] = b_min,
+    },
+};

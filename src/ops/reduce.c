@@ -1,0 +1,306 @@
+/* reduce.c -- builders of the reductions: sum, prod, max, min, all, any (one
+ * REDUCE primitive), argmax/argmin (ARG_REDUCE), and mean, var, std and
+ * logsumexp, which are compositions of those with elementwise ops.
+ *
+ * Axis lists follow MLX: negative axes wrap; an axis out of range is an
+ * EM_ERR_INDEX "[op] Invalid axis 3 for array with 2 dimensions.", a repeated
+ * one an EM_ERR_VALUE "[op] Duplicate axes detected in reduction."; naxes < 0
+ * means every axis and an empty list (or a 0-d array with "all") returns the
+ * input unchanged (all/any: as bool). Dtypes are MLX's: sum/prod widen bool
+ * and 8/16-bit integers to (u)int32, max/min keep the dtype, all/any give
+ * bool, mean/var/std/logsumexp give floats, argmax/argmin give uint32.
+ *
+ * The REDUCE kernel accumulates in a type wider than the output where that
+ * matters (float32 for float16/bfloat16; the (u)int32 output for narrow
+ * integers), and it also accepts a float32 output for a SUM of any real
+ * dtype: mean uses that to average integers and half floats without a cast
+ * pass and without overflowing the half range (MLX overflows there: the mean
+ * of 100000 float16 ones is inf in MLX, 1 here and in NumPy). For the same
+ * reason integer means sum in float32 rather than wrapping in int32 (MLX:
+ * mean([2^31-1, 1]) is -1.07e9; here and in NumPy 1.07e9), and half-float
+ * var/std work in float32. The dtypes are MLX's throughout. */
+#include <math.h>
+#include <string.h>
+
+#include "ops.h"
+
+/* The parameter block of a REDUCE node, on the stack. */
+typedef union {
+    em_reduce_params p;
+    unsigned char bytes[PARAMS_SIZE(em_reduce_params, axes, EM_MAX_NDIM)];
+} reduce_params_buf;
+
+/* Normalises `axes` (naxes < 0: all of them) into out[] as a sorted set and
+ * returns its size, or -1 with MLX's error, checking the axes in order as
+ * MLX does. mean_wording selects the out-of-range text of MLX's mean, which
+ * var and std share (under their own names here; MLX says "[mean]"). */
+static int reduce_axes(const char *op, const em_array *a, const int *axes, int naxes,
+                       bool mean_wording, int *out) {
+    int nd = a->ndim;
+    if (naxes < 0) {
+        for (int i = 0; i < nd; i++) out[i] = i;
+        return nd;
+    }
+    if (naxes > 0 && !axes) {
+        error_set(EM_ERR_NULL, "[%s] The axes pointer is NULL.", op);
+        return -1;
+    }
+    bool seen[EM_MAX_NDIM] = {false};
+    for (int i = 0; i < naxes; i++) {
+        int ax = axes[i] < 0 ? axes[i] + nd : axes[i];
+        if (ax < 0 || ax >= nd) {
+            if (mean_wording)
+                error_set(EM_ERR_INDEX, "[%s] axis %d is out of bounds for array with %d dimensions.",
+                          op, axes[i], nd);
+            else
+                error_set(EM_ERR_INDEX, "[%s] Invalid axis %d for array with %d dimensions.", op,
+                          axes[i], nd);
+            return -1;
+        }
+        if (seen[ax]) {
+            error_set(EM_ERR_VALUE, "[%s] Duplicate axes detected in reduction.", op);
+            return -1;
+        }
+        seen[ax] = true;
+    }
+    int n = 0;
+    for (int i = 0; i < nd; i++)
+        if (seen[i]) out[n++] = i;
+    return n;
+}
+
+/* The shape of reducing `a` over the sorted axes ax[0..nax). */
+static int reduced_shape(const em_array *a, const int *ax, int nax, bool keepdims,
+                         int64_t *shape) {
+    int nd = 0;
+    for (int i = 0, k = 0; i < a->ndim; i++) {
+        bool r = k < nax && ax[k] == i;
+        if (r) k++;
+        if (!r) shape[nd++] = a->shape[i];
+        else if (keepdims) shape[nd++] = 1;
+    }
+    return nd;
+}
+
+/* The number of elements the axes ax[0..nax) of `a` hold. */
+static int64_t reduced_count(const em_array *a, const int *ax, int nax) {
+    int64_t n = 1;
+    for (int i = 0; i < nax; i++) n *= a->shape[ax[i]];
+    return n;
+}
+
+/* A REDUCE node over validated, sorted axes (nax >= 1), with output dtype out. */
+static em_array *reduce_node(const em_array *a, em_reduce_op op, const int *ax, int nax,
+                             bool keepdims, em_dtype out) {
+    reduce_params_buf pb;
+    memset(&pb, 0, sizeof pb);
+    pb.p.op = (int32_t)op;
+    pb.p.naxes = nax;
+    for (int i = 0; i < nax; i++) pb.p.axes[i] = ax[i];
+    int64_t shape[EM_MAX_NDIM];
+    int nd = reduced_shape(a, ax, nax, keepdims, shape);
+    em_array *in = (em_array *)a;
+    return node_make(EM_PRIM_REDUCE, &pb.p, PARAMS_SIZE(em_reduce_params, axes, nax), &in, 1,
+                     out, shape, nd);
+}
+
+/* MLX's sum/prod output dtype. */
+static em_dtype sum_dtype(em_dtype d) {
+    switch (d) {
+    case EM_BOOL: case EM_INT8: case EM_INT16: return EM_INT32;
+    case EM_UINT8: case EM_UINT16: return EM_UINT32;
+    default: return d;
+    }
+}
+
+static const char *const reduce_names[] = {
+    [EM_REDUCE_SUM] = "sum", [EM_REDUCE_PROD] = "prod", [EM_REDUCE_MAX] = "max",
+    [EM_REDUCE_MIN] = "min", [EM_REDUCE_ALL] = "all",   [EM_REDUCE_ANY] = "any"};
+
+static em_array *reduce(em_reduce_op op, const em_array *a, const int *axes, int naxes,
+                        bool keepdims) {
+    const char *name = reduce_names[op];
+    EM_CHECK_ARG(name, a);
+    int ax[EM_MAX_NDIM];
+    int nax = reduce_axes(name, a, axes, naxes, false, ax);
+    if (nax < 0) return NULL;
+    bool logical = op == EM_REDUCE_ALL || op == EM_REDUCE_ANY;
+    if (nax == 0) return logical ? ops_cast(a, EM_BOOL) : em_array_retain((em_array *)a);
+    if ((op == EM_REDUCE_MAX || op == EM_REDUCE_MIN) && a->size == 0)
+        for (int i = 0; i < nax; i++)
+            if (a->shape[ax[i]] == 0)
+                return error_set(EM_ERR_VALUE, "[%s] Cannot %s reduce over axis %d with size 0.",
+                                 name, name, ax[i]);
+    em_dtype out = logical ? EM_BOOL
+                   : op == EM_REDUCE_SUM || op == EM_REDUCE_PROD ? sum_dtype(a->dtype)
+                                                                 : a->dtype;
+    return reduce_node(a, op, ax, nax, keepdims, out);
+}
+
+#define REDUCE_OP(fn, OP)                                                      \
+    EM_PUBLIC_OP(em_##fn, (const em_array *a, const int *axes, int naxes, bool keepdims), \
+                 (a, axes, naxes, keepdims)) {                                 \
+        return reduce(OP, a, axes, naxes, keepdims);                           \
+    }
+
+REDUCE_OP(sum, EM_REDUCE_SUM)
+REDUCE_OP(prod, EM_REDUCE_PROD)
+REDUCE_OP(max, EM_REDUCE_MAX)
+REDUCE_OP(min, EM_REDUCE_MIN)
+REDUCE_OP(all, EM_REDUCE_ALL)
+REDUCE_OP(any, EM_REDUCE_ANY)
+
+/* ---------------------------------------------------------------- mean, var */
+
+/* The float dtype mean/var compute in: float64 and complex64 keep theirs,
+ * everything else float32 (half floats are widened: see the file comment). */
+static em_dtype compute_dtype(em_dtype d) {
+    return d == EM_FLOAT64 || d == EM_COMPLEX64 ? d : EM_FLOAT32;
+}
+
+/* The mean of `a` over the sorted axes ax[0..nax), in compute_dtype(a). */
+static em_array *mean_compute(const em_array *a, const int *ax, int nax, bool keepdims) {
+    em_dtype ct = compute_dtype(a->dtype);
+    em_array *s = nax ? reduce_node(a, EM_REDUCE_SUM, ax, nax, keepdims, ct) : ops_cast(a, ct);
+    em_array *n = ops_scalar((double)reduced_count(a, ax, nax), EM_FLOAT32);
+    em_array *r = em_divide(s, n);
+    em_array_release(s);
+    em_array_release(n);
+    return r;
+}
+
+/* MLX's mean dtype: floats keep theirs, the rest become float32. */
+static em_dtype mean_dtype(em_dtype d) { return dtype_is_inexact(d) ? d : EM_FLOAT32; }
+
+EM_PUBLIC_OP(em_mean, (const em_array *a, const int *axes, int naxes, bool keepdims),
+             (a, axes, naxes, keepdims)) {
+    EM_CHECK_ARG("mean", a);
+    int ax[EM_MAX_NDIM];
+    int nax = reduce_axes("mean", a, axes, naxes, true, ax);
+    if (nax < 0) return NULL;
+    em_array *m = mean_compute(a, ax, nax, keepdims);
+    em_array *r = ops_cast(m, mean_dtype(a->dtype));
+    em_array_release(m);
+    return r;
+}
+
+/* var (and std when root): sum(|x - mean(x)|^2) / max(n - ddof, 0), computed
+ * in compute_dtype(a); the result has a's float dtype (ints: float32, complex:
+ * float32 as MLX). n - ddof <= 0 gives inf (or nan for zero deviations), as
+ * MLX. */
+static em_array *variance(const char *name, const em_array *a, const int *axes, int naxes,
+                          bool keepdims, int ddof, bool root) {
+    EM_CHECK_ARG(name, a);
+    int ax[EM_MAX_NDIM];
+    int nax = reduce_axes(name, a, axes, naxes, true, ax);
+    if (nax < 0) return NULL;
+    em_dtype ct = compute_dtype(a->dtype);
+    em_dtype out = a->dtype == EM_COMPLEX64 ? EM_FLOAT32 : mean_dtype(a->dtype);
+    em_dtype real = ct == EM_COMPLEX64 ? EM_FLOAT32 : ct;
+    double denom = fmax((double)reduced_count(a, ax, nax) - (double)ddof, 0.0);
+
+    em_array *x = ops_cast(a, ct);
+    em_array *mu = x ? mean_compute(x, ax, nax, true) : NULL;
+    em_array *d = em_subtract(x, mu);
+    em_array *ad = ct == EM_COMPLEX64 ? em_abs(d) : em_array_retain(d);
+    em_array *sq = em_square(ad);
+    em_array *s = NULL;
+    if (sq) s = nax ? reduce_node(sq, EM_REDUCE_SUM, ax, nax, keepdims, real) : em_array_retain(sq);
+    em_array *dn = ops_scalar(denom, real);
+    em_array *v = em_divide(s, dn);
+    em_array *rt = root ? em_sqrt(v) : em_array_retain(v);
+    em_array *r = ops_cast(rt, out);
+    em_array *tmp[] = {x, mu, d, ad, sq, s, dn, v, rt};
+    for (size_t i = 0; i < sizeof tmp / sizeof *tmp; i++) em_array_release(tmp[i]);
+    return r;
+}
+
+EM_PUBLIC_OP(em_var, (const em_array *a, const int *axes, int naxes, bool keepdims, int ddof),
+             (a, axes, naxes, keepdims, ddof)) {
+    return variance("var", a, axes, naxes, keepdims, ddof, false);
+}
+
+EM_PUBLIC_OP(em_std, (const em_array *a, const int *axes, int naxes, bool keepdims, int ddof),
+             (a, axes, naxes, keepdims, ddof)) {
+    return variance("std", a, axes, naxes, keepdims, ddof, true);
+}
+
+/* ---------------------------------------------------------------- logsumexp */
+
+/* log(sum(exp(x - m))) + m with m = max(x): no overflow for large x; where m
+ * is infinite (a row of -inf, or any +inf) the answer is m itself, which the
+ * formula would turn into nan. Half floats sum and take the log in float32. */
+EM_PUBLIC_OP(em_logsumexp, (const em_array *a, const int *axes, int naxes, bool keepdims),
+             (a, axes, naxes, keepdims)) {
+    EM_CHECK_ARG("logsumexp", a);
+    if (a->size == 0) return error_set(EM_ERR_VALUE, "[logsumexp] Received empty array.");
+    int ax[EM_MAX_NDIM];
+    int nax = reduce_axes("logsumexp", a, axes, naxes, false, ax);
+    if (nax < 0) return NULL;
+    em_dtype dt = dtype_to_inexact(a->dtype);
+    if (nax == 0) return ops_cast(a, dt);
+    bool half = dt == EM_FLOAT16 || dt == EM_BFLOAT16;
+    em_dtype st = half ? EM_FLOAT32 : dt;
+
+    em_array *x = ops_cast(a, dt);
+    em_array *m = x ? reduce_node(x, EM_REDUCE_MAX, ax, nax, true, dt) : NULL;
+    em_array *d = em_subtract(x, m);
+    em_array *e = em_exp(d);
+    em_array *s = e ? reduce_node(e, EM_REDUCE_SUM, ax, nax, keepdims, st) : NULL;
+    em_array *ls = em_log(s);
+    /* m without its kept axes: a MAX over those size-1 axes (exact, and only
+     * as large as the output) rather than a reshape. */
+    em_array *mk = keepdims ? em_array_retain(m) : m ? reduce_node(m, EM_REDUCE_MAX, ax, nax, false, dt) : NULL;
+    em_array *mf = ops_cast(mk, st);
+    em_array *y = em_add(ls, mf);
+    em_array *inf = em_isinf(mf);
+    em_array *w = em_where(inf, mf, y);
+    em_array *r = ops_cast(w, dt);
+    em_array *tmp[] = {x, m, d, e, s, ls, mk, mf, y, inf, w};
+    for (size_t i = 0; i < sizeof tmp / sizeof *tmp; i++) em_array_release(tmp[i]);
+    return r;
+}
+
+/* ---------------------------------------------------------------- argmax */
+
+static em_array *arg_reduce(em_argreduce_op op, const em_array *a, int axis, bool all_axes,
+                            bool keepdims) {
+    const char *name = op == EM_ARG_MAX ? "argmax" : "argmin";
+    EM_CHECK_ARG(name, a);
+    if (a->size == 0)
+        return error_set(EM_ERR_VALUE, "[%s] Cannot %s reduce zero size array.", name, name);
+    em_argreduce_params p;
+    memset(&p, 0, sizeof p);
+    p.op = (int32_t)op;
+    if (all_axes && a->ndim == 0) return em_array_from_int(0, EM_UINT32);
+    if (all_axes && a->ndim > 1) {
+        /* Flatten, reduce the one axis, then give the result a's rank of
+         * ones (keepdims) or no axes. */
+        int64_t flat = a->size, ones[EM_MAX_NDIM];
+        for (int i = 0; i < a->ndim; i++) ones[i] = 1;
+        em_array *f = ops_reshape(a, &flat, 1);
+        em_array *r = f ? node_make(EM_PRIM_ARG_REDUCE, &p, sizeof p, &f, 1, EM_UINT32, NULL, 0)
+                        : NULL;
+        em_array *k = keepdims && r ? ops_reshape(r, ones, a->ndim) : em_array_retain(r);
+        em_array_release(f);
+        em_array_release(r);
+        return k;
+    }
+    int ax = all_axes ? 0 : shape_axis(name, axis, a->ndim);
+    if (ax < 0) return NULL;
+    p.axis = ax;
+    int64_t shape[EM_MAX_NDIM];
+    int nd = reduced_shape(a, &ax, 1, keepdims, shape);
+    em_array *in = (em_array *)a;
+    return node_make(EM_PRIM_ARG_REDUCE, &p, sizeof p, &in, 1, EM_UINT32, shape, nd);
+}
+
+EM_PUBLIC_OP(em_argmax, (const em_array *a, int axis, bool all_axes, bool keepdims),
+             (a, axis, all_axes, keepdims)) {
+    return arg_reduce(EM_ARG_MAX, a, axis, all_axes, keepdims);
+}
+
+EM_PUBLIC_OP(em_argmin, (const em_array *a, int axis, bool all_axes, bool keepdims),
+             (a, axis, all_axes, keepdims)) {
+    return arg_reduce(EM_ARG_MIN, a, axis, all_axes, keepdims);
+}
