@@ -29,68 +29,27 @@
 #include "kernels.h"
 #include "loops.h"
 #include "region.h"
+#include "scalar.h"
 
 #define CHUNK 512
 
 /* ---------------------------------------------------------------- combining ops */
 
-/* The functions the accumulating scatters combine with, one per dtype and
- * reduction, with the values of the elementwise ops (add, multiply, maximum,
- * minimum): integers wrap; maximum and minimum propagate NaN (the first NaN
- * operand wins) and order complex values lexicographically; bool adds as or
- * and multiplies as and; float16 and bfloat16 compute through float32. */
-#define IX_INT_OPS(E, s, T)                                                    \
-    static inline T sum_##s(T a, T b) { return (T)((uint64_t)a + (uint64_t)b); } \
-    static inline T prod_##s(T a, T b) { return (T)((uint64_t)a * (uint64_t)b); } \
-    static inline T max_##s(T a, T b) { return a > b ? a : b; }                \
-    static inline T min_##s(T a, T b) { return a < b ? a : b; }
-EM_DTYPES_INT(IX_INT_OPS)
-#undef IX_INT_OPS
-
-static inline bool sum_bool(bool a, bool b) { return a | b; }
-static inline bool prod_bool(bool a, bool b) { return a & b; }
-static inline bool max_bool(bool a, bool b) { return a | b; }
-static inline bool min_bool(bool a, bool b) { return a & b; }
-
-#define IX_FLOAT_OPS(E, s, T)                                                  \
-    static inline T sum_##s(T a, T b) { return a + b; }                        \
-    static inline T prod_##s(T a, T b) { return a * b; }                       \
-    static inline T max_##s(T a, T b) { return a != a ? a : a > b ? a : b; }   \
-    static inline T min_##s(T a, T b) { return a != a ? a : a < b ? a : b; }
-EM_DTYPES_NATIVE_FLOAT(IX_FLOAT_OPS)
-#undef IX_FLOAT_OPS
-
+/* The accumulating scatters combine with the elementwise ops' own scalar
+ * functions (scalar.h: em_add_<dtype>, em_multiply_, em_maximum_,
+ * em_minimum_), so x.at[i].add(y) and x + y agree bit for bit: integers wrap,
+ * maximum/minimum propagate NaN and order complex values lexicographically,
+ * bool adds as or. float16 and bfloat16 compute through float32, as the
+ * elementwise kernels do. */
 #define IX_HALF_OP(s, T, OP, TOF, FROMF)                                       \
-    static inline T OP##_##s(T a, T b) { return FROMF(OP##_float32(TOF(a), TOF(b))); }
+    static inline T em_##OP##_##s(T a, T b) { return FROMF(em_##OP##_float32(TOF(a), TOF(b))); }
 #define IX_HALF_OPS(s, T, TOF, FROMF)                                          \
-    IX_HALF_OP(s, T, sum, TOF, FROMF) IX_HALF_OP(s, T, prod, TOF, FROMF)       \
-    IX_HALF_OP(s, T, max, TOF, FROMF) IX_HALF_OP(s, T, min, TOF, FROMF)
+    IX_HALF_OP(s, T, add, TOF, FROMF) IX_HALF_OP(s, T, multiply, TOF, FROMF)   \
+    IX_HALF_OP(s, T, maximum, TOF, FROMF) IX_HALF_OP(s, T, minimum, TOF, FROMF)
 IX_HALF_OPS(float16, em_f16, em_f16_to_f32, em_f32_to_f16)
 IX_HALF_OPS(bfloat16, em_bf16, em_bf16_to_f32, em_f32_to_bf16)
 #undef IX_HALF_OPS
 #undef IX_HALF_OP
-
-static inline em_c64 c64_make(float re, float im) {
-    float v[2] = {re, im};
-    em_c64 z;
-    memcpy(&z, v, sizeof z);
-    return z;
-}
-static inline bool c64_nan(em_c64 z) { return crealf(z) != crealf(z) || cimagf(z) != cimagf(z); }
-static inline bool c64_less(em_c64 a, em_c64 b) {
-    return crealf(a) < crealf(b) || (crealf(a) == crealf(b) && cimagf(a) < cimagf(b));
-}
-static inline em_c64 sum_complex64(em_c64 a, em_c64 b) { return a + b; }
-static inline em_c64 prod_complex64(em_c64 a, em_c64 b) {
-    float ar = crealf(a), ai = cimagf(a), br = crealf(b), bi = cimagf(b);
-    return c64_make(ar * br - ai * bi, ar * bi + ai * br);
-}
-static inline em_c64 max_complex64(em_c64 a, em_c64 b) {
-    return c64_nan(a) ? a : c64_nan(b) ? b : c64_less(b, a) ? a : b;
-}
-static inline em_c64 min_complex64(em_c64 a, em_c64 b) {
-    return c64_nan(a) ? a : c64_nan(b) ? b : c64_less(a, b) ? a : b;
-}
 
 /* ---------------------------------------------------------------- loops */
 
@@ -147,10 +106,10 @@ static smove_fn smove_for(size_t isz) {
         }                                                                      \
     }
 #define IX_ACCS(E, s, T)                                                       \
-    IX_ACC(sum_##s, sacc_sum_##s, acc_sum_##s, T)                              \
-    IX_ACC(prod_##s, sacc_prod_##s, acc_prod_##s, T)                           \
-    IX_ACC(max_##s, sacc_max_##s, acc_max_##s, T)                              \
-    IX_ACC(min_##s, sacc_min_##s, acc_min_##s, T)
+    IX_ACC(em_add_##s, sacc_sum_##s, acc_sum_##s, T)                           \
+    IX_ACC(em_multiply_##s, sacc_prod_##s, acc_prod_##s, T)                    \
+    IX_ACC(em_maximum_##s, sacc_max_##s, acc_max_##s, T)                       \
+    IX_ACC(em_minimum_##s, sacc_min_##s, acc_min_##s, T)
 EM_DTYPES(IX_ACCS)
 #undef IX_ACCS
 #undef IX_ACC
@@ -199,6 +158,82 @@ EM_DTYPES_INT(IX_OFFSETS)
 
 #define IX_ROW(E, s, T) [E] = offsets_##s,
 static const offsets_fn offsets_table[EM_NUM_DTYPES] = {EM_DTYPES_INT(IX_ROW)};
+#undef IX_ROW
+
+/* Only the bounds check of offsets (the pass before an in-place update):
+ * -1, or the first bad j. The loop has no exit, so it vectorises. */
+typedef int64_t (*check_fn)(const char *p, int64_t s, int64_t m, const ix_axis *ax);
+
+#define IX_CHECK(E, s, T)                                                      \
+    static int64_t check_##s(const char *p, int64_t st, int64_t m, const ix_axis *ax) { \
+        if (ax->lim < 0) return m ? 0 : -1;                                    \
+        uint64_t lim = (uint64_t)ax->lim;                                      \
+        int64_t dim = ax->dim;                                                 \
+        bool bad = false;                                                      \
+        for (int64_t j = 0; j < m; j++) {                                      \
+            T x = *(const T *)(const void *)(p + j * st);                      \
+            uint64_t u;                                                        \
+            if (dtype_is_uint(E)) {                                            \
+                u = (uint64_t)x;                                               \
+            } else {                                                           \
+                int64_t v = (int64_t)x;                                        \
+                u = (uint64_t)(v < 0 ? v + dim : v);                           \
+            }                                                                  \
+            bad |= u > lim;                                                    \
+        }                                                                      \
+        if (!bad) return -1;                                                   \
+        int64_t zero[CHUNK] = {0}, j = -1;                                     \
+        for (int64_t c0 = 0; c0 < m && j < 0; c0 += CHUNK) {                   \
+            int64_t k = offsets_##s(zero, p + c0 * st, st, m - c0 < CHUNK ? m - c0 : CHUNK, \
+                                    &(ix_axis){dim, ax->lim, 0});               \
+            if (k >= 0) j = c0 + k;                                            \
+        }                                                                      \
+        return j;                                                              \
+    }
+EM_DTYPES_INT(IX_CHECK)
+#undef IX_CHECK
+
+#define IX_ROW(E, s, T) [E] = check_##s,
+static const check_fn check_table[EM_NUM_DTYPES] = {EM_DTYPES_INT(IX_ROW)};
+#undef IX_ROW
+
+/* The commonest gather, one index array and one-element windows (a[idx] on
+ * a vector, take), in a single loop: d[j] = x[index j], d dense. Returns -1
+ * or the first bad j. One function per index dtype and item size. */
+typedef int64_t (*gfused_fn)(char *d, const char *x, const char *p, int64_t st, int64_t m,
+                             const ix_axis *ax);
+
+#define IX_GFUSED(E, s, T, M)                                                  \
+    static int64_t gfused_##s##_##M(char *d, const char *x, const char *p, int64_t st, int64_t m, \
+                                    const ix_axis *ax) {                       \
+        if (ax->lim < 0) return m ? 0 : -1;                                    \
+        uint64_t lim = (uint64_t)ax->lim;                                      \
+        int64_t dim = ax->dim, bs = ax->bstride;                               \
+        for (int64_t j = 0; j < m; j++) {                                      \
+            T v = *(const T *)(const void *)(p + j * st);                      \
+            uint64_t u;                                                        \
+            if (dtype_is_uint(E)) {                                            \
+                u = (uint64_t)v;                                               \
+            } else {                                                           \
+                int64_t w = (int64_t)v;                                        \
+                u = (uint64_t)(w < 0 ? w + dim : w);                           \
+            }                                                                  \
+            if (u > lim) return j;                                             \
+            ((M *)(void *)d)[j] = *(const M *)(const void *)(x + (int64_t)u * bs); \
+        }                                                                      \
+        return -1;                                                             \
+    }
+#define IX_GFUSEDS(E, s, T)                                                    \
+    IX_GFUSED(E, s, T, uint8_t) IX_GFUSED(E, s, T, uint16_t)                   \
+    IX_GFUSED(E, s, T, uint32_t) IX_GFUSED(E, s, T, uint64_t)
+EM_DTYPES_INT(IX_GFUSEDS)
+#undef IX_GFUSEDS
+#undef IX_GFUSED
+
+/* Indexed by index dtype and log2 of the item size. */
+#define IX_ROW(E, s, T) [E] = {gfused_##s##_uint8_t, gfused_##s##_uint16_t, gfused_##s##_uint32_t, \
+                               gfused_##s##_uint64_t},
+static const gfused_fn gfused_table[EM_NUM_DTYPES][4] = {EM_DTYPES_INT(IX_ROW)};
 #undef IX_ROW
 
 /* The first bad index a kernel met: where it is, for the message. */
@@ -433,6 +468,7 @@ typedef struct {
     char *y;            /* gather: the output (row-major, wbytes per position) */
     int64_t wbytes;
     gmove_fn gmove;
+    gfused_fn gfused;   /* gather: one index, one-element windows */
     smove_fn smove;     /* scatter: plain or accumulating */
     bool apply;         /* scatter: false on the checking pass */
     ix_bad bad;
@@ -457,6 +493,11 @@ static bool chunk_offsets(ix_ctx *c, char **p, const int64_t *s, int64_t c0, int
 
 static bool gather_row(char **p, const int64_t *s, int64_t n, int64_t pos0, void *vctx) {
     ix_ctx *c = vctx;
+    if (c->gfused) {
+        int64_t j = c->gfused(c->y + pos0 * c->wbytes, c->x, p[0], s[0], n, &c->ax[0]);
+        if (j >= 0) bad_note(&c->bad, c->idt[0], p[0] + j * s[0], c->axis[0], c->ax[0].dim, 1);
+        return j < 0;
+    }
     int64_t off[CHUNK];
     for (int64_t c0 = 0; c0 < n; c0 += CHUNK) {
         int64_t m = n - c0 < CHUNK ? n - c0 : CHUNK;
@@ -474,10 +515,20 @@ static bool scatter_row(char **p, const int64_t *s, int64_t n, int64_t pos0, voi
     (void)pos0;
     ix_ctx *c = vctx;
     int64_t off[CHUNK], us = s[c->nidx];
+    if (!c->apply) {
+        for (int k = 0; k < c->nidx; k++) {
+            int64_t j = check_table[c->idt[k]](p[k], s[k], n, &c->ax[k]);
+            if (j >= 0) {
+                bad_note(&c->bad, c->idt[k], p[k] + j * s[k], c->axis[k], c->ax[k].dim,
+                         c->ax[k].dim - c->ax[k].lim);
+                return false;
+            }
+        }
+        return true;
+    }
     for (int64_t c0 = 0; c0 < n; c0 += CHUNK) {
         int64_t m = n - c0 < CHUNK ? n - c0 : CHUNK;
         if (!chunk_offsets(c, p, s, c0, m, off)) return false;
-        if (!c->apply) continue;
         char *u = p[c->nidx] + c0 * us;
         if (c->win.nd == 0) c->smove(c->x, 0, off, u, us, m);
         else
@@ -524,6 +575,8 @@ static em_status gather(const em_node *n, em_array *const *in, em_array *out) {
     c->y = array_ptr(out);
     c->wbytes = c->win.size * (int64_t)c->isz;
     c->gmove = gmove_for(c->isz);
+    if (nidx == 1 && c->win.nd == 0 && c->ax[0].lim == c->ax[0].dim - 1)
+        c->gfused = gfused_table[c->idt[0]][c->isz == 1 ? 0 : c->isz == 2 ? 1 : c->isz == 4 ? 2 : 3];
     walker_init(w, out->shape, nb, nidx, in + 1);
     bool ok = walker_run(w, gather_row, c);
     em_status st = ok ? EM_OK : bad_error("gather", &c->bad);
@@ -606,6 +659,11 @@ static void gather_axis_inner(char **p, const int64_t *s, int64_t n, const void 
 static void scatter_axis_inner(char **p, const int64_t *s, int64_t n, const void *vctx) {
     const axis_ctx *c = vctx;
     if (c->bad->set) return;
+    if (!c->apply) {
+        int64_t j = check_table[c->idt](p[1], s[1], n, &c->ax);
+        if (j >= 0) bad_note(c->bad, c->idt, p[1] + j * s[1], c->axis, c->ax.dim, 1);
+        return;
+    }
     int64_t off[CHUNK];
     for (int64_t c0 = 0; c0 < n; c0 += CHUNK) {
         int64_t m = n - c0 < CHUNK ? n - c0 : CHUNK;
@@ -616,7 +674,7 @@ static void scatter_axis_inner(char **p, const int64_t *s, int64_t n, const void
             bad_note(c->bad, c->idt, pi + j * s[1], c->axis, c->ax.dim, 1);
             return;
         }
-        if (c->apply) c->smove(p[0] + c0 * s[0], s[0], off, p[2] + c0 * s[2], s[2], m);
+        c->smove(p[0] + c0 * s[0], s[0], off, p[2] + c0 * s[2], s[2], m);
     }
 }
 
