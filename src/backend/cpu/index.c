@@ -18,9 +18,11 @@
  * MASKED_SCATTER) carry EM_PF_VIEW: they choose their output's buffer. When
  * only the node holds the input array and its buffer, the output takes that
  * buffer and is updated in place (x[i] = v in a loop costs O(1) per step);
- * otherwise the input is copied first. An in-place update checks every index
- * (or the mask's count) before its first write, so a failure never leaves a
- * half-updated input behind. */
+ * otherwise, or when checking the indices first would cost more than a copy
+ * (init_output), the input is copied first. An in-place update checks every
+ * index (or the mask's count) before its first write, so a failure never
+ * leaves a half-updated input behind. The gather with one index array and
+ * one-element windows is a single fused loop (gfused_*). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
