@@ -202,6 +202,9 @@ static void test_take_along_axis(void) {
     em_array *ib0 = ARR(EM_INT32, 2, SH(1, 4), 3, 0, 0, 0);
     CHECK_EVAL_ERROR(em_take_along_axis(a, ib0, 0, true), EM_ERR_INDEX,
                      "[take_along_axis] Index 3 is out of bounds for axis 0 with size 3.");
+    em_array *e = iota(SH(3, 0), 2, EM_INT32);
+    CHECK_EVAL_ERROR(em_take_along_axis(e, i, 1, true), EM_ERR_INDEX,
+                     "[take_along_axis] Index 1 is out of bounds for axis 1 with size 0.");
     em_array *f = ARR(EM_FLOAT32, 2, SH(1, 1), 0);
     CHECK_ERROR(em_take_along_axis(a, f, 0, true), EM_ERR_VALUE,
                 "[take_along_axis] Got indices with invalid dtype. Indices must be integral.");
@@ -215,7 +218,7 @@ static void test_take_along_axis(void) {
     CHECK_ERROR(em_take_along_axis(a, wide, 0, true), EM_ERR_VALUE,
                 "[broadcast_shapes] Shapes (4) and (2) cannot be broadcast.");
     CHECK_ERROR(em_take_along_axis(NULL, i, 0, true), EM_ERR_NULL, "take_along_axis");
-    em_array *list[] = {a, i, i0, ib, ib0, col, z3, fl, f, wide};
+    em_array *list[] = {a, i, i0, ib, ib0, col, z3, fl, e, f, wide};
     for (size_t k = 0; k < sizeof list / sizeof *list; k++) em_array_release(list[k]);
 }
 
@@ -291,6 +294,20 @@ static void test_gather(void) {
     em_array *bro = em_broadcast_to(row, SH(3, 4), 2);
     CHECK_ARR(em_gather(bro, (const em_array *[]){i0}, 1, (int[]){0}, SH(1, 2), 2), 4, SH(3, 1, 1, 2),
               0, 1, 0, 1, 0, 1);
+    /* empty windows move nothing, but their indices are still checked (NumPy) */
+    em_array *e = iota(SH(2, 0), 2, EM_FLOAT32), *i01 = ARR(EM_INT32, 1, SH(2), 1, -2);
+    em_array *r = em_take(e, i01, 0, true);
+    CHECK(check_shape(r, 2, SH(2, 0)) && em_eval1(r) == EM_OK);
+    em_array_release(r);
+    em_array *i2 = ARR(EM_INT32, 1, SH(2), 0, 2);
+    CHECK_EVAL_ERROR(em_take(e, i2, 0, true), EM_ERR_INDEX,
+                     "[gather] Index 2 is out of bounds for axis 0 with size 2.");
+    em_array *ue = iota(SH(2, 1, 0), 3, EM_FLOAT32);
+    CHECK_EVAL_ERROR(em_scatter(e, (const em_array *[]){i2}, 1, ue, (int[]){0}), EM_ERR_INDEX,
+                     "[scatter] Index 2 is out of bounds for axis 0 with size 2.");
+    r = em_scatter(e, (const em_array *[]){i01}, 1, ue, (int[]){0});
+    CHECK(check_shape(r, 2, SH(2, 0)) && em_eval1(r) == EM_OK);
+    em_array_release(r);
     /* bad input */
     em_array *f = ARR(EM_FLOAT32, 1, SH(1), 0);
     CHECK_ERROR(em_gather(b, (const em_array *[]){f}, 1, (int[]){0}, SH(1, 3, 4), 3), EM_ERR_VALUE,
@@ -311,7 +328,7 @@ static void test_gather(void) {
     CHECK_ERROR(em_gather(b, (const em_array *[]){i0, NULL}, 2, (int[]){0, 1}, SH(1, 1, 1), 3), EM_ERR_NULL,
                 "gather");
     CHECK_ERROR(em_gather(b, NULL, 1, (int[]){0}, SH(1, 1, 1), 3), EM_ERR_NULL, "gather");
-    em_array *list[] = {b, i0, i1, i1n, st, row, bro, f, i4};
+    em_array *list[] = {b, i0, i1, i1n, st, row, bro, e, i01, i2, ue, f, i4};
     for (size_t k = 0; k < sizeof list / sizeof *list; k++) em_array_release(list[k]);
 }
 

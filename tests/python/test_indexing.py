@@ -382,6 +382,10 @@ def test_setitem_property(shape, data):
     try:
         target = x[key]
     except IndexError:
+        a = mx.array(x)
+        with pytest.raises(IndexError):
+            a[mkey] = 0
+            mx.eval(a)
         return
     # repeated positions make NumPy's order unspecified: then a scalar
     positions = np.arange(x.size).reshape(shape)[key].ravel()

@@ -475,7 +475,6 @@ typedef struct {
     gmove_fn gmove;
     gfused_fn gfused;   /* gather: one index, one-element windows */
     smove_fn smove;     /* scatter: plain or accumulating */
-    bool apply;         /* scatter: false on the checking pass */
     ix_bad bad;
 } ix_ctx;
 
@@ -515,22 +514,28 @@ static bool gather_row(char **p, const int64_t *s, int64_t n, int64_t pos0, void
     return true;
 }
 
+/* Only checks the indices p[0..nidx): before an in-place scatter, and when
+ * the windows are empty (nothing moves, but a bad index is still an error,
+ * as in NumPy). */
+static bool check_row(char **p, const int64_t *s, int64_t n, int64_t pos0, void *vctx) {
+    (void)pos0;
+    ix_ctx *c = vctx;
+    for (int k = 0; k < c->nidx; k++) {
+        int64_t j = check_table[c->idt[k]](p[k], s[k], n, &c->ax[k]);
+        if (j >= 0) {
+            bad_note(&c->bad, c->idt[k], p[k] + j * s[k], c->axis[k], c->ax[k].dim,
+                     c->ax[k].dim - c->ax[k].lim);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* p[nidx] is the updates operand (its B part). */
 static bool scatter_row(char **p, const int64_t *s, int64_t n, int64_t pos0, void *vctx) {
     (void)pos0;
     ix_ctx *c = vctx;
     int64_t off[CHUNK], us = s[c->nidx];
-    if (!c->apply) {
-        for (int k = 0; k < c->nidx; k++) {
-            int64_t j = check_table[c->idt[k]](p[k], s[k], n, &c->ax[k]);
-            if (j >= 0) {
-                bad_note(&c->bad, c->idt[k], p[k] + j * s[k], c->axis[k], c->ax[k].dim,
-                         c->ax[k].dim - c->ax[k].lim);
-                return false;
-            }
-        }
-        return true;
-    }
     for (int64_t c0 = 0; c0 < n; c0 += CHUNK) {
         int64_t m = n - c0 < CHUNK ? n - c0 : CHUNK;
         if (!chunk_offsets(c, p, s, c0, m, off)) return false;
@@ -559,7 +564,8 @@ static em_status gather(const em_node *n, em_array *const *in, em_array *out) {
     const em_gather_params *p = NODE_PARAMS(n, em_gather_params);
     em_array *a = in[0];
     int nidx = p->nidx, nd = a->ndim, nb = out->ndim - nd;
-    if (out->size == 0) return EM_OK;
+    /* no position, or empty windows and no index to check */
+    if (shape_numel(out->shape, nb) == 0 || (out->size == 0 && nidx == 0)) return EM_OK;
     const int64_t *sizes = p->axes_sizes + nidx;
     int32_t axes[EM_MAX_NDIM];
     for (int k = 0; k < nidx; k++) axes[k] = (int32_t)p->axes_sizes[k];
@@ -571,19 +577,26 @@ static em_status gather(const em_node *n, em_array *const *in, em_array *out) {
         return error_status(EM_ERR_MEMORY, "[gather] Out of memory.");
     }
     ctx_axes(c, in + 1, axes, nidx, a, sizes);
-    c->isz = array_itemsize(a);
-    int64_t ost[EM_MAX_NDIM];
-    region_row_strides(sizes, nd, ost);
-    window_init(&c->win, sizes, nd, a->strides, c->isz, ost, c->isz);
-    c->rop = (row_op){c->isz, false, NULL};
-    c->x = array_ptr(a);
-    c->y = array_ptr(out);
-    c->wbytes = c->win.size * (int64_t)c->isz;
-    c->gmove = gmove_for(c->isz);
-    if (nidx == 1 && c->win.nd == 0 && c->ax[0].lim == c->ax[0].dim - 1)
-        c->gfused = gfused_table[c->idt[0]][c->isz == 1 ? 0 : c->isz == 2 ? 1 : c->isz == 4 ? 2 : 3];
     walker_init(w, out->shape, nb, nidx, in + 1);
-    bool ok = walker_run(w, gather_row, c);
+    bool ok;
+    if (out->size == 0) {
+        ok = walker_run(w, check_row, c);
+    } else {
+        c->isz = array_itemsize(a);
+        int64_t ost[EM_MAX_NDIM];
+        region_row_strides(sizes, nd, ost);
+        window_init(&c->win, sizes, nd, a->strides, c->isz, ost, c->isz);
+        c->rop = (row_op){c->isz, false, NULL};
+        /* a may be empty here (an indexed axis of size 0): then every index
+         * fails before anything is read */
+        c->x = a->size ? array_ptr(a) : NULL;
+        c->y = array_ptr(out);
+        c->wbytes = c->win.size * (int64_t)c->isz;
+        c->gmove = gmove_for(c->isz);
+        if (nidx == 1 && c->win.nd == 0 && c->ax[0].lim == c->ax[0].dim - 1)
+            c->gfused = gfused_table[c->idt[0]][c->isz == 1 ? 0 : c->isz == 2 ? 1 : c->isz == 4 ? 2 : 3];
+        ok = walker_run(w, gather_row, c);
+    }
     em_status st = ok ? EM_OK : bad_error("gather", &c->bad);
     free(c);
     free(w);
@@ -598,8 +611,7 @@ static em_status scatter(const em_node *n, em_array *const *in, em_array *out) {
     int64_t positions = shape_numel(upd->shape, nb);
     bool in_place;
     em_status st = init_output(a, out, positions * nidx, &in_place);
-    if (st != EM_OK) return st;
-    if (upd->size == 0) return EM_OK;
+    if (st != EM_OK || positions == 0 || (upd->size == 0 && nidx == 0)) return st;
     ix_ctx *c = calloc(1, sizeof *c);
     walker *w = malloc(sizeof *w);
     if (!c || !w) {
@@ -614,15 +626,17 @@ static em_status scatter(const em_node *n, em_array *const *in, em_array *out) {
     acc_fn acc = p->op == EM_SCATTER_NONE ? NULL : acc_table[a->dtype][p->op - 1];
     c->rop = (row_op){c->isz, true, acc};
     c->smove = p->op == EM_SCATTER_NONE ? smove_for(c->isz) : sacc_table[a->dtype][p->op - 1];
-    c->x = array_ptr(out);
-    walker_init(w, upd->shape, nb, nidx + 1, in + 1);
-    bool ok = true;
-    if (in_place) {
-        c->apply = false;
-        ok = walker_run(w, scatter_row, c);
+    c->x = out->size ? array_ptr(out) : NULL;
+    bool ok;
+    if (upd->size == 0) {
+        /* empty windows: only the indices to check */
+        walker_init(w, upd->shape, nb, nidx, in + 1);
+        ok = walker_run(w, check_row, c);
+    } else {
+        walker_init(w, upd->shape, nb, nidx + 1, in + 1);
+        ok = !in_place || walker_run(w, check_row, c);
+        if (ok) ok = walker_run(w, scatter_row, c);
     }
-    c->apply = true;
-    if (ok) ok = walker_run(w, scatter_row, c);
     st = ok ? EM_OK : bad_error("scatter", &c->bad);
     free(c);
     free(w);
@@ -694,6 +708,10 @@ static em_status gather_axis(const em_node *n, em_array *a, em_array *idx, em_ar
     int axis = NODE_PARAMS(n, em_index_axis_params)->axis;
     if (out->size == 0) return EM_OK;
     ix_bad bad = {0};
+    if (a->size == 0) { /* the axis is empty: the first index is out of bounds */
+        bad_note(&bad, idx->dtype, array_ptr(idx), axis, 0, 1);
+        return bad_error("take_along_axis", &bad);
+    }
     size_t isz = array_itemsize(a);
     axis_ctx c = {{a->shape[axis], a->shape[axis] - 1, a->strides[axis] * (int64_t)isz},
                   idx->dtype, axis, gmove_for(isz), NULL, true, &bad};
