@@ -11,9 +11,9 @@
  *   - An assignment broadcasts the value to the shape the read would have
  *     (leading 1s of the value dropped first), then: em_slice_update for
  *     basic keys, em_scatter for advanced ones (a partial slice becomes an
- *     arange index, a full one a window), em_masked_scatter for a boolean
- *     mask alone. The Python array is rebound to the result, so every
- *     reference to it sees the change, as in MLX.
+ *     arange index, a full or empty one a window), em_masked_scatter for a
+ *     boolean mask alone. The Python array is rebound to the result, so
+ *     every reference to it sees the change, as in MLX.
  *   - x.at[idx].add(v) and friends are the accumulating scatters (repeated
  *     indices accumulate); subtract adds -v and divide multiplies by 1/v, as
  *     MLX does.
@@ -518,12 +518,18 @@ static em_array *set_basic(em_array *a, const ix_index *ix, em_array *v) {
     return r ? r : raised();
 }
 
+/* Whether a slice is a window of the scatter (the whole axis; or nothing,
+ * so that the indices of an empty selection are still checked, as NumPy
+ * does) rather than an arange index. Its window size is its length. */
+static bool is_window(const ix_item *it) {
+    return it->kind == IX_SLICE && (it->full || it->count == 0);
+}
+
 /* A scatter for a[key] = v or x.at[key].op(v): the advanced items and the
  * partial slices index (broadcast to B + C, C the slices' lengths), the
  * full slices are windows; the value, laid out as B + C + window,
  * broadcasts to it. */
 static em_array *scatter_update(em_array *a, const ix_index *ix, em_array *v, upd_op op) {
-    const int64_t *shape = em_array_shape(a);
     int64_t b[EM_MAX_NDIM], g[2 * EM_MAX_NDIM];
     g_dim lab[2 * EM_MAX_NDIM];
     int nb = adv_shape(ix, b);
@@ -535,15 +541,15 @@ static em_array *scatter_update(em_array *a, const ix_index *ix, em_array *v, up
     }
     em_array *f = fit_value(v, g, ng);
     if (!f) return NULL;
-    /* the value's dims in the order B, partial slices, full slices, Nones */
+    /* the value's dims in the order B, partial slices, windows, Nones */
     int perm[EM_MAX_NDIM], q = 0, np_ = 0;
     for (int k = 0; k < ng; k++)
         if (lab[k].kind == G_B) perm[q++] = k;
     for (int k = 0; k < ng; k++)
-        if (lab[k].kind == G_SLICE && !ix->it[lab[k].item].full) perm[q++] = k, np_++;
+        if (lab[k].kind == G_SLICE && !is_window(&ix->it[lab[k].item])) perm[q++] = k, np_++;
     int nfull_at = q;
     for (int k = 0; k < ng; k++)
-        if (lab[k].kind == G_SLICE && ix->it[lab[k].item].full) perm[q++] = k;
+        if (lab[k].kind == G_SLICE && is_window(&ix->it[lab[k].item])) perm[q++] = k;
     for (int k = 0; k < ng; k++)
         if (lab[k].kind == G_NONE) perm[q++] = k;
     em_array *t = em_transpose(f, perm, ng);
@@ -558,13 +564,13 @@ static em_array *scatter_update(em_array *a, const ix_index *ix, em_array *v, up
         target[nu++] = k < nb ? b[k] : 0; /* C filled below */
     }
     for (int i = 0, c = nb; i < ix->n; i++)
-        if (ix->it[i].kind == IX_SLICE && !ix->it[i].full) target[c++] = ix->it[i].count;
+        if (ix->it[i].kind == IX_SLICE && !is_window(&ix->it[i])) target[c++] = ix->it[i].count;
     for (int i = 0; i < ix->n; i++) {
         const ix_item *it = &ix->it[i];
         if (it->kind == IX_NONE) continue;
-        bool window = it->kind == IX_SLICE && it->full;
+        bool window = is_window(it);
         us[nu] = window ? ts[full_k++] : 1;
-        target[nu++] = window ? shape[it->axis] : 1;
+        target[nu++] = window ? it->count : 1;
     }
     em_array *u = em_reshape(t, us, nu);
     em_array_release(t);
@@ -590,7 +596,7 @@ static em_array *scatter_update(em_array *a, const ix_index *ix, em_array *v, up
     }
     for (int i = 0, c = 0; i < ix->n && ok; i++) {
         const ix_item *it = &ix->it[i];
-        if (it->kind != IX_SLICE || it->full) continue;
+        if (it->kind != IX_SLICE || is_window(it)) continue;
         em_array *r = em_arange((double)it->first, (double)it->first + (double)it->count * (double)it->step,
                                 (double)it->step, EM_INT64);
         int64_t rs[EM_MAX_NDIM];

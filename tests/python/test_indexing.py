@@ -371,6 +371,14 @@ def test_setitem_errors_at_evaluation():
         mx.eval(b)
     with pytest.raises(TypeError):
         del b[0]
+    e = mx.zeros((0, 3))          # nothing selected, yet the index is out of range (NumPy)
+    e[:, mx.array([5])] = 1
+    with pytest.raises(IndexError, match="Index 5 is out of bounds for axis 1 with size 3"):
+        mx.eval(e)
+    e = mx.zeros((2, 3))
+    e[1:1, [0, 5]] = 1
+    with pytest.raises(IndexError, match="Index 5 is out of bounds"):
+        mx.eval(e)
 
 
 @settings(max_examples=150, deadline=None)
@@ -471,6 +479,8 @@ def test_at_add_property(shape, data):
     try:
         target = x[key]
     except IndexError:
+        with pytest.raises(IndexError):
+            mx.eval(mx.array(x).at[mkey].add(1))
         return
     v = np.arange(1, target.size + 1, dtype=np.int64).reshape(target.shape)
     want = x.copy()
