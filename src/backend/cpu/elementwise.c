@@ -41,7 +41,7 @@ void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const 
     }
     cpu_iter it;
     cpu_iter_init(&it, nops, ops);
-    cpu_iter_run(&it, fn, ctx);
+    cpu_iter_run_parallel(&it, fn, ctx);
 }
 
 void cpu_elementwise_widen_half(em_dtype dt, const char *src, int64_t st, float *dst, int64_t k) {

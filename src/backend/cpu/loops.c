@@ -85,9 +85,19 @@ static void iter_part(void *v, int64_t b, int64_t e) {
     iter_run_range(j->it, j->fn, j->ctx, b, e);
 }
 
-void cpu_iter_run(const cpu_iter *it, cpu_inner_fn fn, const void *ctx) {
+static int64_t iter_total(const cpu_iter *it) {
     int64_t total = 1;
     for (int d = 0; d < it->ndim; d++) total *= it->shape[d];
+    return total;
+}
+
+void cpu_iter_run(const cpu_iter *it, cpu_inner_fn fn, const void *ctx) {
+    int64_t total = iter_total(it);
+    if (total) iter_run_range(it, fn, ctx, 0, total);
+}
+
+void cpu_iter_run_parallel(const cpu_iter *it, cpu_inner_fn fn, const void *ctx) {
+    int64_t total = iter_total(it);
     if (total == 0) return;
     iter_job j = {it, fn, ctx};
     cpu_pool_parallel_for(total, CPU_GRAIN_ELEMS, iter_part, &j);
@@ -118,5 +128,5 @@ void cpu_copy_strided(const em_array *src, em_array *dst) {
     cpu_iter it;
     cpu_iter_init(&it, 2, ops);
     size_t sz = array_itemsize(dst);
-    cpu_iter_run(&it, copy_inner, &sz);
+    cpu_iter_run_parallel(&it, copy_inner, &sz);
 }
