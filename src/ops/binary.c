@@ -85,3 +85,25 @@ BINARY(bitwise_or, BITWISE_OR, B_BITWISE, true)
 BINARY(bitwise_xor, BITWISE_XOR, B_BITWISE, true)
 BINARY(left_shift, LEFT_SHIFT, B_SHIFT, true)
 BINARY(right_shift, RIGHT_SHIFT, B_SHIFT, true)
+
+/* ---------------------------------------------------------------- autodiff */
+
+em_status ops_binary_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                         em_array *const *cot, const bool *want, em_array **grads) {
+    (void)in, (void)out, (void)cot, (void)want, (void)grads;
+    return ops_no_vjp(n);
+}
+
+em_status ops_binary_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                         em_array *const *tan, em_array **out_tan) {
+    (void)in, (void)out, (void)tan, (void)out_tan;
+    return ops_no_jvp(n);
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+em_status ops_binary_vmap(const em_node *n, em_array *const *in, const int *axes,
+                          em_array **out, int *out_axes) {
+    (void)in, (void)axes, (void)out, (void)out_axes;
+    return ops_no_vmap(n);
+}

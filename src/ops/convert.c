@@ -21,3 +21,25 @@ EM_PUBLIC_OP(em_copy, (const em_array *a), (a)) {
     em_array *in = (em_array *)a;
     return node_make(EM_PRIM_COPY, NULL, 0, &in, 1, a->dtype, a->shape, a->ndim);
 }
+
+/* ---------------------------------------------------------------- autodiff */
+
+em_status ops_convert_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                          em_array *const *cot, const bool *want, em_array **grads) {
+    (void)in, (void)out, (void)cot, (void)want, (void)grads;
+    return ops_no_vjp(n);
+}
+
+em_status ops_convert_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                          em_array *const *tan, em_array **out_tan) {
+    (void)in, (void)out, (void)tan, (void)out_tan;
+    return ops_no_jvp(n);
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+em_status ops_convert_vmap(const em_node *n, em_array *const *in, const int *axes,
+                           em_array **out, int *out_axes) {
+    (void)in, (void)axes, (void)out, (void)out_axes;
+    return ops_no_vmap(n);
+}

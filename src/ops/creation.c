@@ -192,3 +192,25 @@ static em_array *triangle(const char *op, const em_array *a, int64_t k, bool low
 
 EM_PUBLIC_OP(em_tril, (const em_array *a, int64_t k), (a, k)) { return triangle("tril", a, k, true); }
 EM_PUBLIC_OP(em_triu, (const em_array *a, int64_t k), (a, k)) { return triangle("triu", a, k, false); }
+
+/* ---------------------------------------------------------------- autodiff */
+
+em_status ops_creation_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                           em_array *const *cot, const bool *want, em_array **grads) {
+    (void)in, (void)out, (void)cot, (void)want, (void)grads;
+    return ops_no_vjp(n);
+}
+
+em_status ops_creation_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                           em_array *const *tan, em_array **out_tan) {
+    (void)in, (void)out, (void)tan, (void)out_tan;
+    return ops_no_jvp(n);
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+em_status ops_creation_vmap(const em_node *n, em_array *const *in, const int *axes,
+                            em_array **out, int *out_axes) {
+    (void)in, (void)axes, (void)out, (void)out_axes;
+    return ops_no_vmap(n);
+}

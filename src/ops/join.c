@@ -222,3 +222,25 @@ EM_PUBLIC_OP(em_repeat, (const em_array *a, int64_t repeats, const int *axis), (
     em_array_release(y);
     return z;
 }
+
+/* ---------------------------------------------------------------- autodiff */
+
+em_status ops_join_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                       em_array *const *cot, const bool *want, em_array **grads) {
+    (void)in, (void)out, (void)cot, (void)want, (void)grads;
+    return ops_no_vjp(n);
+}
+
+em_status ops_join_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                       em_array *const *tan, em_array **out_tan) {
+    (void)in, (void)out, (void)tan, (void)out_tan;
+    return ops_no_jvp(n);
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+em_status ops_join_vmap(const em_node *n, em_array *const *in, const int *axes,
+                        em_array **out, int *out_axes) {
+    (void)in, (void)axes, (void)out, (void)out_axes;
+    return ops_no_vmap(n);
+}

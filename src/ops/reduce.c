@@ -304,3 +304,25 @@ EM_PUBLIC_OP(em_argmin, (const em_array *a, int axis, bool all_axes, bool keepdi
              (a, axis, all_axes, keepdims)) {
     return arg_reduce(EM_ARG_MIN, a, axis, all_axes, keepdims);
 }
+
+/* ---------------------------------------------------------------- autodiff */
+
+em_status ops_reduce_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                         em_array *const *cot, const bool *want, em_array **grads) {
+    (void)in, (void)out, (void)cot, (void)want, (void)grads;
+    return ops_no_vjp(n);
+}
+
+em_status ops_reduce_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                         em_array *const *tan, em_array **out_tan) {
+    (void)in, (void)out, (void)tan, (void)out_tan;
+    return ops_no_jvp(n);
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+em_status ops_reduce_vmap(const em_node *n, em_array *const *in, const int *axes,
+                          em_array **out, int *out_axes) {
+    (void)in, (void)axes, (void)out, (void)out_axes;
+    return ops_no_vmap(n);
+}
