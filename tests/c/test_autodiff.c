@@ -707,6 +707,95 @@ static void check_checkpoint_memory(void) {
     em_closure_release(block);
 }
 
+/* ---------------------------------------------------------------- errors */
+
+#define CHECK_STATUS_ERROR(expr, code, substr)                                 \
+    do {                                                                       \
+        em_error_clear();                                                      \
+        em_status st_ = (expr);                                                \
+        CHECK_MSG(st_ == (code) && em_error_code() == (code) &&                \
+                      strstr(em_error_message(), (substr)) != NULL,            \
+                  "got %d, message \"%s\"", (int)st_, em_error_message());     \
+        em_error_clear();                                                      \
+    } while (0)
+
+#define CHECK_NULL_ERROR(expr, code, substr)                                   \
+    do {                                                                       \
+        em_error_clear();                                                      \
+        em_closure *c_ = (expr);                                               \
+        CHECK_MSG(!c_ && em_error_code() == (code) && strstr(em_error_message(), (substr)), \
+                  "message \"%s\"", em_error_message());                       \
+        em_closure_release(c_);                                                \
+        em_error_clear();                                                      \
+    } while (0)
+
+static em_array *e_bad_reshape(em_array *const *x) { return em_reshape(x[0], (int64_t[]){7}, 1); }
+static em_array *e_invert(em_array *const *x) { return em_bitwise_invert(x[0]); }
+static em_status two_vjps(void *ctx, em_array *const *in, size_t n, em_array_list *out) {
+    (void)ctx, (void)n;
+    em_status st = em_array_list_push(out, in[0]);
+    return st == EM_OK ? em_array_list_push(out, in[0]) : st;
+}
+
+static void check_errors(void) {
+    em_closure *f = closure_of(u_sin), *two = closure_of(g_two);
+    CHECK_NULL_ERROR(em_grad(f, (int[]){-1}, 1), EM_ERR_VALUE,
+                     "[grad] Can't compute the gradient of negative argument index -1");
+    CHECK_NULL_ERROR(em_grad(two, (int[]){1, 1}, 2), EM_ERR_VALUE,
+                     "[grad] Repeat argument number not allowed in grad.");
+    CHECK_NULL_ERROR(em_grad(f, (int[]){0}, 0), EM_ERR_VALUE, "[grad] Must specify at least one argument.");
+    CHECK_NULL_ERROR(em_grad(NULL, NULL, 0), EM_ERR_NULL, "[grad]");
+    em_array *x = f64((double[]){1, 2, 3}, (int64_t[]){3}, 1), *s = scalar(1);
+    em_array *c2 = f64((double[]){1, 2}, (int64_t[]){2}, 1);
+    em_array_list *o = em_array_list_new(), *g = em_array_list_new();
+    em_closure *g1 = em_grad(two, (int[]){1}, 1), *gs = em_grad(f, NULL, 0);
+    CHECK_STATUS_ERROR(em_closure_call(g1, &x, 1, o), EM_ERR_VALUE,
+                       "[grad] Invalid argument number for function with 1 arguments.");
+    CHECK_STATUS_ERROR(em_closure_call(gs, &x, 1, o), EM_ERR_VALUE,
+                       "[vjp] Output shape (3) does not match cotangent shape ().");
+    CHECK_STATUS_ERROR(em_vjp(f, &s, 1, &c2, 1, o, g), EM_ERR_VALUE,
+                       "[vjp] Output shape () does not match cotangent shape (2). If you are using "
+                       "grad your function must return a scalar.");
+    em_array *cc[2] = {s, s};
+    CHECK_STATUS_ERROR(em_vjp(f, &s, 1, cc, 2, o, g), EM_ERR_VALUE,
+                       "[vjp] Number of outputs to compute gradients for (1) does not match number "
+                       "of cotangents (2).");
+    CHECK_STATUS_ERROR(em_jvp(f, &s, 1, cc, 2, o, g), EM_ERR_VALUE,
+                       "[jvp] Number of inputs does not match number of tangents.");
+    CHECK_STATUS_ERROR(em_jvp(f, &s, 1, &x, 1, o, g), EM_ERR_VALUE,
+                       "[jvp] Input shape does not match shape of tangent.");
+    em_closure *bad = closure_of(e_bad_reshape);
+    CHECK_STATUS_ERROR(em_vjp(bad, &x, 1, &x, 1, o, g), EM_ERR_VALUE,
+                       "[reshape] Cannot reshape array of size 3 into shape (7).");
+    CHECK(em_array_list_size(o) == 0 && em_array_list_size(g) == 0);
+    em_closure *inv = closure_of(e_invert);
+    em_array *xi = em_array_from_int(3, EM_INT32);
+    CHECK_STATUS_ERROR(em_jvp(inv, &xi, 1, &xi, 1, o, g), EM_ERR_VALUE,
+                       "[Primitive::jvp] Not implemented for BitwiseInvert.");
+    CHECK_STATUS_ERROR(em_vjp(inv, &xi, 1, &xi, 1, o, g), EM_ERR_VALUE,
+                       "[Primitive::vjp] Not implemented for BitwiseInvert.");
+    em_closure *tv = em_closure_new(two_vjps, NULL, NULL), *cf = em_custom_function(f, tv, NULL, NULL);
+    CHECK_STATUS_ERROR(em_vjp(cf, &s, 1, &s, 1, o, g), EM_ERR_VALUE,
+                       "[custom_function] The custom vjp returned 2 arrays but 1 were expected.");
+    CHECK_STATUS_ERROR(em_vjp(NULL, &s, 1, &s, 1, o, g), EM_ERR_NULL, "[vjp]");
+    /* inside a scope, every reference the transforms hand out is released once */
+    int64_t live = em_live_arrays();
+    em_scope_begin();
+    em_array *y = em_multiply(x, x);
+    CHECK(em_vjp(f, &y, 1, &y, 1, o, g) == EM_OK);
+    CHECK(em_closure_call(gs, &s, 1, o) == EM_OK);
+    em_array_list_clear(o);
+    em_array_list_clear(g);
+    em_scope_end();
+    CHECK(em_live_arrays() == live);
+    em_closure *list[] = {f, two, g1, gs, bad, inv, tv, cf};
+    for (size_t i = 0; i < sizeof list / sizeof *list; i++) em_closure_release(list[i]);
+    em_array *arr[] = {x, s, c2, xi};
+    for (size_t i = 0; i < 4; i++) em_array_release(arr[i]);
+    em_array_list_free(o);
+    em_array_list_free(g);
+}
+
 int main(void) {
     int64_t live0 = em_live_arrays();
     check_cases(UNARY, (int)(sizeof UNARY / sizeof *UNARY), 1e-6);
@@ -719,6 +808,7 @@ int main(void) {
     check_compositions();
     check_custom();
     check_checkpoint_memory();
+    check_errors();
     CHECK_NO_ERROR();
     CHECK_MSG(em_live_arrays() == live0, "%lld arrays leaked", (long long)(em_live_arrays() - live0));
     CHECK_DONE();
