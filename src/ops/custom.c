@@ -161,6 +161,30 @@ em_status ops_custom_jvp(const em_node *n, em_array *const *in, em_array *const 
  * followed by theirs. Without one, the default is vmap of r->fun. */
 em_status ops_custom_vmap(const em_node *n, em_array *const *in, const int *axes,
                           em_array **out, int *out_axes) {
-    (void)in, (void)axes, (void)out, (void)out_axes;
-    return ops_no_vmap(n);
+    custom_rules *r = rules_of(n);
+    if (!r->vmap) return ops_no_vmap(n); /* the default, vmap of r->fun, is the vmap engine's */
+    int m = n->n_out, np = n->n_in - m;
+    em_array **args = calloc((size_t)(2 * np + 1), sizeof *args);
+    if (!args) return error_status(EM_ERR_MEMORY, "[custom_function] Out of memory.");
+    em_status st = EM_OK;
+    memcpy(args, in, (size_t)np * sizeof *args);
+    for (int i = 0; i < np && st == EM_OK; i++)
+        if (!(args[np + i] = em_array_from_int(axes[i] < 0 ? -1 : axes[i], EM_INT32))) st = em_error_code();
+    em_array_list *l = st == EM_OK ? em_array_list_new() : NULL;
+    if (st == EM_OK && !l) st = em_error_code();
+    if (st == EM_OK) st = em_closure_call(r->vmap, args, (size_t)(2 * np), l);
+    if (st == EM_OK && em_array_list_size(l) != (size_t)(2 * m))
+        st = error_status(EM_ERR_VALUE,
+                          "[custom_function] The custom vmap returned %zu arrays and axes but %d "
+                          "outputs and %d axes were expected.", em_array_list_size(l), m, m);
+    for (int i = 0; i < m && st == EM_OK; i++) {
+        int64_t ax = -1;
+        st = em_array_item_int(em_array_list_get(l, (size_t)(m + i)), &ax);
+        out_axes[i] = ax < 0 ? -1 : (int)ax;
+    }
+    for (int i = 0; i < m && st == EM_OK; i++) out[i] = em_array_retain(em_array_list_get(l, (size_t)i));
+    for (int i = np; i < 2 * np; i++) em_array_release(args[i]);
+    em_array_list_free(l);
+    free(args);
+    return st;
 }
