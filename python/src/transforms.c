@@ -645,11 +645,14 @@ static PyObject *make_grad(tkind kind, FASTCALL_ARGS) {
     PyObject *a[3];
     if (py_parse(st, &s, args, nargs, kwnames, a) < 0) return NULL;
     PyObject *fun = a[0], *argnums = a[1], *argnames = a[2];
-    bool nums_ok = !argnums || argnums == Py_None || PyLong_Check(argnums) ||
-                   PyList_Check(argnums) || PyTuple_Check(argnums);
-    for (Py_ssize_t i = 0; nums_ok && argnums && !PyLong_Check(argnums) && argnums != Py_None &&
-                           i < PySequence_Fast_GET_SIZE(argnums); i++)
-        nums_ok = PyLong_Check(PySequence_Fast_GET_ITEM(argnums, i));
+    /* ints are anything with __index__ but floats (numpy integers included) */
+    bool one = argnums && argnums != Py_None && !PyFloat_Check(argnums) && PyIndex_Check(argnums);
+    bool nums_ok = !argnums || argnums == Py_None || one || PyList_Check(argnums) || PyTuple_Check(argnums);
+    for (Py_ssize_t i = 0; nums_ok && argnums && !one && argnums != Py_None &&
+                           i < PySequence_Fast_GET_SIZE(argnums); i++) {
+        PyObject *v = PySequence_Fast_GET_ITEM(argnums, i);
+        nums_ok = !PyFloat_Check(v) && PyIndex_Check(v);
+    }
     bool names_ok = !argnames || PyUnicode_Check(argnames) || PyList_Check(argnames) ||
                     PyTuple_Check(argnames);
     for (Py_ssize_t i = 0; names_ok && argnames && !PyUnicode_Check(argnames) &&
@@ -675,7 +678,7 @@ static PyObject *make_grad(tkind kind, FASTCALL_ARGS) {
     }
     /* argnums: sorted (MLX returns the gradients in argument order) */
     Py_ssize_t count = !argnums || argnums == Py_None ? (PyList_GET_SIZE(names) ? 0 : 1)
-                       : PyLong_Check(argnums) ? 1 : PySequence_Fast_GET_SIZE(argnums);
+                       : one ? 1 : PySequence_Fast_GET_SIZE(argnums);
     Py_ssize_t *nums = PyMem_Malloc((size_t)(count ? count : 1) * sizeof *nums);
     if (!nums) {
         Py_DECREF(names);
@@ -683,8 +686,10 @@ static PyObject *make_grad(tkind kind, FASTCALL_ARGS) {
     }
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *v = !argnums || argnums == Py_None ? NULL
-                      : PyLong_Check(argnums) ? argnums : PySequence_Fast_GET_ITEM(argnums, i);
-        nums[i] = v ? PyLong_AsSsize_t(v) : 0;
+                      : one ? argnums : PySequence_Fast_GET_ITEM(argnums, i);
+        PyObject *iv = v ? PyNumber_Index(v) : NULL;
+        nums[i] = iv ? PyLong_AsSsize_t(iv) : v ? -1 : 0;
+        Py_XDECREF(iv);
         if (nums[i] == -1 && PyErr_Occurred()) goto bad;
         if (nums[i] < 0) {
             PyErr_Format(PyExc_ValueError, "[%s] Can't compute the gradient of negative argument index %zd",
