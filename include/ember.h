@@ -63,6 +63,9 @@ typedef enum em_status {
 EM_API em_status em_error_code(void);
 EM_API const char *em_error_message(void);
 EM_API void em_error_clear(void);
+/* Sets the calling thread's error, unless one is already set (the first error
+ * wins): for closures (see em_closure_fn) that fail for their own reasons. */
+EM_API void em_error_set(em_status code, const char *message);
 
 /* ---------------------------------------------------------------- dtypes */
 
@@ -421,6 +424,91 @@ EM_API em_array *em_masked_scatter(const em_array *a, const em_array *mask,
 
 /* NumPy/MLX matmul: 1-d operands promoted and dropped, batch dims broadcast. */
 EM_API em_array *em_matmul(const em_array *a, const em_array *b);
+
+/* ---------------------------------------------------------------- array lists */
+
+/* A growable list of array references, how closures and transforms return a
+ * number of arrays known only at run time. The list owns what it holds. */
+typedef struct em_array_list em_array_list;
+
+EM_API em_array_list *em_array_list_new(void);           /* NULL when out of memory */
+EM_API void em_array_list_free(em_array_list *l);         /* releases its arrays; NULL-safe */
+EM_API void em_array_list_clear(em_array_list *l);        /* releases its arrays, keeps l */
+/* Appends a (retained). A NULL a keeps the first error and returns it. */
+EM_API em_status em_array_list_push(em_array_list *l, const em_array *a);
+EM_API size_t em_array_list_size(const em_array_list *l);
+/* The i-th array, BORROWED (valid while the list holds it); NULL out of range. */
+EM_API em_array *em_array_list_get(const em_array_list *l, size_t i);
+EM_API em_array *const *em_array_list_data(const em_array_list *l);
+
+/* ---------------------------------------------------------------- closures */
+
+/* A function of arrays to arrays, the unit the transforms work on: `fn` reads
+ * n_inputs borrowed inputs and appends its results to `outputs` (an empty
+ * list), returning EM_OK, or an error code with the thread's error set. `ctx`
+ * is passed through; destructor(ctx), when set, runs once the closure's last
+ * reference is released. Closures are reference-counted like arrays: every
+ * function returning an em_closure* returns a new reference. `fn` runs
+ * outside the scopes of whoever calls it: the references it makes are its own
+ * to release (or to leave to scopes it opens and ends itself). */
+typedef em_status (*em_closure_fn)(void *ctx, em_array *const *inputs, size_t n_inputs,
+                                   em_array_list *outputs);
+typedef struct em_closure em_closure;
+
+EM_API em_closure *em_closure_new(em_closure_fn fn, void *ctx, void (*destructor)(void *ctx));
+EM_API em_closure *em_closure_retain(em_closure *f);      /* returns f; NULL-safe */
+EM_API void em_closure_release(em_closure *f);            /* NULL-safe */
+/* Clears `outputs` and calls f. On error `outputs` is left empty. */
+EM_API em_status em_closure_call(em_closure *f, em_array *const *inputs, size_t n_inputs,
+                                 em_array_list *outputs);
+
+/* ---------------------------------------------------------------- transforms */
+
+/* The identity, through which no gradient flows. */
+EM_API em_array *em_stop_gradient(const em_array *a);
+
+/* Reverse mode: calls f(primals) and writes its outputs to `outputs` and, to
+ * `vjps`, one array per primal: the sum over f's outputs of the cotangent
+ * (one per output, of its shape; extra cotangents are ignored) times that
+ * output's Jacobian. */
+EM_API em_status em_vjp(em_closure *f, em_array *const *primals, size_t n_primals,
+                        em_array *const *cotangents, size_t n_cotangents,
+                        em_array_list *outputs, em_array_list *vjps);
+/* Forward mode: calls f(primals) and writes its outputs to `outputs` and, to
+ * `jvps`, one array per output: its Jacobian times the tangents (one per
+ * primal, of its shape). */
+EM_API em_status em_jvp(em_closure *f, em_array *const *primals, size_t n_primals,
+                        em_array *const *tangents, size_t n_tangents,
+                        em_array_list *outputs, em_array_list *jvps);
+/* A closure computing f and the gradient of its first output (a scalar) with
+ * respect to the inputs listed in argnums (n_argnums >= 1; NULL argnums with
+ * n_argnums 0 means input 0). value_and_grad's outputs are f's outputs
+ * followed by one gradient per argnum; grad's are the gradients alone. */
+EM_API em_closure *em_value_and_grad(em_closure *f, const int *argnums, size_t n_argnums);
+EM_API em_closure *em_grad(em_closure *f, const int *argnums, size_t n_argnums);
+
+/* f with user rules (each may be NULL, keeping the default: the transform of
+ * f itself). For f with n inputs and m outputs:
+ *   vjp(primals[n] ++ cotangents[m] ++ outputs[m]) -> n vjps;
+ *   jvp(primals[n] ++ tangents[n]) -> m tangents;
+ *   vmap(inputs[n] ++ axes[n]) -> outputs[m] ++ out_axes[m], where an axis is
+ *   a 0-d int32 array, -1 meaning "not mapped". */
+EM_API em_closure *em_custom_function(em_closure *f, em_closure *vjp, em_closure *jvp,
+                                      em_closure *vmap);
+/* f whose intermediates are not kept for the backward pass: its vjp runs f
+ * again from the inputs. */
+EM_API em_closure *em_checkpoint(em_closure *f);
+
+/* A closure equal to f that traces f once per input signature (count, dtypes,
+ * shapes) and then replays the recorded graph instead of calling f again.
+ * Arrays f uses without deriving them from its inputs are frozen into the
+ * graph; evaluating an array that depends on the inputs inside f is an error.
+ * shapeless is accepted (each new shape is traced again). */
+EM_API em_closure *em_compile(em_closure *f, bool shapeless);
+/* Process-wide switch: while disabled, compiled closures just call f. */
+EM_API void em_enable_compile(void);
+EM_API void em_disable_compile(void);
+EM_API bool em_compile_enabled(void);
 
 #ifdef __cplusplus
 }
