@@ -156,11 +156,61 @@ em_status ops_custom_jvp(const em_node *n, em_array *const *in, em_array *const 
 
 /* ---------------------------------------------------------------- vmap */
 
+#include "../transforms/vmap.h"
+
 /* A user vmap rule (r->vmap) is called with the primal inputs followed by
  * their axes as 0-d int32 arrays (-1: not mapped) and returns the outputs
  * followed by theirs. Without one, the default is vmap of r->fun. */
 em_status ops_custom_vmap(const em_node *n, em_array *const *in, const int *axes,
                           em_array **out, int *out_axes) {
-    (void)in, (void)axes, (void)out, (void)out_axes;
-    return ops_no_vmap(n);
+    custom_rules *r = rules_of(n);
+    int m = n->n_out, np = n->n_in - m;
+    /* Nothing mapped goes in: the batch came through arrays the function
+     * captured, and its outputs (the last inputs) are the answer. */
+    if (vmap_first(axes, np) < 0) {
+        for (int i = 0; i < m; i++) {
+            out[i] = em_array_retain(in[np + i]);
+            out_axes[i] = axes[np + i];
+        }
+        return EM_OK;
+    }
+    em_array_list *l = em_array_list_new();
+    em_array **args = calloc((size_t)(2 * np), sizeof *args);
+    em_status st = l && args ? EM_OK : error_status(EM_ERR_MEMORY, "[custom_function] Out of memory.");
+    if (st == EM_OK && r->vmap) {
+        memcpy(args, in, (size_t)np * sizeof *args);
+        for (int i = 0; i < np && st == EM_OK; i++)
+            if (!(args[np + i] = em_array_from_int(axes[i], EM_INT32))) st = em_error_code();
+        if (st == EM_OK) st = em_closure_call(r->vmap, args, (size_t)(2 * np), l);
+        if (st == EM_OK && em_array_list_size(l) != (size_t)(2 * m))
+            st = error_status(EM_ERR_VALUE,
+                              "[custom_function] The custom vmap returned %zu arrays but %d were expected "
+                              "(the outputs and their axes).", em_array_list_size(l), 2 * m);
+        for (int i = 0; i < m && st == EM_OK; i++) {
+            int64_t ax;
+            em_array *o = em_array_list_get(l, (size_t)i), *a = em_array_list_get(l, (size_t)(m + i));
+            if (a->size != 1 || em_array_item_int(a, &ax) != EM_OK)
+                st = error_is_set() ? em_error_code()
+                                    : error_status(EM_ERR_VALUE, "[custom_function] The axes a custom vmap returns must be single integers.");
+            else if (ax < -1 || ax >= o->ndim)
+                st = error_status(EM_ERR_VALUE, "[custom_function] The custom vmap returned axis %lld for an output with %d dimensions.",
+                                  (long long)ax, o->ndim);
+            else
+                out_axes[i] = (int)ax;
+        }
+    } else if (st == EM_OK) {
+        int *oax = NULL;
+        st = em_vmap_apply(r->fun, in, (size_t)np, axes, l, &oax);
+        if (st == EM_OK && em_array_list_size(l) != (size_t)m)
+            st = error_status(EM_ERR_VALUE, "[custom_function] The function returned %zu arrays but %d were expected.",
+                              em_array_list_size(l), m);
+        for (int i = 0; i < m && st == EM_OK; i++) out_axes[i] = oax[i];
+        em_free(oax);
+    }
+    for (int i = 0; i < m && st == EM_OK; i++) out[i] = em_array_retain(em_array_list_get(l, (size_t)i));
+    if (args)
+        for (int i = np; i < 2 * np; i++) em_array_release(args[i]);
+    free(args);
+    em_array_list_free(l);
+    return st;
 }
