@@ -377,7 +377,9 @@ EM_API em_array *const *em_array_list_data(const em_array_list *l);
  * list), returning EM_OK, or an error code with the thread's error set. `ctx`
  * is passed through; destructor(ctx), when set, runs once the closure's last
  * reference is released. Closures are reference-counted like arrays: every
- * function returning an em_closure* returns a new reference. */
+ * function returning an em_closure* returns a new reference. `fn` runs
+ * outside the scopes of whoever calls it: the references it makes are its own
+ * to release (or to leave to scopes it opens and ends itself). */
 typedef em_status (*em_closure_fn)(void *ctx, em_array *const *inputs, size_t n_inputs,
                                    em_array_list *outputs);
 typedef struct em_closure em_closure;
@@ -450,6 +452,16 @@ EM_API em_closure *em_vmap(em_closure *f, const int *in_axes, size_t n_in_axes,
  * f's unbatched shape). */
 EM_API em_status em_vmap_apply(em_closure *f, em_array *const *inputs, size_t n_inputs,
                                const int *in_axes, em_array_list *outputs, int **out_axes);
+
+/* A closure equal to f that traces f once per input signature (count, dtypes,
+ * shapes) and then replays the recorded graph instead of calling f again.
+ * Arrays f uses without deriving them from its inputs are frozen into the
+ * graph; evaluating an array that depends on the inputs inside f is an error.
+ * shapeless is accepted (each new shape is traced again). */
+EM_API em_closure *em_compile(em_closure *f, bool shapeless);
+/* Process-wide switch: while disabled, compiled closures just call f. */
+EM_API void em_enable_compile(void);
+EM_API void em_disable_compile(void);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /* convert.c -- astype, copy, and the casting/broadcast helpers builders use. */
-#include "ops.h"
+#include "rules.h"
 
 em_array *ops_cast(const em_array *a, em_dtype dtype) {
     EM_CHECK_ARG("astype", a);
@@ -24,16 +24,21 @@ EM_PUBLIC_OP(em_copy, (const em_array *a), (a)) {
 
 /* ---------------------------------------------------------------- autodiff */
 
+/* astype passes derivatives through, cast back to the input's dtype (MLX),
+ * even for integer and bool casts; copy is the identity. */
 em_status ops_convert_vjp(const em_node *n, em_array *const *in, em_array *const *out,
                           em_array *const *cot, const bool *want, em_array **grads) {
-    (void)in, (void)out, (void)cot, (void)want, (void)grads;
-    return ops_no_vjp(n);
+    (void)n, (void)out;
+    if (!want[0]) return EM_OK;
+    grads[0] = ops_cast(cot[0], in[0]->dtype);
+    return rule_status(grads[0]);
 }
 
 em_status ops_convert_jvp(const em_node *n, em_array *const *in, em_array *const *out,
                           em_array *const *tan, em_array **out_tan) {
-    (void)in, (void)out, (void)tan, (void)out_tan;
-    return ops_no_jvp(n);
+    (void)n, (void)in;
+    out_tan[0] = ops_cast(tan[0], out[0]->dtype);
+    return rule_status(out_tan[0]);
 }
 
 /* ---------------------------------------------------------------- vmap */

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops.h"
+#include "rules.h"
 
 static bool check_dtype(const char *op, em_dtype dtype) {
     if (em_dtype_is_valid((int)dtype)) return true;
@@ -195,16 +195,22 @@ EM_PUBLIC_OP(em_triu, (const em_array *a, int64_t k), (a, k)) { return triangle(
 
 /* ---------------------------------------------------------------- autodiff */
 
+/* FULL broadcasts its 0-d value; the other creation primitives have no
+ * inputs, so no transform ever asks them for a rule. */
 em_status ops_creation_vjp(const em_node *n, em_array *const *in, em_array *const *out,
                            em_array *const *cot, const bool *want, em_array **grads) {
-    (void)in, (void)out, (void)cot, (void)want, (void)grads;
-    return ops_no_vjp(n);
+    (void)in, (void)out;
+    if (n->prim != EM_PRIM_FULL || !want[0]) return EM_OK;
+    grads[0] = em_sum(cot[0], NULL, -1, false);
+    return rule_status(grads[0]);
 }
 
 em_status ops_creation_jvp(const em_node *n, em_array *const *in, em_array *const *out,
                            em_array *const *tan, em_array **out_tan) {
-    (void)in, (void)out, (void)tan, (void)out_tan;
-    return ops_no_jvp(n);
+    (void)in;
+    if (n->prim != EM_PRIM_FULL) return EM_OK;
+    out_tan[0] = em_full(out[0]->shape, out[0]->ndim, tan[0], tan[0]->dtype);
+    return rule_status(out_tan[0]);
 }
 
 /* ---------------------------------------------------------------- vmap */

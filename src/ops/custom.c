@@ -34,14 +34,14 @@ em_status custom_apply(custom_rules *r, em_array *const *primals, int n_primals,
                        em_array *const *outputs, int n_out, em_array **outs) {
     int n_in = n_primals + n_out;
     em_array **in = malloc((size_t)n_in * sizeof *in);
-    em_dtype *dt = malloc((size_t)n_out * (sizeof *dt + sizeof(int64_t *) + sizeof(int)));
-    if (!in || !dt) {
+    const int64_t **shapes = malloc((size_t)n_out * (sizeof *shapes + sizeof(int) + sizeof(em_dtype)));
+    if (!in || !shapes) {
         free(in);
-        free(dt);
+        free(shapes);
         return error_status(EM_ERR_MEMORY, "[custom_function] Out of memory.");
     }
-    const int64_t **shapes = (const int64_t **)(void *)(dt + n_out);
     int *ndims = (int *)(void *)(shapes + n_out);
+    em_dtype *dt = (em_dtype *)(void *)(ndims + n_out);
     int made = 0;
     memcpy(in, primals, (size_t)n_primals * sizeof *in);
     em_status st = EM_OK;
@@ -64,7 +64,7 @@ em_status custom_apply(custom_rules *r, em_array *const *primals, int n_primals,
     }
     for (int i = 0; i < made; i++) em_array_release(in[n_primals + i]);
     free(in);
-    free(dt);
+    free(shapes);
     return st;
 }
 

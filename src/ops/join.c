@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops.h"
+#include "rules.h"
 
 EM_PUBLIC_OP(em_concatenate, (const em_array *const *arrays, size_t n, int axis), (arrays, n, axis)) {
     if (n == 0) return error_set(EM_ERR_VALUE, "[concatenate] No arrays provided for concatenation");
@@ -225,16 +225,88 @@ EM_PUBLIC_OP(em_repeat, (const em_array *a, int64_t repeats, const int *axis), (
 
 /* ---------------------------------------------------------------- autodiff */
 
+/* The cotangent of a pad for its array: the middle block, plus (edge mode)
+ * each padded region summed onto the edge it repeats. */
+static em_array *unpad(const em_pad_params *p, const em_array *c, const em_array *x) {
+    rule_tmp t = {0};
+    em_array *g = (em_array *)c;
+    for (int d = 0; d < p->ndim && g; d++) {
+        int64_t lo = p->low_high[2 * d], hi = p->low_high[2 * d + 1], len = x->shape[d];
+        if (!lo && !hi) continue;
+        em_array *mid = tk(&t, rules_slice_axis(g, d, lo, len));
+        if (p->mode == EM_PAD_EDGE && len > 0) {
+            for (int side = 0; side < 2; side++) {
+                int64_t w = side ? hi : lo;
+                if (!w) continue;
+                em_array *part = tk(&t, rules_slice_axis(g, d, side ? lo + len : 0, w));
+                em_array *s = tk(&t, em_sum(part, &d, 1, true));
+                int64_t pw[2 * EM_MAX_NDIM] = {0};
+                pw[2 * d + (side ? 0 : 1)] = len - 1;
+                mid = tk(&t, em_add(mid, tk(&t, em_pad(s, pw, p->ndim, EM_PAD_CONSTANT, NULL))));
+            }
+        }
+        g = mid;
+    }
+    em_array *r = em_array_retain(g);
+    rule_tmp_free(&t);
+    return r;
+}
+
 em_status ops_join_vjp(const em_node *n, em_array *const *in, em_array *const *out,
                        em_array *const *cot, const bool *want, em_array **grads) {
-    (void)in, (void)out, (void)cot, (void)want, (void)grads;
-    return ops_no_vjp(n);
+    (void)out;
+    const em_array *c = cot[0];
+    if (n->prim == EM_PRIM_CONCATENATE) {
+        int ax = NODE_PARAMS(n, em_axis_params)->axis;
+        int64_t off = 0;
+        for (int i = 0; i < n->n_in; i++) {
+            int64_t len = in[i]->shape[ax];
+            if (want[i] && !(grads[i] = rules_slice_axis(c, ax, off, len))) return em_error_code();
+            off += len;
+        }
+        return EM_OK;
+    }
+    const em_pad_params *p = NODE_PARAMS(n, em_pad_params);
+    if (want[0] && !(grads[0] = unpad(p, c, in[0]))) return em_error_code();
+    if (want[1] && p->mode == EM_PAD_CONSTANT) {
+        /* the value fills everything outside the middle block */
+        rule_tmp t = {0};
+        em_array *mid = tk(&t, unpad(p, c, in[0]));
+        grads[1] = em_subtract(tk(&t, em_sum(c, NULL, -1, false)), tk(&t, em_sum(mid, NULL, -1, false)));
+        rule_tmp_free(&t);
+        return rule_status(grads[1]);
+    }
+    return EM_OK;
 }
 
 em_status ops_join_jvp(const em_node *n, em_array *const *in, em_array *const *out,
                        em_array *const *tan, em_array **out_tan) {
-    (void)in, (void)out, (void)tan, (void)out_tan;
-    return ops_no_jvp(n);
+    rule_tmp t = {0};
+    em_array *r = NULL;
+    if (n->prim == EM_PRIM_CONCATENATE) {
+        em_array *sb[16] = {0}, **parts = n->n_in <= 16 ? sb : malloc((size_t)n->n_in * sizeof *parts);
+        if (!parts) return error_status(EM_ERR_MEMORY, "[concatenate] Out of memory.");
+        int made = 0;
+        for (; made < n->n_in; made++)
+            if (!(parts[made] = rules_or_zeros(tan[made], in[made]))) break;
+        if (made == n->n_in)
+            r = em_concatenate((const em_array *const *)parts, (size_t)n->n_in,
+                               NODE_PARAMS(n, em_axis_params)->axis);
+        for (int i = 0; i < made; i++) em_array_release(parts[i]);
+        if (parts != sb) free(parts);
+    } else {
+        /* pad the array's tangent with the value's tangent */
+        em_array *ta = tk(&t, rules_or_zeros(tan[0], in[0]));
+        em_array *tv = tk(&t, rules_or_zeros(tan[1], in[1]));
+        em_dtype dt = ta && tv ? em_result_type(ta->dtype, tv->dtype) : EM_FLOAT32;
+        em_array *args[2] = {tk(&t, ops_cast(ta, dt)), tk(&t, ops_cast(tv, dt))};
+        if (args[0] && args[1])
+            r = node_make(EM_PRIM_PAD, n->params, n->params_size, args, 2, dt, out[0]->shape,
+                          out[0]->ndim);
+    }
+    rule_tmp_free(&t);
+    out_tan[0] = r;
+    return rule_status(r);
 }
 
 /* ---------------------------------------------------------------- vmap */

@@ -14,7 +14,7 @@
  * Departure from MLX: MLX refuses integer and bool matmul ("Only inexact types
  * are supported ..."); ember computes it as NumPy does (wrapping integer
  * arithmetic; bool gives OR of ANDs), which is a superset. */
-#include "ops.h"
+#include "rules.h"
 
 static const char *shape_or_vec(const em_array *x, bool first, char *buf, size_t cap) {
     if (x->ndim != 1) return shape_str(x->shape, x->ndim, buf, cap);
@@ -71,16 +71,63 @@ EM_PUBLIC_OP(em_matmul, (const em_array *a, const em_array *b), (a, b)) {
 
 /* ---------------------------------------------------------------- autodiff */
 
+/* With vectors made matrices (a: (1,K), b: (K,1), and the cotangent given the
+ * matching unit axes), the cotangent of a is C @ B^T and that of b is A^T @ C;
+ * a vector operand, shared by every batch, then sums over the batch dims. */
+static em_array *as_matrix(const em_array *v, bool row, rule_tmp *t) {
+    if (v->ndim != 1) return (em_array *)v;
+    int64_t s[2] = {row ? 1 : v->shape[0], row ? v->shape[0] : 1};
+    return tk(t, ops_reshape(v, s, 2));
+}
+
+static em_array *back_to_vector(em_array *g, const em_array *like, rule_tmp *t) {
+    if (!g || like->ndim != 1) return em_array_retain(g);
+    int axes[EM_MAX_NDIM], n = g->ndim - 2;
+    for (int i = 0; i < n; i++) axes[i] = i;
+    em_array *s = n ? tk(t, em_sum(g, axes, n, false)) : g;
+    return ops_reshape(s, like->shape, 1);
+}
+
 em_status ops_matmul_vjp(const em_node *n, em_array *const *in, em_array *const *out,
                          em_array *const *cot, const bool *want, em_array **grads) {
-    (void)in, (void)out, (void)cot, (void)want, (void)grads;
-    return ops_no_vjp(n);
+    (void)n, (void)out;
+    const em_array *a = in[0], *b = in[1];
+    rule_tmp t = {0};
+    em_array *A = as_matrix(a, true, &t), *B = as_matrix(b, false, &t), *C = cot[0];
+    if (a->ndim == 1) {
+        int ax = C->ndim - (b->ndim == 1 ? 0 : 1);
+        C = tk(&t, em_expand_dims(C, &ax, 1));
+    }
+    if (b->ndim == 1) {
+        int ax = C ? C->ndim : 0;
+        C = tk(&t, em_expand_dims(C, &ax, 1));
+    }
+    em_status st = EM_OK;
+    if (want[0]) {
+        em_array *g = tk(&t, em_matmul(C, tk(&t, em_swapaxes(B, -1, -2))));
+        st = rule_status(grads[0] = back_to_vector(g, a, &t));
+    }
+    if (want[1] && st == EM_OK) {
+        em_array *g = tk(&t, em_matmul(tk(&t, em_swapaxes(A, -1, -2)), C));
+        st = rule_status(grads[1] = back_to_vector(g, b, &t));
+    }
+    rule_tmp_free(&t);
+    return st;
 }
 
 em_status ops_matmul_jvp(const em_node *n, em_array *const *in, em_array *const *out,
                          em_array *const *tan, em_array **out_tan) {
-    (void)in, (void)out, (void)tan, (void)out_tan;
-    return ops_no_jvp(n);
+    (void)n, (void)out;
+    rule_tmp t = {0};
+    em_array *r = NULL;
+    if (tan[0]) r = tk(&t, em_matmul(tan[0], in[1]));
+    if (tan[1]) {
+        em_array *s = tk(&t, em_matmul(in[0], tan[1]));
+        r = r ? tk(&t, em_add(r, s)) : s;
+    }
+    out_tan[0] = em_array_retain(r);
+    rule_tmp_free(&t);
+    return rule_status(out_tan[0]);
 }
 
 /* ---------------------------------------------------------------- vmap */

@@ -4,7 +4,7 @@
  * way, which its kernel decides). Messages follow MLX's text. */
 #include <string.h>
 
-#include "ops.h"
+#include "rules.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -479,16 +479,95 @@ EM_PUBLIC_OP(em_stop_gradient, (const em_array *a), (a)) {
 
 /* ---------------------------------------------------------------- autodiff */
 
+/* The same view primitive with the same parameters, applied to v (whose
+ * shape is the node's input shape): the tangent of a linear view. */
+static em_array *same_view(const em_node *n, const em_array *v, const em_array *out) {
+    EM_CHECK_ARG("jvp", v);
+    em_array *in = (em_array *)v;
+    return node_make(n->prim, n->params, n->params_size, &in, 1, v->dtype, out->shape, out->ndim);
+}
+
+/* The cotangent of a slice, put back where the slice took it from: stepped
+ * axes are dilated (each element followed by |step| - 1 zeros, reversed
+ * first for negative steps), then one zero pad places the block. */
+static em_array *unslice(const em_node *n, const em_array *c, const em_array *x) {
+    const em_slice_params *p = NODE_PARAMS(n, em_slice_params);
+    int nd = x->ndim;
+    for (int i = 0; i < nd; i++)
+        if (c->shape[i] == 0) return NULL;
+    rule_tmp t = {0};
+    em_array *g = (em_array *)c;
+    int64_t widths[2 * EM_MAX_NDIM];
+    for (int i = 0; i < nd && g; i++) {
+        int64_t k = c->shape[i], first = p->start_step[2 * i], step = p->start_step[2 * i + 1];
+        int64_t len = k;
+        if (step != 1) {
+            int64_t s = step < 0 ? -step : step;
+            if (step < 0) {
+                int64_t lo[EM_MAX_NDIM], hi[EM_MAX_NDIM], st[EM_MAX_NDIM];
+                for (int d = 0; d < nd; d++) {
+                    lo[d] = 0;
+                    hi[d] = g->shape[d];
+                    st[d] = 1;
+                }
+                lo[i] = k - 1;
+                hi[i] = -k - 1;
+                st[i] = -1;
+                g = tk(&t, em_slice(g, lo, hi, st, nd));
+                first += (k - 1) * step;
+            }
+            int ax = i + 1;
+            em_array *e = tk(&t, em_expand_dims(g, &ax, 1));
+            int64_t pw[2 * EM_MAX_NDIM + 2] = {0};
+            pw[2 * ax + 1] = s - 1;
+            em_array *pd = tk(&t, em_pad(e, pw, nd + 1, EM_PAD_CONSTANT, NULL));
+            int64_t shape[EM_MAX_NDIM];
+            for (int d = 0; d < nd; d++) shape[d] = g ? g->shape[d] : 0;
+            shape[i] = k * s;
+            len = (k - 1) * s + 1;
+            g = tk(&t, rules_slice_axis(tk(&t, ops_reshape(pd, shape, nd)), i, 0, len));
+        }
+        widths[2 * i] = first;
+        widths[2 * i + 1] = x->shape[i] - first - len;
+    }
+    em_array *r = g ? em_pad(g, widths, nd, EM_PAD_CONSTANT, NULL) : NULL;
+    rule_tmp_free(&t);
+    return r;
+}
+
 em_status ops_view_vjp(const em_node *n, em_array *const *in, em_array *const *out,
                        em_array *const *cot, const bool *want, em_array **grads) {
-    (void)in, (void)out, (void)cot, (void)want, (void)grads;
-    return ops_no_vjp(n);
+    (void)out;
+    if (!want[0]) return EM_OK;
+    const em_array *x = in[0], *c = cot[0];
+    em_array *g = NULL;
+    switch (n->prim) {
+    case EM_PRIM_RESHAPE: g = ops_reshape(c, x->shape, x->ndim); break;
+    case EM_PRIM_TRANSPOSE: {
+        const em_transpose_params *p = NODE_PARAMS(n, em_transpose_params);
+        int inv[EM_MAX_NDIM];
+        for (int i = 0; i < p->ndim; i++) inv[p->perm[i]] = i;
+        g = em_transpose(c, inv, p->ndim);
+        break;
+    }
+    case EM_PRIM_SLICE:
+        g = unslice(n, c, x);
+        if (!g && error_is_set()) return em_error_code();
+        grads[0] = g;
+        return EM_OK;
+    case EM_PRIM_BROADCAST: g = rules_unbroadcast(c, x); break;
+    default: return EM_OK; /* stop_gradient: zero */
+    }
+    grads[0] = g;
+    return rule_status(g);
 }
 
 em_status ops_view_jvp(const em_node *n, em_array *const *in, em_array *const *out,
                        em_array *const *tan, em_array **out_tan) {
-    (void)in, (void)out, (void)tan, (void)out_tan;
-    return ops_no_jvp(n);
+    (void)in;
+    if (n->prim == EM_PRIM_STOP_GRADIENT) return EM_OK;
+    out_tan[0] = same_view(n, tan[0], out[0]);
+    return rule_status(out_tan[0]);
 }
 
 /* ---------------------------------------------------------------- vmap */

@@ -92,18 +92,17 @@ EM_API void em_closure_release(em_closure *f) {
     free(f);
 }
 
-/* The user's function runs as outermost code (scope_op_depth 0), so the ops
- * it calls hand their results to the scopes it opens, as anywhere else. */
+/* The user's function runs as outermost code outside its caller's scopes:
+ * the references it makes are its own (or those of the scopes it opens). */
 EM_API em_status em_closure_call(em_closure *f, em_array *const *inputs, size_t n_inputs,
                                  em_array_list *outputs) {
     if (!f) return error_status(EM_ERR_NULL, "[closure] The closure is NULL.");
     if (!outputs) return error_status(EM_ERR_NULL, "[closure] The output list is NULL.");
     if (n_inputs && !inputs) return error_status(EM_ERR_NULL, "[closure] The input list is NULL.");
     em_array_list_clear(outputs);
-    int depth = scope_op_depth;
-    scope_op_depth = 0;
+    scope_saved saved = scope_hide();
     em_status s = f->fn(f->ctx, inputs, n_inputs, outputs);
-    scope_op_depth = depth;
+    scope_restore(saved);
     if (s != EM_OK) {
         em_array_list_clear(outputs);
         if (!error_is_set())

@@ -13,12 +13,45 @@
 #include "../backend/cpu/kernels.h"
 #include "../core/error.h"
 #include "eval.h"
+#include "trace.h"
 
 static _Thread_local int keep_graph;
 
 void eval_keep_graph_begin(void) { keep_graph++; }
 void eval_keep_graph_end(void) { keep_graph--; }
 bool eval_keeping_graph(void) { return keep_graph > 0; }
+
+/* The stack of forbidden placeholder sets (eval_forbid_push). */
+typedef struct forbid_set { trace_map set; struct forbid_set *next; } forbid_set;
+static _Thread_local forbid_set *forbidden;
+
+em_status eval_forbid_push(em_array *const *placeholders, size_t n) {
+    forbid_set *f = calloc(1, sizeof *f);
+    if (!f) return error_status(EM_ERR_MEMORY, "[compile] Out of memory.");
+    for (size_t i = 0; i < n; i++)
+        if (!trace_map_put(&f->set, placeholders[i])) {
+            trace_map_free(&f->set);
+            free(f);
+            return em_error_code();
+        }
+    f->next = forbidden;
+    forbidden = f;
+    return EM_OK;
+}
+
+void eval_forbid_pop(void) {
+    forbid_set *f = forbidden;
+    if (!f) return;
+    forbidden = f->next;
+    trace_map_free(&f->set);
+    free(f);
+}
+
+static bool is_forbidden(const em_array *a) {
+    for (forbid_set *f = forbidden; f; f = f->next)
+        if (trace_map_get(&f->set, a)) return true;
+    return false;
+}
 
 /* Drops an evaluated array's node reference (outside keep-graph sections). */
 static void detach(em_array *a) {
@@ -129,6 +162,7 @@ EM_API em_status em_eval(em_array *const *arrays, size_t n) {
     em_status st = EM_OK;
     for (size_t i = 0; i < n && st == EM_OK; i++) {
         em_node *root = arrays[i]->node;
+        if (forbidden && is_forbidden(arrays[i])) st = EM_ERR_VALUE;
         if (array_evaluated(arrays[i])) {
             detach(arrays[i]);
             continue;
@@ -141,6 +175,10 @@ EM_API em_status em_eval(em_array *const *arrays, size_t n) {
             frame *top = (frame *)stack.p + stack.n - 1;
             if (top->next < top->n->n_in) {
                 em_array *in = top->n->inputs[top->next++];
+                if (forbidden && is_forbidden(in)) {
+                    st = EM_ERR_VALUE;
+                    break;
+                }
                 if (array_evaluated(in)) {
                     detach(in);
                     continue;
@@ -163,6 +201,9 @@ EM_API em_status em_eval(em_array *const *arrays, size_t n) {
         }
     }
     if (st == EM_ERR_MEMORY) error_set(EM_ERR_MEMORY, "[eval] Out of memory while ordering the graph.");
+    if (st == EM_ERR_VALUE)
+        error_set(EM_ERR_VALUE, "[eval] Attempting to eval an array during function transformations "
+                                "like compile or vmap is not allowed.");
     em_node **nodes = tape.p;
     size_t i = 0;
     for (; i < tape.n && st == EM_OK; i++) {

@@ -14,9 +14,21 @@
 #define EM_TRANSFORMS_EVAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "ember.h"
 
 void eval_keep_graph_begin(void);
 void eval_keep_graph_end(void);
 bool eval_keeping_graph(void);
+
+/* While a function is traced into a replayable graph (compile; vmap may do
+ * the same), evaluating anything that depends on its placeholder arrays is an
+ * error (MLX's "[eval] Attempting to eval an array during function
+ * transformations like compile or vmap is not allowed."): the values would be
+ * baked into the replayed graph. eval_forbid_push registers the placeholders
+ * (borrowed; n may be 0) until the matching eval_forbid_pop. Sections nest. */
+em_status eval_forbid_push(em_array *const *placeholders, size_t n);
+void eval_forbid_pop(void);
 
 #endif

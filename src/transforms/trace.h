@@ -23,7 +23,7 @@
 typedef struct trace_entry {
     const em_array *key;   /* borrowed: the traced graph keeps it alive */
     em_array *value;       /* owned, may be NULL */
-    int aux;               /* free for the transform (vmap: the batch axis) */
+    int64_t aux;           /* free for the transform (vmap: the batch axis) */
 } trace_entry;
 
 typedef struct trace_map {
