@@ -8,10 +8,11 @@
  * axis each carries. Rules are written with ordinary ops, so the result can
  * be transformed again: vmap(vmap(f)), grad(vmap(f)), vmap(grad(f)).
  *
- * Placeholders hold the first element of the batch (a slice of the input),
- * so a function that evaluates something while traced sees real values;
- * with an empty batch they are zeros. Inputs that are not mapped are passed
- * to the function as they are.
+ * Placeholders are views of the first element of the batch (zeros for an
+ * empty batch), never evaluated: evaluating anything that depends on them
+ * while the function is traced is an error, as in MLX (eval.h), since the
+ * values of one element would be frozen into the batched graph. Inputs that
+ * are not mapped are passed to the function as they are.
  *
  * Only the nodes that the outputs need are rebuilt. A CUSTOM node needs its
  * primal inputs, not the function's own graph behind them (its rule runs the
@@ -28,6 +29,7 @@
 #include "../core/shape.h"
 #include "../ops/ops.h"
 #include "closure.h"
+#include "eval.h"
 #include "trace.h"
 #include "vmap.h"
 
@@ -327,7 +329,11 @@ static em_status apply(em_closure *f, em_array *const *in, size_t n, const int *
         batched[k] = in[i];
         axes[k++] = ax;
     }
-    if (st == EM_OK) st = trace_call(f, args, n, traced);
+    if (st == EM_OK) st = eval_forbid_push(tracers, k);
+    if (st == EM_OK) {
+        st = trace_call(f, args, n, traced);
+        eval_forbid_pop();
+    }
     size_t m = em_array_list_size(traced);
     if (st == EM_OK && m) {
         if (!(*out_axes = malloc(m * sizeof **out_axes)))
