@@ -63,6 +63,9 @@ typedef enum em_status {
 EM_API em_status em_error_code(void);
 EM_API const char *em_error_message(void);
 EM_API void em_error_clear(void);
+/* Sets the calling thread's error, unless one is already set (the first error
+ * wins): for closures (see em_closure_fn) that fail for their own reasons. */
+EM_API void em_error_set(em_status code, const char *message);
 
 /* ---------------------------------------------------------------- dtypes */
 
@@ -398,7 +401,8 @@ EM_API em_array *em_stop_gradient(const em_array *a);
 
 /* Reverse mode: calls f(primals) and writes its outputs to `outputs` and, to
  * `vjps`, one array per primal: the sum over f's outputs of the cotangent
- * (one per output, of its shape) times that output's Jacobian. */
+ * (one per output, of its shape; extra cotangents are ignored) times that
+ * output's Jacobian. */
 EM_API em_status em_vjp(em_closure *f, em_array *const *primals, size_t n_primals,
                         em_array *const *cotangents, size_t n_cotangents,
                         em_array_list *outputs, em_array_list *vjps);
@@ -462,6 +466,7 @@ EM_API em_closure *em_compile(em_closure *f, bool shapeless);
 /* Process-wide switch: while disabled, compiled closures just call f. */
 EM_API void em_enable_compile(void);
 EM_API void em_disable_compile(void);
+EM_API bool em_compile_enabled(void);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /* vmap.c -- mx.vmap: MLX's vectorising map over trees (lists, tuples, dicts)
- * of arrays, on the C API's em_vmap_apply.
+ * of arrays (trees.c), on the C API's em_vmap_apply.
  *
  * vmap(fun, in_axes=0, out_axes=0) returns a function that flattens its
  * arguments into arrays, pairs each with an axis from in_axes (a prefix of
@@ -11,90 +11,6 @@
  * depend on the batch is returned as it is (MLX inserts the batch in front of
  * its last axis). */
 #include "pyember.h"
-
-/* ---------------------------------------------------------------- trees */
-
-typedef struct {
-    em_array **items;  /* borrowed from the tree's array objects */
-    Py_ssize_t n, cap;
-} arr_vec;
-
-static int arr_push(arr_vec *v, em_array *a) {
-    if (v->n == v->cap) {
-        Py_ssize_t cap = v->cap ? 2 * v->cap : 8;
-        em_array **p = PyMem_Realloc(v->items, (size_t)cap * sizeof *p);
-        if (!p) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        v->items = p;
-        v->cap = cap;
-    }
-    v->items[v->n++] = a;
-    return 0;
-}
-
-/* The arrays of a tree, in MLX's order (dicts by their own order). Any other
- * leaf is MLX's ValueError. */
-static int flatten(em_state *st, PyObject *o, arr_vec *v) {
-    if (py_is_array(st, o)) return arr_push(v, py_array_arr(o));
-    if (!PyList_Check(o) && !PyTuple_Check(o) && !PyDict_Check(o)) {
-        PyErr_SetString(PyExc_ValueError, "[tree_flatten] The argument should contain only arrays");
-        return -1;
-    }
-    if (Py_EnterRecursiveCall(" in vmap")) return -1;
-    int rc = 0;
-    if (PyDict_Check(o)) {
-        Py_ssize_t pos = 0;
-        PyObject *k, *val;
-        while (rc == 0 && PyDict_Next(o, &pos, &k, &val)) rc = flatten(st, val, v);
-    } else {
-        Py_ssize_t n = PyList_Check(o) ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
-        for (Py_ssize_t i = 0; rc == 0 && i < n; i++)
-            rc = flatten(st, PyList_Check(o) ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i), v);
-    }
-    Py_LeaveRecursiveCall();
-    return rc;
-}
-
-/* A tree of o's structure whose array leaves are leaves[*next...] (new
- * Python arrays; the em_arrays are retained). Returns a new reference. */
-static PyObject *unflatten(em_state *st, PyObject *o, em_array *const *leaves, Py_ssize_t n,
-                           Py_ssize_t *next) {
-    if (py_is_array(st, o)) {
-        if (*next >= n) {
-            PyErr_SetString(PyExc_RuntimeError, "[vmap] The tree has more arrays than expected.");
-            return NULL;
-        }
-        return py_array_wrap(st, em_array_retain(leaves[(*next)++]));
-    }
-    if (!PyList_Check(o) && !PyTuple_Check(o) && !PyDict_Check(o)) return Py_NewRef(o);
-    if (Py_EnterRecursiveCall(" in vmap")) return NULL;
-    PyObject *r = NULL;
-    if (PyDict_Check(o)) {
-        r = PyDict_New();
-        Py_ssize_t pos = 0;
-        PyObject *k, *val;
-        while (r && PyDict_Next(o, &pos, &k, &val)) {
-            PyObject *c = unflatten(st, val, leaves, n, next);
-            if (!c || PyDict_SetItem(r, k, c) < 0) Py_CLEAR(r);
-            Py_XDECREF(c);
-        }
-    } else {
-        bool list = PyList_Check(o);
-        Py_ssize_t len = list ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
-        r = list ? PyList_New(len) : PyTuple_New(len);
-        for (Py_ssize_t i = 0; r && i < len; i++) {
-            PyObject *c = unflatten(st, list ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i),
-                                    leaves, n, next);
-            if (!c) Py_CLEAR(r);
-            else if (list) PyList_SET_ITEM(r, i, c);
-            else PyTuple_SET_ITEM(r, i, c);
-        }
-    }
-    Py_LeaveRecursiveCall();
-    return r;
-}
 
 /* ---------------------------------------------------------------- axes */
 
@@ -223,18 +139,11 @@ typedef struct {
  * exception stays set (the caller re-raises it). */
 static em_status call_fun(void *p, em_array *const *in, size_t n, em_array_list *out) {
     call_ctx *c = p;
-    Py_ssize_t next = 0;
-    PyObject *args = unflatten(c->st, c->args, in, (Py_ssize_t)n, &next);
+    size_t pos = 0;
+    PyObject *args = py_tree_fill(c->st, c->args, in, n, &pos);
     PyObject *r = args ? PyObject_Call(c->fun, args, NULL) : NULL;
     Py_XDECREF(args);
-    arr_vec v = {0};
-    int rc = r ? flatten(c->st, r, &v) : -1;
-    for (Py_ssize_t i = 0; rc == 0 && i < v.n; i++)
-        if (em_array_list_push(out, v.items[i]) != EM_OK) {
-            py_raise_ember();
-            rc = -1;
-        }
-    PyMem_Free(v.items);
+    int rc = r ? py_tree_flatten(c->st, r, out, true) : -1;
     Py_XSETREF(c->outputs, r);
     if (rc == 0) return EM_OK;
     em_error_clear();
@@ -273,63 +182,59 @@ static PyObject *vmapped_call(PyObject *self, PyObject *args, PyObject *kwargs) 
         PyErr_SetString(PyExc_TypeError, "[vmap] Keyword arguments are not supported.");
         return NULL;
     }
-    arr_vec inputs = {0}, outs_v = {0};
     axis_vec iax = {0}, oax = {0};
     call_ctx ctx = {st, fun, args, NULL};
-    em_closure *f = NULL;
-    em_array_list *outs = NULL;
+    em_array_list *inputs = em_array_list_new(), *outs = em_array_list_new();
+    em_closure *f = em_closure_new(call_fun, &ctx, NULL);
     int *got = NULL;
     em_array **placed = NULL;
-    Py_ssize_t m = 0;
+    size_t m = 0;
     PyObject *result = NULL;
-    if (flatten(st, args, &inputs) < 0) goto done;
-    PyObject *tree = PyTuple_GET_SIZE(args) == 1 ? PyTuple_GET_ITEM(args, 0) : args;
-    if (flat_axes(st, tree, in_axes, false, &iax) < 0) goto done;
-    f = em_closure_new(call_fun, &ctx, NULL);
-    outs = em_array_list_new();
-    if (!f || !outs) {
+    if (!inputs || !outs || !f) {
         py_raise_ember();
         goto done;
     }
-    em_status s = em_vmap_apply(f, inputs.items, (size_t)inputs.n, iax.items, outs, &got);
-    if (s != EM_OK) {
+    if (py_tree_flatten(st, args, inputs, true) < 0) goto done;
+    PyObject *tree = PyTuple_GET_SIZE(args) == 1 ? PyTuple_GET_ITEM(args, 0) : args;
+    if (flat_axes(st, tree, in_axes, false, &iax) < 0) goto done;
+    em_array *const *in = em_array_list_data(inputs);
+    size_t n = em_array_list_size(inputs);
+    if (em_vmap_apply(f, in, n, iax.items, outs, &got) != EM_OK) {
         if (PyErr_Occurred()) em_error_clear();
         else py_raise_ember();
         goto done;
     }
-    m = (Py_ssize_t)em_array_list_size(outs);
+    m = em_array_list_size(outs);
     /* out_axes are checked against fun's (unbatched) outputs, as MLX */
-    if (flatten(st, ctx.outputs, &outs_v) < 0) goto done;
     if (flat_axes(st, ctx.outputs, out_axes, true, &oax) < 0) goto done;
     int64_t size = 0;
-    for (Py_ssize_t i = 0; i < inputs.n; i++)
+    for (size_t i = 0; i < n; i++)
         if (iax.items[i] >= 0) {
-            size = em_array_shape(inputs.items[i])[iax.items[i]];
+            size = em_array_shape(in[i])[iax.items[i]];
             break;
         }
-    placed = PyMem_Calloc((size_t)(m ? m : 1), sizeof *placed);
+    placed = PyMem_Calloc(m ? m : 1, sizeof *placed);
     if (!placed) {
         PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t i = 0; i < m; i++) {
-        placed[i] = place(em_array_list_get(outs, (size_t)i), got[i], oax.items[i], size);
+    for (size_t i = 0; i < m; i++) {
+        placed[i] = place(em_array_list_get(outs, i), got[i], oax.items[i], size);
         if (!placed[i]) {
             if (!PyErr_Occurred()) py_raise_ember();
             goto done;
         }
     }
-    Py_ssize_t next = 0;
-    result = unflatten(st, ctx.outputs, placed, m, &next);
+    size_t pos = 0;
+    result = py_tree_fill(st, ctx.outputs, placed, m, &pos);
 done:
-    for (Py_ssize_t i = 0; placed && i < m; i++) em_array_release(placed[i]);
+    for (size_t i = 0; placed && i < m; i++) em_array_release(placed[i]);
     PyMem_Free(placed);
     em_free(got);
     em_array_list_free(outs);
+    em_array_list_free(inputs);
     em_closure_release(f);
     Py_XDECREF(ctx.outputs);
-    PyMem_Free(inputs.items);
-    PyMem_Free(outs_v.items);
     PyMem_Free(iax.items);
     PyMem_Free(oax.items);
     return result;

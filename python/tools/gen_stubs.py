@@ -36,7 +36,11 @@ ANNOT = {
     "arg2": "Union[Dtype, DtypeCategory]", "args": "Any", "arrays_and_dtypes": "Union[array, Dtype]",
     "device_type": "DeviceType", "max_version": "Optional[Tuple[int, int]]", "dl_device": "Any",
     "memo": "Any", "type": "DeviceType", "index": "int",
-    "fun": "Callable[..., Any]", "in_axes": "Any", "out_axes": "Any",
+    "fun": "Callable[..., Any]", "f": "Callable[..., Any]",
+    "argnums": "Union[None, int, Sequence[int]]", "argnames": "Union[str, Sequence[str]]",
+    "primals": "Sequence[array]", "cotangents": "Sequence[array]", "tangents": "Sequence[array]",
+    "inputs": "Optional[Any]", "outputs": "Optional[Any]", "shapeless": "bool",
+    "in_axes": "Any", "out_axes": "Any",
 }
 RETURNS = {
     "split": "List[array]", "broadcast_arrays": "List[array]", "unstack": "Tuple[array, ...]",
@@ -56,6 +60,10 @@ RETURNS = {
     "__array__": "Any", "__dlpack__": "Any", "__dlpack_device__": "Tuple[int, int]",
     "__iter__": "ArrayIterator", "__getstate__": "Any", "__setstate__": "None",
     "__array_namespace__": "Any", "__reduce__": "Any", "__eq__": "Any", "__ne__": "Any",
+    "grad": "Callable[..., Any]", "value_and_grad": "Callable[..., Tuple[Any, Any]]",
+    "vjp": "Tuple[List[array], List[array]]", "jvp": "Tuple[List[array], List[array]]",
+    "checkpoint": "Callable[..., Any]", "compile": "Callable[..., Any]",
+    "enable_compile": "None", "disable_compile": "None",
     "vmap": "Callable[..., Any]",
 }
 ARRAY_DUNDERS = {
@@ -158,6 +166,13 @@ def main():
             lines.append("    def __init__(self, s: Union[Stream, Device, DeviceType]) -> None: ...")
         elif n == "PrintOptions":
             lines.append("    def __init__(self, precision: int = -1) -> None: ...")
+        elif n == "custom_function":
+            lines.append("    def __init__(self, f: Callable[..., Any]) -> None: ...")
+            lines.append("    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...")
+            for rule in ("vjp", "jvp", "vmap"):
+                lines.append(f"    def {rule}(self, f: Callable[..., Any]) -> custom_function: ...")
+            lines.append("")
+            continue
         for attr in sorted(vars(cls)):
             v = vars(cls)[attr]
             if attr.startswith("__") and attr not in RETURNS and attr not in ARRAY_DUNDERS \

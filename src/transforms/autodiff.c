@@ -154,17 +154,19 @@ static em_status backward(em_array *const *tracers, em_array *const *primals, si
 }
 
 /* Checks the cotangents against the traced outputs and walks back. With
- * check_count there must be one cotangent per output (em_vjp); otherwise the
- * first n_cot outputs are seeded and the others are zero (value_and_grad). */
+ * check_count there must be a cotangent for every output (em_vjp; extra ones
+ * are ignored, as MLX does); otherwise the first n_cot outputs are seeded and
+ * the others are zero (value_and_grad). */
 static em_status vjp_traced(em_array *const *tracers, em_array *const *primals, size_t n,
                             em_array_list *outputs, em_array *const *cots, size_t n_cot,
                             bool check_count, em_array_list *vjps) {
     size_t n_out = em_array_list_size(outputs);
     em_array *const *outs = em_array_list_data(outputs);
-    if (check_count ? n_cot != n_out : n_cot > n_out)
+    if (check_count ? n_cot < n_out : n_cot > n_out)
         return error_status(EM_ERR_VALUE,
                             "[vjp] Number of outputs to compute gradients for (%zu) does not match "
                             "number of cotangents (%zu).", n_out, n_cot);
+    if (n_cot > n_out) n_cot = n_out; /* extra cotangents are ignored, as MLX does */
     for (size_t i = 0; i < n_cot; i++) {
         if (same_shape(outs[i], cots[i])) continue;
         char a[256], b[256];

@@ -27,6 +27,7 @@ static atomic_bool compile_disabled;
 
 EM_API void em_enable_compile(void) { atomic_store(&compile_disabled, false); }
 EM_API void em_disable_compile(void) { atomic_store(&compile_disabled, true); }
+EM_API bool em_compile_enabled(void) { return !atomic_load(&compile_disabled); }
 
 /* Where a value of the program comes from. */
 typedef enum { REF_INPUT, REF_STEP, REF_CONST } ref_kind;
