@@ -301,12 +301,136 @@ static void test_nests(void) {
     em_array_release(x);
 }
 
+/* ---------------------------------------------------------------- custom rules under vmap */
+
+/* f(x, y) = sin(x) * y, with a vjp giving (5 * cot * y, 7 * cot) and a jvp
+ * giving 3 * tx + ty: distinguishable from the true derivatives. */
+static em_status cf_fun(void *ctx, em_array *const *in, size_t n, em_array_list *out) {
+    (void)ctx, (void)n;
+    em_array *s = em_sin(in[0]), *r = em_multiply(s, in[1]);
+    em_status st = r ? em_array_list_push(out, r) : em_error_code();
+    em_array_release(s);
+    em_array_release(r);
+    return st;
+}
+static em_status cf_vjp(void *ctx, em_array *const *in, size_t n, em_array_list *out) {
+    (void)ctx, (void)n; /* x, y, cot, out */
+    em_array *k5 = em_array_from_double(5, EM_FLOAT64), *k7 = em_array_from_double(7, EM_FLOAT64);
+    em_array *a = em_multiply(in[2], k5), *ga = em_multiply(a, in[1]), *gb = em_multiply(in[2], k7);
+    em_status st = em_array_list_push(out, ga);
+    if (st == EM_OK) st = em_array_list_push(out, gb);
+    em_array *tmp[] = {k5, k7, a, ga, gb};
+    for (size_t i = 0; i < 5; i++) em_array_release(tmp[i]);
+    return st;
+}
+static em_status cf_jvp(void *ctx, em_array *const *in, size_t n, em_array_list *out) {
+    (void)ctx, (void)n; /* x, y, tx, ty */
+    em_array *k3 = em_array_from_double(3, EM_FLOAT64), *a = em_multiply(in[2], k3), *r = em_add(a, in[3]);
+    em_status st = r ? em_array_list_push(out, r) : em_error_code();
+    em_array_release(k3);
+    em_array_release(a);
+    em_array_release(r);
+    return st;
+}
+
+static em_array *closure_op(em_array *const *in, const void *arg) {
+    em_array_list *out = em_array_list_new();
+    em_array *r = NULL;
+    if (em_closure_call((em_closure *)arg, in, 2, out) == EM_OK) r = em_array_retain(em_array_list_get(out, 0));
+    em_array_list_free(out);
+    return r;
+}
+
+/* grad(vmap(f)) and jvp(vmap(f)) use f's custom rules, as vmap(grad(f))
+ * and vmap(jvp(f)) do: x (3, 4) mapped, y (4) unmapped (its cotangent is the
+ * sum over the batch). */
+static void test_custom_rules(void) {
+    em_closure *fun = em_closure_new(cf_fun, NULL, NULL), *vjp = em_closure_new(cf_vjp, NULL, NULL);
+    em_closure *jvp = em_closure_new(cf_jvp, NULL, NULL);
+    em_closure *cf = em_custom_function(fun, vjp, jvp, NULL);
+    em_array *x = rand_array(SH(4, 3), 2, EM_FLOAT64, -2, 2), *y = rand_array(SH(3), 1, EM_FLOAT64, -2, 2);
+    for (int ax = 0; ax < 2; ax++) {
+        em_array *xb = ax ? em_transpose(x, NULL, 0) : em_array_retain(x);
+        for (int w = 0; w < 2; w++) {
+            vmap_arg va = {closure_op, cf, 2, (int[]){ax, NONE}, 0};
+            grad_arg g1 = {vmap_op, &va, 2, w};
+            em_array *got = grad_op(ARR(xb, y), &g1);
+            grad_arg g2 = {closure_op, cf, 2, w};
+            em_array *per = run_vmap(grad_op, &g2, ARR(xb, y), 2, (int[]){ax, NONE}, w ? 0 : ax);
+            em_array *want = w ? em_sum(per, AX(0), 1, false) : em_array_retain(per);
+            CHECK_MSG(same_array(got, want, 1e-12), "grad(vmap(custom)) axis %d input %d", ax, w);
+            /* and they are the custom rule's numbers: 5 * y, 7 * batch */
+            em_array *k = em_array_from_double(w ? 7 * 4 : 5, EM_FLOAT64);
+            em_array *exact = w ? em_full(SH(3), 1, k, EM_FLOAT64) : NULL;
+            if (!w) {
+                em_array *t = em_multiply(y, k), *t2 = em_reshape(t, ax ? SH(3, 1) : SH(1, 3), 2);
+                exact = em_broadcast_to(t2, em_array_shape(xb), 2);
+                em_array_release(t);
+                em_array_release(t2);
+            }
+            CHECK_MSG(same_array(got, exact, 1e-12), "custom vjp under vmap, input %d", w);
+            em_array_release(k);
+            em_array_release(exact);
+            em_array_release(got);
+            em_array_release(per);
+            em_array_release(want);
+        }
+        /* jvp(vmap(f)): 3 tx + ty */
+        em_array *tx = rand_array(em_array_shape(xb), 2, EM_FLOAT64, -1, 1);
+        em_array *ty = rand_array(SH(3), 1, EM_FLOAT64, -1, 1);
+        vmap_arg va = {closure_op, cf, 2, (int[]){ax, NONE}, 0};
+        op_ctx c = {vmap_op, &va};
+        em_closure *h = em_closure_new(op_call, &c, NULL);
+        em_array_list *o = em_array_list_new(), *t = em_array_list_new();
+        CHECK(em_jvp(h, ARR(xb, y), 2, ARR(tx, ty), 2, o, t) == EM_OK);
+        em_array *ty2 = em_reshape(ty, ax ? SH(3, 1) : SH(1, 3), 2);
+        em_array *k3 = em_array_from_double(3, EM_FLOAT64), *a = em_multiply(tx, k3), *b = em_add(a, ty2);
+        em_array *want = ax ? em_transpose(b, NULL, 0) : em_array_retain(b);
+        CHECK_MSG(same_array(em_array_list_get(t, 0), want, 1e-12), "custom jvp under vmap axis %d", ax);
+        em_array *tmp[] = {k3, a, b, want, tx, ty, ty2, xb};
+        for (size_t i = 0; i < 8; i++) em_array_release(tmp[i]);
+        em_array_list_free(o);
+        em_array_list_free(t);
+        em_closure_release(h);
+    }
+    /* two levels of vmap, then grad: still the custom vjp */
+    em_array *x3 = rand_array(SH(2, 4, 3), 3, EM_FLOAT64, -2, 2);
+    vmap_arg inner = {closure_op, cf, 2, (int[]){0, NONE}, 0};
+    vmap_arg outer = {vmap_op, &inner, 2, (int[]){1, NONE}, 0};
+    grad_arg g = {vmap_op, &outer, 2, 1};
+    em_array *got = grad_op(ARR(x3, y), &g);
+    em_array *k = em_array_from_double(7 * 8, EM_FLOAT64), *exact = em_full(SH(3), 1, k, EM_FLOAT64);
+    CHECK(same_array(got, exact, 1e-12));
+    em_array_release(got);
+    em_array_release(k);
+    em_array_release(exact);
+    em_array_release(x3);
+    /* checkpoint: values and gradients unchanged under vmap */
+    em_closure *ck = em_checkpoint(fun);
+    vmap_arg vc = {closure_op, ck, 2, (int[]){0, NONE}, 0};
+    grad_arg gc = {vmap_op, &vc, 2, 0};
+    got = grad_op(ARR(x, y), &gc);
+    em_array *cx = em_cos(x), *want = em_multiply(cx, y);
+    CHECK(same_array(got, want, 1e-12));
+    em_array_release(cx);
+    em_array_release(want);
+    em_array_release(got);
+    em_closure_release(ck);
+    em_array_release(x);
+    em_array_release(y);
+    em_closure_release(cf);
+    em_closure_release(jvp);
+    em_closure_release(vjp);
+    em_closure_release(fun);
+}
+
 int main(void) {
     int64_t live = em_live_arrays();
     test_vmap_of_grad();
     test_grad_of_vmap();
     test_jvp();
     test_nests();
+    test_custom_rules();
     CHECK_MSG(em_live_arrays() == live, "%lld arrays leaked", (long long)(em_live_arrays() - live));
     CHECK_NO_ERROR();
     CHECK_DONE();

@@ -500,3 +500,155 @@ def test_signature_and_stub():
     sig = inspect.signature(mx.vmap)
     assert list(sig.parameters) == ["fun", "in_axes", "out_axes"]
     assert sig.parameters["in_axes"].default == 0 and sig.parameters["out_axes"].default == 0
+
+
+# ------------------------------------------------------------------ with the other transforms
+
+SMOOTH = [
+    ("exp", mx.exp, -1, 1), ("sin", mx.sin, -2, 2), ("tanh", mx.tanh, -2, 2),
+    ("sigmoid", mx.sigmoid, -2, 2), ("log", mx.log, 0.5, 2), ("sqrt", mx.sqrt, 0.5, 2),
+    ("square", mx.square, -2, 2), ("erf", mx.erf, -1, 1), ("arctan", mx.arctan, -2, 2),
+    ("reshape", lambda a: mx.reshape(a, (-1,)) * mx.arange(6), -2, 2),
+    ("transpose", lambda a: mx.transpose(a) * mx.arange(2), -2, 2),
+    ("slice", lambda a: a[::-1, 1:] ** 2, -2, 2),
+    ("broadcast", lambda a: mx.broadcast_to(a[:, None], (2, 4, 3)) * mx.arange(3), -2, 2),
+    ("sum", lambda a: mx.sum(a * a, axis=1), -2, 2),
+    ("prod", lambda a: mx.prod(a, axis=0), 0.5, 2),
+    ("max", lambda a: mx.max(a, axis=-1), -2, 2),
+    ("mean", lambda a: mx.mean(a ** 3, axis=0, keepdims=True), -2, 2),
+    ("var", lambda a: mx.var(a), -2, 2),
+    ("logsumexp", lambda a: mx.logsumexp(a, axis=1), -2, 2),
+    ("concatenate", lambda a: mx.concatenate([a, a * a], axis=0) ** 2, -2, 2),
+    ("pad", lambda a: mx.pad(a * a, ((1, 0), (0, 2)), constant_values=a[0, 0]), -2, 2),
+    ("where", lambda a: mx.where(a > 0, a * a, mx.sin(a)), -2, 2),
+    ("clip", lambda a: mx.clip(a, -1.0, 1.0) * a, -2, 2),
+    ("matmul", lambda a: a @ mx.transpose(a), -2, 2),
+    ("astype", lambda a: a.astype(mx.float32).astype(mx.float64) ** 2, -2, 2),
+]
+
+
+def grad_loop(f, x, axis):
+    return loop(mx.grad(lambda v: mx.sum(f(v))), [x], [axis], axis)
+
+
+@pytest.mark.parametrize("name,f,low,high", SMOOTH, ids=[s[0] for s in SMOOTH])
+def test_vmap_of_grad_and_grad_of_vmap(name, f, low, high):
+    g = mx.grad(lambda v: mx.sum(f(v)))
+    for axis in (0, 1, 2):
+        x = batched((2, 3), axis, mx.float64, low, high)
+        want = grad_loop(f, x, axis)
+        assert_same(mx.vmap(g, in_axes=axis, out_axes=axis)(x), want)
+        h = mx.grad(lambda v: mx.sum(mx.vmap(f, in_axes=axis)(v)))
+        assert_same(h(x), want)
+
+
+@pytest.mark.parametrize("name,f,low,high", SMOOTH[:9] + SMOOTH[13:16], ids=[s[0] for s in SMOOTH[:9] + SMOOTH[13:16]])
+def test_vmap_of_jvp_and_vjp(name, f, low, high):
+    x = batched((2, 3), 1, mx.float64, low, high)
+    t = batched((2, 3), 1, mx.float64, -1, 1, seed=5)
+    jv = lambda p, q: mx.jvp(f, [p], [q])[1][0]  # noqa: E731
+    assert_same(mx.vmap(jv, in_axes=(1, 1))(x, t), loop(jv, [x, t], [1, 1]))
+    c = mx.ones_like(f(take(x, 1, 0)))
+    vj = lambda p: mx.vjp(f, [p], [c])[1][0]  # noqa: E731
+    assert_same(mx.vmap(vj, in_axes=1)(x), loop(vj, [x], [1]))
+    # jvp of the vmapped function
+    got = mx.jvp(mx.vmap(f, in_axes=1), [x], [t])[1][0]
+    assert_same(got, mx.vmap(jv, in_axes=(1, 1))(x, t))
+
+
+def test_grad_compositions():
+    x = mx.array(sample((4, 3), mx.float64), dtype=mx.float64)
+    w = mx.array(sample((3,), mx.float64, seed=1), dtype=mx.float64)
+    loss = lambda v, p: mx.sum(mx.tanh(v * p) ** 2)  # noqa: E731
+    # per-example gradients with respect to the shared parameter
+    per = mx.vmap(mx.grad(loss, argnums=1), in_axes=(0, None))(x, w)
+    assert_same(per, loop(mx.grad(loss, argnums=1), [x, w], [0, None]))
+    # value_and_grad under vmap: a tuple of trees comes back
+    vals, grads = mx.vmap(mx.value_and_grad(loss, argnums=(0, 1)), in_axes=(0, None))(x, w)
+    assert_same(vals, loop(loss, [x, w], [0, None]))
+    assert_same(grads[0], loop(mx.grad(loss), [x, w], [0, None]))
+    # the sum over the batch of per-example gradients is the full gradient
+    full = mx.grad(lambda p: mx.sum(mx.vmap(loss, in_axes=(0, None))(x, p)))(w)
+    assert_same(full, per.sum(axis=0))
+    # second derivatives inside and outside
+    d2 = mx.vmap(mx.grad(mx.grad(lambda v: mx.sin(v) * v)))(x[:, 0])
+    assert_same(d2, 2 * mx.cos(x[:, 0]) - x[:, 0] * mx.sin(x[:, 0]))
+    gg = mx.grad(lambda v: mx.sum(mx.vmap(mx.grad(lambda u: u ** 3))(v)))(x[:, 0])
+    assert_same(gg, 6 * x[:, 0])
+    # vmap(vmap(grad))
+    vv = mx.vmap(mx.vmap(mx.grad(lambda u: mx.exp(u) * u)), in_axes=1, out_axes=1)(x)
+    assert_same(vv, mx.exp(x) * (x + 1))
+
+
+def test_stop_gradient_under_vmap():
+    x = mx.array(sample((3, 2), mx.float64), dtype=mx.float64)
+    assert_same(mx.vmap(lambda v: mx.stop_gradient(v) * 2)(x), x * 2)
+    g = mx.grad(lambda v: mx.sum(mx.vmap(lambda u: mx.stop_gradient(u) * u)(v)))(x)
+    assert_same(g, x)
+
+
+def test_custom_function_vmap_rule():
+    calls = []
+
+    @mx.custom_function
+    def f(x, y):
+        return x * y
+
+    @f.vmap
+    def f_vmap(inputs, axes):
+        calls.append((type(inputs), len(inputs), axes))
+        x, y = inputs
+        ax, ay = axes
+        x = mx.moveaxis(x, ax, 0) if ax is not None else x[None]
+        y = mx.moveaxis(y, ay, 0) if ay is not None else y[None]
+        return x * y + 100, 0
+
+    x = mx.arange(6).reshape(3, 2).astype(mx.float32)
+    assert mx.vmap(f)(x, x).tolist() == [[100.0, 101.0], [104.0, 109.0], [116.0, 125.0]]
+    assert calls[-1] == (tuple, 2, (0, 0))
+    got = mx.vmap(f, in_axes=(1, None))(x, mx.array([1.0, 2.0, 3.0]))
+    assert got.tolist() == [[100.0, 104.0, 112.0], [101.0, 106.0, 115.0]]
+    assert calls[-1] == (tuple, 2, (1, None))
+    # outside vmap the function runs as it is
+    assert f(x, x).tolist() == (x * x).tolist()
+
+    @mx.custom_function
+    def g(x):
+        return x * 2, x * 3
+
+    @g.vmap
+    def g_vmap(inputs, axes):
+        return (inputs * 2 + 1, inputs * 3 + 1), (axes, axes)
+
+    a, b = mx.vmap(g, in_axes=1)(x)
+    assert a.tolist() == (mx.transpose(x) * 2 + 1).tolist()
+    assert b.tolist() == (mx.transpose(x) * 3 + 1).tolist()
+
+
+def test_custom_function_default_vmap_and_checkpoint():
+    @mx.custom_function
+    def f(x):
+        return mx.sin(x) * 2
+
+    @f.vjp
+    def f_vjp(primals, cotangents, outputs):
+        return cotangents * 5
+
+    x = mx.array(sample((3, 4), mx.float64), dtype=mx.float64)
+    # no vmap rule: vmap of the function itself
+    assert_same(mx.vmap(f, in_axes=1, out_axes=1)(x), mx.sin(x) * 2)
+    # the custom vjp still applies under vmap, either way round
+    assert_same(mx.vmap(mx.grad(lambda v: mx.sum(f(v))))(x), mx.full((3, 4), 5.0, dtype=mx.float64))
+    assert_same(mx.grad(lambda v: mx.sum(mx.vmap(f)(v)))(x), mx.full((3, 4), 5.0, dtype=mx.float64))
+    c = mx.checkpoint(lambda v: mx.sum(mx.exp(v) * v))
+    assert_same(mx.vmap(c)(x), mx.sum(mx.exp(x) * x, axis=1))
+    assert_same(mx.vmap(mx.grad(c))(x), mx.exp(x) * (x + 1))
+
+
+def test_compile_and_vmap():
+    x = mx.array(sample((3, 4), mx.float32))
+    f = lambda v: mx.sum(v * 2, axis=-1) + 1  # noqa: E731
+    assert_same(mx.vmap(mx.compile(f))(x), f(x))
+    cf = mx.compile(mx.vmap(f, in_axes=1))
+    assert_same(cf(x), mx.sum(x * 2, axis=0) + 1)
+    assert_same(cf(x * 3), mx.sum(x * 6, axis=0) + 1)
