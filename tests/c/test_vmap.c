@@ -643,6 +643,46 @@ static void test_custom(void) {
     em_closure_release(fun);
 }
 
+/* ---------------------------------------------------------------- many inputs, high ranks */
+
+static em_array *concat20_op(em_array *const *in, const void *arg) {
+    (void)arg;
+    return em_concatenate((const em_array *const *)in, 20, 1);
+}
+static em_array *expand_op(em_array *const *in, const void *arg) {
+    (void)arg;
+    return em_expand_dims(in[0], AX(0), 1);
+}
+
+static void test_many_and_deep(void) {
+    /* 20 inputs (past every small stack buffer), alternately mapped */
+    em_array *in[20];
+    int axes[20];
+    for (int i = 0; i < 20; i++) {
+        axes[i] = i % 2 ? NONE : i % 3;
+        int64_t s[3];
+        int k = batched_shape(SH(2, 1 + i % 3), 2, axes[i], 3, s);
+        in[i] = rand_array(s, k, EM_FLOAT32, -2, 2);
+    }
+    check_case("concatenate 20", concat20_op, NULL, in, 20, axes, 1, 0);
+    for (int i = 0; i < 20; i++) em_array_release(in[i]);
+    /* rank 64 in, a rank-64 element out is fine; rank 65 batched is an error */
+    int64_t ones[EM_MAX_NDIM];
+    for (int i = 0; i < EM_MAX_NDIM; i++) ones[i] = 1;
+    ones[5] = 2;
+    em_array *x = rand_array(ones, EM_MAX_NDIM, EM_FLOAT32, -1, 1);
+    static const unary_case ex = {"exp", em_exp, 0, 0, EM_FLOAT32};
+    em_array *r = run_vmap(apply_unary, &ex, &x, 1, AX(5), 63);
+    CHECK(r && em_array_ndim(r) == EM_MAX_NDIM && em_array_shape(r)[63] == 2);
+    em_array_release(r);
+    em_error_clear();
+    r = run_vmap(expand_op, NULL, &x, 1, AX(5), 0);
+    CHECK_MSG(!r && strstr(em_error_message(), "at most 64 dimensions"), "%s", em_error_message());
+    em_array_release(r);
+    em_error_clear();
+    em_array_release(x);
+}
+
 /* ---------------------------------------------------------------- errors */
 
 static em_array *reshape5_op(em_array *const *in, const void *arg) {
@@ -731,6 +771,7 @@ int main(void) {
     test_outputs();
     test_edges();
     test_custom();
+    test_many_and_deep();
     test_errors();
     CHECK_MSG(em_live_arrays() == live, "%lld arrays leaked", (long long)(em_live_arrays() - live));
     CHECK_NO_ERROR();

@@ -150,7 +150,7 @@ static inline em_array *run_loop(opfn f, const void *arg, em_array *const *in, i
     for (int i = 0; i < n; i++)
         if (in_axes[i] >= 0) size = em_array_shape(in[i])[in_axes[i]];
     em_array **res = calloc((size_t)(size > 0 ? size : 1), sizeof *res);
-    em_array *el[8];
+    em_array **el = calloc((size_t)n, sizeof *el);
     bool ok = true;
     for (int64_t b = 0; b < size && ok; b++) {
         for (int i = 0; i < n; i++)
@@ -159,6 +159,7 @@ static inline em_array *run_loop(opfn f, const void *arg, em_array *const *in, i
         ok = res[b] != NULL;
         for (int i = 0; i < n; i++) em_array_release(el[i]);
     }
+    free(el);
     em_array *r = ok && size > 0 ? em_stack((const em_array *const *)res, (size_t)size, out_axis) : NULL;
     for (int64_t b = 0; b < size; b++) em_array_release(res[b]);
     free(res);
