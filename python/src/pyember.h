@@ -205,6 +205,13 @@ PyObject *py_tree_skeleton(em_state *st, PyObject *tree);
  * shapes (ranks only when !shapes); ValueError (MLX's compile message) for
  * leaves that are neither arrays nor None, bool, int, float or str. */
 PyObject *py_tree_key(em_state *st, PyObject *tree, bool shapes);
+/* Replaces, in place, the array leaves held by the lists and dicts of tree
+ * (in flatten order) by arrays[*pos], ... (compile's captured state). An
+ * array directly in a tuple cannot be replaced: ValueError. 0 or -1. */
+int py_tree_replace(em_state *st, PyObject *tree, em_array *const *arrays, size_t n, size_t *pos);
+/* Replaces, in place, each array leaf of tree's lists and dicts that is
+ * from[i] by to[i] (the others stay). 0 or -1. */
+int py_tree_swap(em_state *st, PyObject *tree, em_array *const *from, em_array *const *to, size_t n);
 
 /* ---------------------------------------------------------------- transforms.c */
 

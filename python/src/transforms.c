@@ -74,6 +74,11 @@ typedef struct pyfn {
     out_mode mode;
     const char *tag;
     PyObject *result;    /* the last result (its skeleton when skeleton_result) */
+    /* compile's captured state: the inputs past n_arg_leaves are put in place
+     * of cap_in's arrays during the call; cap_out's arrays after it are
+     * appended to the outputs, past the result's n_result_leaves */
+    PyObject *cap_in, *cap_out;
+    size_t n_arg_leaves, n_result_leaves;
 } pyfn;
 
 static void pyfn_free(void *ctx) {
@@ -84,6 +89,8 @@ static void pyfn_free(void *ctx) {
     Py_XDECREF(p->kwargs);
     Py_XDECREF(p->argnames);
     Py_XDECREF(p->result);
+    Py_XDECREF(p->cap_in);
+    Py_XDECREF(p->cap_out);
     PyGILState_Release(g);
     free(p->argnums);
     free(p);
@@ -209,15 +216,42 @@ static int fill_args(pyfn *p, em_array *const *in, size_t n, PyObject **a, PyObj
     return *a ? 0 : -1;
 }
 
+/* Calls the function with the captured inputs' arrays replaced by in[...]
+ * (n of them), and their originals put back afterwards. */
+static PyObject *call_with_state(pyfn *p, PyObject *a, PyObject *k, em_array *const *in, size_t n) {
+    em_state *st = p->st;
+    em_array_list *orig = em_array_list_new();
+    if (!orig) return py_raise_ember();
+    size_t pos = 0;
+    PyObject *res = NULL;
+    if (py_tree_flatten(st, p->cap_in, orig, false) == 0 && py_tree_replace(st, p->cap_in, in, n, &pos) == 0)
+        res = PyObject_Call(p->fun, a, k);
+    /* the originals go back where the function left the placeholders (what it
+     * replaced stays, to be returned as captured outputs) */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    size_t cnt = n < em_array_list_size(orig) ? n : em_array_list_size(orig);
+    if (py_tree_swap(st, p->cap_in, in, em_array_list_data(orig), cnt) < 0) PyErr_Clear();
+    PyErr_Restore(type, value, tb);
+    em_array_list_free(orig);
+    return res;
+}
+
 static em_status pyfn_call(void *ctx, em_array *const *in, size_t n, em_array_list *out) {
     pyfn *p = ctx;
     PyObject *a, *k, *res = NULL;
     if (fill_args(p, in, n, &a, &k) == 0) {
-        res = PyObject_Call(p->fun, a, k);
+        res = p->cap_in ? call_with_state(p, a, k, in + p->n_arg_leaves, n - p->n_arg_leaves)
+                        : PyObject_Call(p->fun, a, k);
         Py_DECREF(a);
         Py_DECREF(k);
     }
-    if (res && push_result(p, res, out) == 0) {
+    if (res && push_result(p, res, out) < 0) Py_CLEAR(res);
+    if (res && p->cap_out) {
+        p->n_result_leaves = em_array_list_size(out);
+        if (py_tree_flatten(p->st, p->cap_out, out, false) < 0) Py_CLEAR(res);
+    }
+    if (res) {
         Py_XSETREF(p->result, p->skeleton_result ? py_tree_skeleton(p->st, res) : Py_NewRef(res));
         Py_DECREF(res);
         if (p->result) return EM_OK;
@@ -239,20 +273,27 @@ static em_closure *pyfn_closure(pyfn *p) {
     return c;
 }
 
-/* Calls closure c on the array leaves of (args, kwargs) and fills the
- * structure of p's result with what comes back. */
+/* Calls closure c on the array leaves of (args, kwargs) (and of p's captured
+ * inputs) and fills the structure of p's result with what comes back (and
+ * p's captured outputs with the rest). */
 static PyObject *call_tree(em_state *st, em_closure *c, pyfn *p, PyObject *args, PyObject *kwargs) {
     em_array_list *in = em_array_list_new(), *out = em_array_list_new();
     PyObject *r = NULL;
     if (!in || !out) {
         py_raise_ember();
     } else if (py_tree_flatten(st, args, in, false) == 0 &&
-               (!kwargs || py_tree_flatten(st, kwargs, in, false) == 0)) {
+               (!kwargs || py_tree_flatten(st, kwargs, in, false) == 0) &&
+               (p->n_arg_leaves = em_array_list_size(in), !p->cap_in ||
+                py_tree_flatten(st, p->cap_in, in, false) == 0)) {
         if (em_closure_call(c, em_array_list_data(in), em_array_list_size(in), out) != EM_OK) {
             fail();
         } else {
-            size_t pos = 0;
-            r = py_tree_fill(st, p->result, em_array_list_data(out), em_array_list_size(out), &pos);
+            size_t pos = 0, n = em_array_list_size(out);
+            size_t nr = p->cap_out ? p->n_result_leaves : n;
+            r = py_tree_fill(st, p->result, em_array_list_data(out), nr, &pos);
+            if (r && p->cap_out && py_tree_replace(st, p->cap_out, em_array_list_data(out) + nr, n - nr,
+                                                   &(size_t){0}) < 0)
+                Py_CLEAR(r);
         }
     }
     em_array_list_free(in);
@@ -447,11 +488,9 @@ static void entry_free(PyObject *capsule) {
 static PyObject *call_compiled(TransformedObject *self, PyObject *args, PyObject *kwargs) {
     em_state *st = state_of_type(Py_TYPE(self));
     if (!st) return NULL;
-    /* captured state (inputs=/outputs=) is not traced yet: such functions run
-     * as they are, which gives the same results */
-    if ((self->inputs && self->inputs != Py_None) || (self->outputs && self->outputs != Py_None))
-        return PyObject_Call(self->fun, args, kwargs);
-    PyObject *both = PyTuple_Pack(2, args, kwargs ? kwargs : Py_None);
+    PyObject *cap_in = self->inputs && self->inputs != Py_None ? self->inputs : NULL;
+    PyObject *cap_out = self->outputs && self->outputs != Py_None ? self->outputs : NULL;
+    PyObject *both = PyTuple_Pack(3, args, kwargs ? kwargs : Py_None, cap_in ? cap_in : Py_None);
     PyObject *key = both ? py_tree_key(st, both, !self->shapeless) : NULL;
     Py_XDECREF(both);
     if (!key) return NULL;
@@ -461,6 +500,10 @@ static PyObject *call_compiled(TransformedObject *self, PyObject *args, PyObject
         e = PyCapsule_GetPointer(cap, "ember.compiled");
     } else if (!PyErr_Occurred()) {
         pyfn *p = pyfn_all(st, self->fun, args, kwargs, OUT_TREE, "compile");
+        if (p) {
+            p->cap_in = cap_in ? Py_NewRef(cap_in) : NULL;
+            p->cap_out = cap_out ? Py_NewRef(cap_out) : NULL;
+        }
         em_closure *f = pyfn_closure(p);
         e = f ? calloc(1, sizeof *e) : NULL;
         if (f && !e) PyErr_NoMemory();

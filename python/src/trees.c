@@ -140,3 +140,89 @@ static PyObject *key_of(em_state *st, PyObject *o, bool shapes) {
 }
 
 PyObject *py_tree_key(em_state *st, PyObject *tree, bool shapes) { return key_of(st, tree, shapes); }
+
+/* ---------------------------------------------------------------- in place */
+
+int py_tree_replace(em_state *st, PyObject *tree, em_array *const *arrays, size_t n, size_t *pos) {
+    if (!is_node(tree)) return 0;
+    if (Py_EnterRecursiveCall(" while updating a tree")) return -1;
+    int rc = 0;
+    if (PyDict_Check(tree)) {
+        PyObject *items = PyDict_Items(tree);
+        for (Py_ssize_t i = 0; items && rc == 0 && i < PyList_GET_SIZE(items); i++) {
+            PyObject *kv = PyList_GET_ITEM(items, i), *v = PyTuple_GET_ITEM(kv, 1);
+            if (py_is_array(st, v)) {
+                PyObject *a = *pos < n ? py_array_wrap(st, em_array_retain(arrays[(*pos)++])) : NULL;
+                if (!a && !PyErr_Occurred())
+                    PyErr_SetString(PyExc_RuntimeError, "[compile] Not enough arrays to update the captured state.");
+                rc = a && PyDict_SetItem(tree, PyTuple_GET_ITEM(kv, 0), a) == 0 ? 0 : -1;
+                Py_XDECREF(a);
+            } else {
+                rc = py_tree_replace(st, v, arrays, n, pos);
+            }
+        }
+        if (!items) rc = -1;
+        Py_XDECREF(items);
+    } else {
+        bool list = PyList_Check(tree);
+        for (Py_ssize_t i = 0; rc == 0 && i < PySequence_Fast_GET_SIZE(tree); i++) {
+            PyObject *v = PySequence_Fast_GET_ITEM(tree, i);
+            if (!py_is_array(st, v)) {
+                rc = py_tree_replace(st, v, arrays, n, pos);
+            } else if (!list) {
+                PyErr_SetString(PyExc_ValueError,
+                                "[compile] Arrays of the captured state directly in a tuple cannot be updated.");
+                rc = -1;
+            } else {
+                PyObject *a = *pos < n ? py_array_wrap(st, em_array_retain(arrays[(*pos)++])) : NULL;
+                if (!a && !PyErr_Occurred())
+                    PyErr_SetString(PyExc_RuntimeError, "[compile] Not enough arrays to update the captured state.");
+                rc = a && PyList_SetItem(tree, i, a) == 0 ? 0 : -1;
+            }
+        }
+    }
+    Py_LeaveRecursiveCall();
+    return rc;
+}
+
+/* The array to put in place of leaf a: to[i] where a is from[i], else NULL. */
+static em_array *swap_for(em_array *a, em_array *const *from, em_array *const *to, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (from[i] == a) return to[i];
+    return NULL;
+}
+
+int py_tree_swap(em_state *st, PyObject *tree, em_array *const *from, em_array *const *to, size_t n) {
+    if (!is_node(tree)) return 0;
+    if (Py_EnterRecursiveCall(" while updating a tree")) return -1;
+    int rc = 0;
+    if (PyDict_Check(tree)) {
+        PyObject *items = PyDict_Items(tree);
+        for (Py_ssize_t i = 0; items && rc == 0 && i < PyList_GET_SIZE(items); i++) {
+            PyObject *kv = PyList_GET_ITEM(items, i), *v = PyTuple_GET_ITEM(kv, 1);
+            em_array *b = py_is_array(st, v) ? swap_for(py_array_arr(v), from, to, n) : NULL;
+            if (b) {
+                PyObject *w = py_array_wrap(st, em_array_retain(b));
+                rc = w && PyDict_SetItem(tree, PyTuple_GET_ITEM(kv, 0), w) == 0 ? 0 : -1;
+                Py_XDECREF(w);
+            } else {
+                rc = py_tree_swap(st, v, from, to, n);
+            }
+        }
+        if (!items) rc = -1;
+        Py_XDECREF(items);
+    } else {
+        for (Py_ssize_t i = 0; rc == 0 && i < PySequence_Fast_GET_SIZE(tree); i++) {
+            PyObject *v = PySequence_Fast_GET_ITEM(tree, i);
+            em_array *b = py_is_array(st, v) ? swap_for(py_array_arr(v), from, to, n) : NULL;
+            if (b && PyList_Check(tree)) {
+                PyObject *w = py_array_wrap(st, em_array_retain(b));
+                rc = w && PyList_SetItem(tree, i, w) == 0 ? 0 : -1;
+            } else if (!b) {
+                rc = py_tree_swap(st, v, from, to, n);
+            }
+        }
+    }
+    Py_LeaveRecursiveCall();
+    return rc;
+}

@@ -110,3 +110,5 @@ EM_API em_status em_closure_call(em_closure *f, em_array *const *inputs, size_t 
     }
     return s;
 }
+
+void *closure_context(const em_closure *f) { return f ? f->ctx : NULL; }

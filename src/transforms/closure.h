@@ -6,5 +6,7 @@
 
 /* Pushes a (a new reference, or NULL to propagate an error) and releases it. */
 em_status list_push_steal(em_array_list *l, em_array *a);
+/* The context pointer a closure was made with. */
+void *closure_context(const em_closure *f);
 
 #endif

@@ -11,15 +11,18 @@
  * A program holds no node of the trace: only primitive ids, parameter bytes
  * and output shapes, so the traced intermediates are freed.
  *
- * Simplifications and fusion come later; shapeless=true is accepted and
- * gives the same results, tracing again for each new shape (the program's
- * shapes are fixed). */
+ * A recorded program is simplified: equal 0-d constants are merged, a step
+ * equal to an earlier one (same primitive, parameters and inputs) reuses its
+ * outputs, and steps nothing uses are dropped. Fusion comes later.
+ * shapeless=true is accepted and gives the same results, tracing again for
+ * each new shape (the program's shapes are fixed). */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
 #include "../core/scope.h"
+#include "compile.h"
 #include "eval.h"
 #include "trace.h"
 
@@ -62,7 +65,7 @@ typedef struct program {
 typedef struct compiled {
     em_closure *f;
     bool shapeless;
-    program *programs;
+    program *programs; /* most recently recorded first */
 } compiled;
 
 static void free_shapes(int64_t **shapes, int n) {
@@ -71,18 +74,10 @@ static void free_shapes(int64_t **shapes, int n) {
     free(shapes);
 }
 
+static void step_clear(step *st);
+
 static void program_free(program *p) {
-    for (size_t s = 0; s < p->n_steps; s++) {
-        step *st = &p->steps[s];
-        if (st->params && (em_primitives[st->prim].flags & EM_PF_REFPARAMS))
-            refobj_release(*(em_refobj **)st->params);
-        free(st->params);
-        for (int i = 0; st->in && i < st->n_in; i++) em_array_release(st->in[i].constant);
-        free(st->in);
-        free(st->dtypes);
-        free(st->ndims);
-        free_shapes(st->shapes, st->n_out);
-    }
+    for (size_t s = 0; s < p->n_steps; s++) step_clear(&p->steps[s]);
     for (size_t i = 0; i < p->n_outputs; i++) em_array_release(p->outputs[i].constant);
     free(p->steps);
     free(p->outputs);
@@ -208,6 +203,136 @@ static program *record(em_closure *f, em_array *const *in, size_t n) {
     return p;
 }
 
+/* ---------------------------------------------------------------- simplify */
+
+/* Frozen 0-d constants of equal dtype and value become one array. */
+static void merge_constants(program *p) {
+    em_array *seen[64];
+    int n = 0;
+    for (size_t s = 0; s <= p->n_steps; s++) {
+        ref *refs = s < p->n_steps ? p->steps[s].in : p->outputs;
+        size_t cnt = s < p->n_steps ? (size_t)p->steps[s].n_in : p->n_outputs;
+        for (size_t i = 0; i < cnt; i++) {
+            em_array *c = refs[i].kind == REF_CONST ? refs[i].constant : NULL;
+            if (!c || c->ndim != 0 || !array_evaluated(c)) continue;
+            int j = 0;
+            for (; j < n; j++)
+                if (seen[j]->dtype == c->dtype && memcmp(array_ptr(seen[j]), array_ptr(c), array_itemsize(c)) == 0)
+                    break;
+            if (j < n && seen[j] != c) {
+                refs[i].constant = em_array_retain(seen[j]);
+                em_array_release(c);
+            } else if (j == n && n < 64) {
+                seen[n++] = c;
+            }
+        }
+    }
+}
+
+static bool same_ref(const ref *a, const ref *b) {
+    return a->kind == b->kind && a->index == b->index && a->out == b->out && a->constant == b->constant;
+}
+
+/* Whether steps a and b compute the same thing (their inputs already remapped). */
+static bool same_step(const step *a, const step *b) {
+    if (a->prim != b->prim || a->n_in != b->n_in || a->n_out != b->n_out ||
+        a->params_size != b->params_size || memcmp(a->params, b->params, a->params_size))
+        return false;
+    for (int i = 0; i < a->n_in; i++)
+        if (!same_ref(&a->in[i], &b->in[i])) return false;
+    for (int k = 0; k < a->n_out; k++)
+        if (a->dtypes[k] != b->dtypes[k] || a->ndims[k] != b->ndims[k] ||
+            (a->ndims[k] && memcmp(a->shapes[k], b->shapes[k], (size_t)a->ndims[k] * sizeof(int64_t))))
+            return false;
+    return true;
+}
+
+static void remap(ref *r, const size_t *to) {
+    if (r->kind == REF_STEP) r->index = (int)to[r->index];
+}
+
+static void step_clear(step *st) {
+    if (st->params && (em_primitives[st->prim].flags & EM_PF_REFPARAMS))
+        refobj_release(*(em_refobj **)st->params);
+    free(st->params);
+    for (int i = 0; st->in && i < st->n_in; i++) em_array_release(st->in[i].constant);
+    free(st->in);
+    free(st->dtypes);
+    free(st->ndims);
+    free_shapes(st->shapes, st->n_out);
+    memset(st, 0, sizeof *st);
+}
+
+/* Common subexpressions (a step equal to an earlier one reuses its outputs)
+ * and then dead steps (used by nothing) are removed. Every primitive of the
+ * core is a pure function of its inputs and parameters; a primitive with
+ * hidden state (random numbers) must not be merged when one comes. */
+static em_status simplify(program *p) {
+    size_t n = p->n_steps;
+    if (!n) return EM_OK;
+    merge_constants(p);
+    size_t *to = malloc(n * sizeof *to), cap = 1;
+    while (cap < 2 * n) cap *= 2;
+    size_t *table = malloc(cap * sizeof *table);
+    bool *live = calloc(n, sizeof *live);
+    if (!to || !table || !live) {
+        free(to);
+        free(table);
+        free(live);
+        return error_status(EM_ERR_MEMORY, "[compile] Out of memory.");
+    }
+    for (size_t i = 0; i < cap; i++) table[i] = (size_t)-1;
+    for (size_t s = 0; s < n; s++) {
+        step *st = &p->steps[s];
+        uint64_t h = (uint64_t)st->prim * 0x9e3779b97f4a7c15ULL;
+        for (int i = 0; i < st->n_in; i++) {
+            remap(&st->in[i], to);
+            h = (h ^ ((uint64_t)st->in[i].kind << 56 ^ (uint64_t)st->in[i].index << 16 ^
+                      (uint64_t)st->in[i].out ^ (uint64_t)(uintptr_t)st->in[i].constant)) *
+                0x100000001b3ULL;
+        }
+        for (size_t b = 0; b < st->params_size; b++) h = (h ^ ((const unsigned char *)st->params)[b]) * 0x100000001b3ULL;
+        size_t slot = (size_t)(h ^ (h >> 29)) & (cap - 1);
+        to[s] = s;
+        for (; table[slot] != (size_t)-1; slot = (slot + 1) & (cap - 1))
+            if (same_step(&p->steps[table[slot]], st)) {
+                to[s] = table[slot];
+                break;
+            }
+        if (to[s] == s) table[slot] = s;
+    }
+    for (size_t i = 0; i < p->n_outputs; i++) {
+        remap(&p->outputs[i], to);
+        if (p->outputs[i].kind == REF_STEP) live[p->outputs[i].index] = true;
+    }
+    for (size_t s = n; s-- > 0;) {
+        if (!live[s] || to[s] != s) continue;
+        for (int i = 0; i < p->steps[s].n_in; i++)
+            if (p->steps[s].in[i].kind == REF_STEP) live[p->steps[s].in[i].index] = true;
+    }
+    /* compact the live steps, renumbering the references to them */
+    size_t k = 0;
+    for (size_t s = 0; s < n; s++) {
+        if (live[s] && to[s] == s) {
+            to[s] = k;
+            if (k != s) {
+                p->steps[k] = p->steps[s];
+                memset(&p->steps[s], 0, sizeof p->steps[s]);
+            }
+            for (int i = 0; i < p->steps[k].n_in; i++) remap(&p->steps[k].in[i], to);
+            k++;
+        } else {
+            step_clear(&p->steps[s]);
+        }
+    }
+    for (size_t i = 0; i < p->n_outputs; i++) remap(&p->outputs[i], to);
+    p->n_steps = k;
+    free(to);
+    free(table);
+    free(live);
+    return EM_OK;
+}
+
 static em_array *value_of(const ref *r, em_array *const *in, em_array ***vals) {
     switch (r->kind) {
     case REF_INPUT: return in[r->index];
@@ -255,8 +380,13 @@ static em_status compiled_fn(void *ctx, em_array *const *in, size_t n, em_array_
     program *p = c->programs;
     while (p && !matches(p, in, n)) p = p->next;
     if (!p && (p = record(c->f, in, n))) {
-        p->next = c->programs;
-        c->programs = p;
+        if (simplify(p) == EM_OK) {
+            p->next = c->programs;
+            c->programs = p;
+        } else {
+            program_free(p);
+            p = NULL;
+        }
     }
     em_status st = p ? replay(p, in, out) : em_error_code();
     scope_op_depth--;
@@ -283,4 +413,9 @@ EM_API em_closure *em_compile(em_closure *f, bool shapeless) {
     em_closure *r = em_closure_new(compiled_fn, c, compiled_free);
     if (!r) compiled_free(c);
     return r;
+}
+
+size_t compile_last_program_steps(const void *ctx) {
+    const compiled *c = ctx;
+    return c && c->programs ? c->programs->n_steps : 0;
 }

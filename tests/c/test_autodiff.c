@@ -5,6 +5,7 @@
  * checkpoint, stop_gradient, eval inside a traced function, the errors and
  * their messages, and that nothing leaks. */
 #include "check.h"
+#include "core/node.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -603,6 +604,56 @@ static em_status my_jvp(void *ctx, em_array *const *in, size_t n, em_array_list 
     return st;
 }
 
+/* vmap(inputs ++ axes) -> outputs ++ out_axes: 2 * x, mapped on the same axis */
+static em_status my_vmap(void *ctx, em_array *const *in, size_t n, em_array_list *out) {
+    (void)ctx;
+    CHECK(n == 2);
+    int64_t ax = -2;
+    CHECK(em_array_item_int(in[1], &ax) == EM_OK);
+    em_array *two = scalar(2), *y = em_multiply(two, in[0]), *a = em_array_from_int(ax, EM_INT32);
+    em_status st = em_array_list_push(out, y);
+    if (st == EM_OK) st = em_array_list_push(out, a);
+    em_array_release(two);
+    em_array_release(y);
+    em_array_release(a);
+    return st;
+}
+
+/* The CUSTOM primitive's vmap rule calls the user's rule (or, without one,
+ * vmaps the function) and gives a CUSTOM node again, batched along axis 0
+ * (test_vmap*.c check it further). */
+static void check_custom_vmap(void) {
+    em_closure *f = em_closure_new(count_fn, NULL, NULL), *vm = em_closure_new(my_vmap, NULL, NULL);
+    em_closure *cf = em_custom_function(f, NULL, NULL, vm), *plain = em_custom_function(f, NULL, NULL, NULL);
+    em_array *x = f64((double[]){0.5, -1}, (int64_t[]){2}, 1);
+    em_array_list *o = em_array_list_new();
+    CHECK(em_closure_call(cf, &x, 1, o) == EM_OK);
+    em_array *y = em_array_list_get(o, 0);
+    em_node *nd = y->node;
+    CHECK(nd && nd->prim == EM_PRIM_CUSTOM && nd->n_in == 2 && nd->n_out == 1);
+    em_array *in[2] = {x, nd->inputs[1]}, *res = NULL;
+    int axes[2] = {0, 0}, out_axis = -5;
+    CHECK(em_primitives[EM_PRIM_CUSTOM].vmap(nd, in, axes, &res, &out_axis) == EM_OK);
+    CHECK(out_axis == 0 && res && res->node && res->node->prim == EM_PRIM_CUSTOM);
+    double *v = res ? check_values(res) : NULL;
+    CHECK(v && v[0] == 1 && v[1] == -2);
+    free(v);
+    em_array_release(res);
+    res = NULL;
+    CHECK(em_closure_call(plain, &x, 1, o) == EM_OK);
+    nd = em_array_list_get(o, 0)->node;
+    in[1] = nd->inputs[1];
+    CHECK(em_primitives[EM_PRIM_CUSTOM].vmap(nd, in, axes, &res, &out_axis) == EM_OK && out_axis == 0);
+    v = res ? check_values(res) : NULL;
+    CHECK(v && fabs(v[0] - exp(sin(0.5))) < 1e-15 && fabs(v[1] - exp(sin(-1.0))) < 1e-15);
+    free(v);
+    em_array_release(res);
+    em_array_list_free(o);
+    em_array_release(x);
+    em_closure *list[] = {f, vm, cf, plain};
+    for (int i = 0; i < 4; i++) em_closure_release(list[i]);
+}
+
 static void check_custom(void) {
     em_closure *f = em_closure_new(count_fn, NULL, NULL), *vj = em_closure_new(my_vjp, NULL, NULL);
     em_closure *jv = em_closure_new(my_jvp, NULL, NULL);
@@ -808,6 +859,7 @@ int main(void) {
     check_zeros();
     check_compositions();
     check_custom();
+    check_custom_vmap();
     check_checkpoint_memory();
     check_errors();
     CHECK_NO_ERROR();

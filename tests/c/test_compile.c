@@ -2,6 +2,8 @@
  * input signature, constants frozen in, no evaluation inside a trace, the
  * global switch, and compositions with grad. */
 #include "check.h"
+#include "transforms/closure.h"
+#include "transforms/compile.h"
 
 static int calls;
 
@@ -34,6 +36,19 @@ static em_status identity(void *ctx, em_array *const *in, size_t n, em_array_lis
     for (size_t i = n; i-- > 0;) /* reversed, and the first one twice */
         if (em_array_list_push(out, in[i]) != EM_OK) return em_error_code();
     return em_array_list_push(out, in[0]);
+}
+
+/* sin(x) + sin(x) * 2 + 0 * sum(exp(x)): one sin after simplification, the
+ * scalar constants merged, and the unused exp dropped. */
+static em_status repeats(void *ctx, em_array *const *in, size_t n, em_array_list *out) {
+    (void)ctx, (void)n;
+    em_array *a = em_sin(in[0]), *b = em_sin(in[0]), *two = em_array_from_double(2, EM_FLOAT32);
+    em_array *two2 = em_array_from_double(2, EM_FLOAT32), *e = em_exp(in[0]);
+    em_array *c = em_multiply(b, two), *d = em_add(a, c), *f = em_multiply(d, two2);
+    em_status st = em_array_list_push(out, f);
+    em_array *arr[] = {a, b, two, two2, e, c, d, f};
+    for (int i = 0; i < 8; i++) em_array_release(arr[i]);
+    return st;
 }
 
 static void same(em_array_list *a, em_array_list *b) {
@@ -96,6 +111,15 @@ int main(void) {
                                      "transformations like compile or vmap is not allowed.") == 0);
     em_error_clear();
     CHECK(em_closure_call(ev, y, 1, r1) == EM_OK); /* fine outside compile */
+    /* simplification: sin, multiply, add, multiply */
+    em_closure *rf = em_closure_new(repeats, NULL, NULL), *crf = em_compile(rf, false);
+    CHECK(em_closure_call(crf, y, 1, r1) == EM_OK);
+    CHECK(em_closure_call(rf, y, 1, r2) == EM_OK);
+    same(r1, r2);
+    CHECK_MSG(compile_last_program_steps(closure_context(crf)) == 4, "%zu steps",
+              compile_last_program_steps(closure_context(crf)));
+    em_closure_release(crf);
+    em_closure_release(rf);
     /* grad of compiled, compiled grad */
     em_closure *g = em_grad(cf, NULL, 0), *gf = em_grad(f, (int[]){0, 1}, 2), *cg = em_compile(gf, false);
     em_array *s[2] = {em_array_from_double(0.5, EM_FLOAT32), em_array_from_double(1.5, EM_FLOAT32)};

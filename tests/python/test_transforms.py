@@ -510,6 +510,27 @@ def test_compile_shapeless_and_switch():
     assert calls == []
 
 
+def test_compile_captured_state():
+    """inputs=/outputs= trees (MLX's training-step pattern): the state is read
+    as extra inputs and written back after each call, traced once; the values
+    are those MLX 0.32 prints."""
+    state = {"w": mx.array([1.0, 2.0]), "step": [mx.array(0)]}
+    calls = []
+
+    def step(x):
+        calls.append(1)
+        loss, g = mx.value_and_grad(lambda w: ((w * x) ** 2).sum())(state["w"])
+        state["w"] = state["w"] - 0.1 * g
+        state["step"][0] = state["step"][0] + 1
+        return loss
+
+    cstep = mx.compile(step, inputs=state, outputs=state)
+    losses = [cstep(mx.array([0.5, -1.0]) * (i + 1)).item() for i in range(4)]
+    assert losses == pytest.approx([4.25, 11.1425, 2.2212, 1.74747], rel=1e-5)
+    assert_array(state["w"], [0.0836, 0.5632], rtol=1e-5)
+    assert state["step"][0].item() == 4 and len(calls) == 1
+
+
 def test_compile_and_grad_compose():
     f = lambda x: (mx.sin(x) * x).sum()
     x = mx.array([0.5, -1.0])
