@@ -652,3 +652,21 @@ def test_compile_and_vmap():
     cf = mx.compile(mx.vmap(f, in_axes=1))
     assert_same(cf(x), mx.sum(x * 2, axis=0) + 1)
     assert_same(cf(x * 3), mx.sum(x * 6, axis=0) + 1)
+
+
+def test_captured_arrays_of_an_outer_vmap():
+    """Inner functions that close over the outer vmap's placeholder (values
+    recorded from MLX 0.32)."""
+    xs = mx.array(np.arange(6, dtype=np.float32).reshape(3, 2))
+    ys = mx.array(np.arange(8, dtype=np.float32).reshape(4, 2))
+    w0 = mx.array([1.0, 2.0])
+    got = mx.vmap(lambda x: mx.vmap(lambda y: x * y)(ys))(xs)
+    assert got.tolist() == [[[0, 1], [0, 3], [0, 5], [0, 7]], [[0, 3], [4, 9], [8, 15], [12, 21]],
+                            [[0, 5], [8, 15], [16, 25], [24, 35]]]
+    got = mx.vmap(lambda x: mx.grad(lambda w: (w * x * w).sum())(w0))(xs)
+    assert got.tolist() == [[0, 4], [4, 12], [8, 20]]
+    got = mx.vmap(lambda x: mx.vmap(lambda y: (x * y).sum())(ys))(xs)
+    assert got.tolist() == [[1, 3, 5, 7], [3, 13, 23, 33], [5, 23, 41, 59]]
+    f = mx.custom_function(lambda a: a * 2)
+    got = mx.vmap(lambda x: mx.vmap(lambda y: f(x) + y)(ys))(xs)
+    assert_same(got, xs[:, None, :] * 2 + ys[None])
