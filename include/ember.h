@@ -499,6 +499,32 @@ EM_API em_closure *em_custom_function(em_closure *f, em_closure *vjp, em_closure
  * again from the inputs. */
 EM_API em_closure *em_checkpoint(em_closure *f);
 
+/* Vectorising map. An axis here is an input's or output's batch axis, in
+ * [0, ndim); EM_VMAP_NONE (-1) means "not mapped" (an input passed whole to
+ * every element; an output the same for every element). Negative axes do not
+ * wrap (the Python binding wraps them before calling).
+ *
+ * em_vmap returns a closure computing f over a batch: input i is sliced along
+ * in_axes[i] (all mapped inputs must have one length there, the batch size;
+ * at least one input must be mapped) and output j carries the batch along
+ * out_axes[j]. n_in_axes / n_out_axes of 0 (axes NULL) mean 0 for every
+ * input / output; otherwise they must equal the numbers of inputs / outputs
+ * when the closure is called. An output that does not depend on the batch is
+ * broadcast along its out axis, or returned as is for EM_VMAP_NONE; a mapped
+ * output with EM_VMAP_NONE is an error. */
+#define EM_VMAP_NONE (-1)
+EM_API em_closure *em_vmap(em_closure *f, const int *in_axes, size_t n_in_axes,
+                           const int *out_axes, size_t n_out_axes);
+/* The transform itself, for bindings that place the outputs themselves:
+ * calls f batched as em_vmap does (in_axes: one per input, or NULL for 0)
+ * and writes f's outputs, batched, to `outputs` and the batch axis each
+ * carries to *out_axes, an array of em_array_list_size(outputs) ints
+ * allocated with malloc (free it with em_free; NULL when f has no outputs),
+ * EM_VMAP_NONE for an output that does not depend on the batch (it then has
+ * f's unbatched shape). */
+EM_API em_status em_vmap_apply(em_closure *f, em_array *const *inputs, size_t n_inputs,
+                               const int *in_axes, em_array_list *outputs, int **out_axes);
+
 /* A closure equal to f that traces f once per input signature (count, dtypes,
  * shapes) and then replays the recorded graph instead of calling f again.
  * Arrays f uses without deriving them from its inputs are frozen into the

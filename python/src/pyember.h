@@ -178,6 +178,7 @@ extern PyMethodDef py_shape_methods[];
 extern PyMethodDef py_creation_methods[];
 extern PyMethodDef py_misc_methods[];
 extern PyMethodDef py_index_methods[];
+extern PyMethodDef py_vmap_methods[];
 int device_module_init(PyObject *m, em_state *st);
 int misc_module_init(PyObject *m, em_state *st);
 

@@ -42,6 +42,7 @@ ANNOT = {
     "argnums": "Union[None, int, Sequence[int]]", "argnames": "Union[str, Sequence[str]]",
     "primals": "Sequence[array]", "cotangents": "Sequence[array]", "tangents": "Sequence[array]",
     "inputs": "Optional[Any]", "outputs": "Optional[Any]", "shapeless": "bool",
+    "in_axes": "Any", "out_axes": "Any",
 }
 RETURNS = {
     "split": "List[array]", "broadcast_arrays": "List[array]", "unstack": "Tuple[array, ...]",
@@ -65,6 +66,7 @@ RETURNS = {
     "vjp": "Tuple[List[array], List[array]]", "jvp": "Tuple[List[array], List[array]]",
     "checkpoint": "Callable[..., Any]", "compile": "Callable[..., Any]",
     "enable_compile": "None", "disable_compile": "None",
+    "vmap": "Callable[..., Any]",
 }
 ARRAY_DUNDERS = {
     "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__",
