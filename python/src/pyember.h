@@ -41,6 +41,7 @@ typedef struct em_state {
     PyObject *cpu, *gpu;              /* DeviceType.cpu / .gpu */
     PyObject *default_device;         /* a Device */
     PyObject *default_stream;         /* a Stream */
+    PyObject *file_error;             /* ember.core._FileError (io.c) */
     int print_precision;              /* -1: MLX's default */
     int next_stream;                  /* index of the next new_stream() */
 } em_state;
@@ -174,6 +175,8 @@ extern PyMethodDef py_reduce_methods[];
 extern PyMethodDef py_shape_methods[];
 extern PyMethodDef py_creation_methods[];
 extern PyMethodDef py_misc_methods[];
+extern PyMethodDef py_io_methods[];
+int io_module_init(PyObject *m, em_state *st);
 int device_module_init(PyObject *m, em_state *st);
 int misc_module_init(PyObject *m, em_state *st);
 
