@@ -208,6 +208,8 @@ static em_status read_tensor_info(io_cur *c, gtensor *t, uint32_t alignment) {
                           "block size %u", SHOW(t->name_len, t->name), ty->name, (long long)inner,
                        ty->block);
     int64_t rows = 1, nb;
+    if (io_nbytes(EM_FLOAT64, t->shape, t->ndim) < 0)
+        return io_fail(s, "the shape of tensor '%.*s' overflows", SHOW(t->name_len, t->name));
     for (int i = 0; i + 1 < t->ndim; i++)
         if (__builtin_mul_overflow(rows, t->shape[i], &rows))
             return io_fail(s, "the shape of tensor '%.*s' overflows", SHOW(t->name_len, t->name));
@@ -419,8 +421,27 @@ static int ggml_of(em_dtype dt) {
     return -1;
 }
 
+/* The alignment the metadata asks for (general.alignment, a uint32 scalar
+ * power of two), 32 without it, or 0 with an error when it is invalid. */
+static uint32_t save_alignment(const em_map *m) {
+    for (size_t i = 0; i < em_map_meta_size(m); i++) {
+        const io_entry *e = io_map_meta_entry(m, i);
+        if (e->key_len != 17 || memcmp(e->key, "general.alignment", 17) != 0) continue;
+        int64_t v = 0;
+        if (e->kind != EM_META_ARRAY || e->arr->ndim != 0 || e->arr->dtype != EM_UINT32 ||
+            em_array_item_int(e->arr, &v) != EM_OK || v == 0 || (v & (v - 1))) {
+            error_set(EM_ERR_VALUE, "[save_gguf] general.alignment must be a uint32 scalar that is "
+                                    "a power of two.");
+            return 0;
+        }
+        return (uint32_t)v;
+    }
+    return 32;
+}
+
 /* Checks what io_save_gguf needs, before any byte is written. */
 em_status io_check_gguf(const em_map *m) {
+    if (!save_alignment(m)) return em_error_code();
     for (size_t i = 0; i < em_map_size(m); i++) {
         em_array *a = io_map_array_entry(m, i)->arr;
         if (ggml_of(a->dtype) < 0)
@@ -455,10 +476,10 @@ static em_status put_str(io_sink *k, const char *s, size_t n) {
     return st == EM_OK ? io_put(k, s, n) : st;
 }
 
-#define ALIGN 32
-
 em_status io_save_gguf(io_sink *k, const em_map *m) {
     size_t n = em_map_size(m), nm = em_map_meta_size(m);
+    const uint64_t align = save_alignment(m);
+    if (!align) return em_error_code();
     em_status st = io_put(k, "GGUF", 4);
     if (st == EM_OK) st = put_u32(k, 3);
     if (st == EM_OK) st = put_u64(k, n);
@@ -497,14 +518,14 @@ em_status io_save_gguf(io_sink *k, const em_map *m) {
         if (st == EM_OK) st = put_u32(k, (uint32_t)ggml_of(a->dtype));
         if (st == EM_OK) st = put_u64(k, off);
         uint64_t nb = em_array_nbytes(a);
-        off += nb + (ALIGN - nb % ALIGN) % ALIGN;
+        off += nb + (align - nb % align) % align;
     }
-    if (st == EM_OK) st = io_put_zeros(k, (ALIGN - k->written % ALIGN) % ALIGN);
+    if (st == EM_OK) st = io_put_zeros(k, (align - k->written % align) % align);
     for (size_t i = 0; i < n && st == EM_OK; i++) {
         em_array *a = io_map_array_entry(m, i)->arr;
         uint64_t nb = em_array_nbytes(a);
         st = io_put_array(k, a, false, NULL);
-        if (st == EM_OK) st = io_put_zeros(k, (ALIGN - nb % ALIGN) % ALIGN);
+        if (st == EM_OK) st = io_put_zeros(k, (align - nb % align) % align);
     }
     return st;
 }

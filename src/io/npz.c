@@ -359,7 +359,7 @@ static em_status load_deflated(const io_src *s, const zentry *e, em_array **out)
 }
 
 em_status io_load_npz(const io_src *s, em_map *out) {
-    io_cur c;
+    io_cur c = {0};   /* find_eocd may fail before it starts the cursor */
     zdir d = {0};
     em_status st = find_eocd(s, &c, &d);
     io_cur_free(&c);

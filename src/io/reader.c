@@ -244,10 +244,16 @@ bool io_utf8_valid(const uint8_t *s, size_t n) {
 /* ---------------------------------------------------------------- arrays */
 
 int64_t io_nbytes(em_dtype dt, const int64_t *shape, int ndim) {
-    int64_t n = (int64_t)em_dtype_size(dt);
-    for (int i = 0; i < ndim; i++)
-        if (shape[i] < 0 || __builtin_mul_overflow(n, shape[i], &n)) return -1;
-    return n;
+    /* the product of the non-zero dimensions must fit too: strides are
+     * computed from it even when some dimension is 0 */
+    int64_t nz = (int64_t)em_dtype_size(dt);
+    bool zero = false;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0) return -1;
+        if (shape[i] == 0) zero = true;
+        else if (__builtin_mul_overflow(nz, shape[i], &nz)) return -1;
+    }
+    return zero ? 0 : nz;
 }
 
 em_array *io_array_empty(em_dtype dt, const int64_t *shape, int ndim) {
@@ -356,12 +362,12 @@ em_status io_src_open(io_src *s, const char *path, const char *op, unsigned flag
     s->flags = flags;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return error_status(EM_ERR_IO, "[%s] Failed to open file %s: %s.", op, path, strerror(errno));
+        return error_status(EM_ERR_IO, "[load] Failed to open file %s: %s.", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
         int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
         close(fd);
-        return error_status(EM_ERR_IO, "[%s] Failed to open file %s: %s.", op, path, strerror(e));
+        return error_status(EM_ERR_IO, "[load] Failed to open file %s: %s.", path, strerror(e));
     }
     if (S_ISREG(st.st_mode) && st.st_size > 0 && !(flags & EM_IO_COPY)) {
         size_t len = (size_t)st.st_size;
