@@ -528,7 +528,8 @@ static em_array *member_array(em_array *a, bool *fortran) {
 }
 
 static uint32_t crc_of(uint32_t crc, const void *p, size_t n) {
-    return (uint32_t)crc32_z(crc, p, n);
+    /* zlib restarts the CRC when given a NULL buffer, even of length 0 */
+    return n ? (uint32_t)crc32_z(crc, p, n) : crc;
 }
 
 /* Deflates the member's bytes into a malloc'd buffer, as Python's
