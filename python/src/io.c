@@ -138,10 +138,14 @@ static em_map *load_map(file_arg *f, em_file_format format) {
     const char *name = PyUnicode_AsUTF8(f->name);
     if (!name) return NULL;
     em_map *m = em_load_reader(&r, format, name, 0);
-    /* leave the object at the end of what was read */
+    /* leave the object at the end of what was read (unless a method raised) */
+    if (PyErr_Occurred()) {
+        em_map_free(m);
+        return NULL;
+    }
     PyObject *back = PyObject_CallMethod(f->obj, "seek", "K", end);
     if (back) Py_DECREF(back);
-    else if (m) {
+    else {
         em_map_free(m);
         return NULL;
     }
