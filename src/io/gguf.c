@@ -125,7 +125,7 @@ static em_status read_value(io_cur *c, em_map *out, const char *key, uint64_t ke
                                   "are left", SHOW(key_len, key), (unsigned long long)n,
                                (unsigned long long)isz, (unsigned long long)io_cur_left(c));
             uint64_t at = c->pos;
-            if (!io_cur_take(c, n * isz, "a metadata array")) return em_error_code();
+            if ((st = io_cur_skip(c, n * isz, "a metadata array")) != EM_OK) return st;
             int64_t shape = (int64_t)n;
             a = io_array(s, at, dt, &shape, 1, 0);
             if (!a) return em_error_code();

@@ -189,6 +189,15 @@ const uint8_t *io_cur_take(io_cur *c, uint64_t n, const char *what) {
     return c->win + (at - c->win_off);
 }
 
+em_status io_cur_skip(io_cur *c, uint64_t n, const char *what) {
+    if (n > c->end - c->pos)
+        return io_fail(c->s, "the file ends inside %s (it needs %llu bytes at offset %llu, %llu are "
+                             "left)", what, (unsigned long long)n, (unsigned long long)c->pos,
+                       (unsigned long long)(c->end - c->pos));
+    c->pos += n;
+    return EM_OK;
+}
+
 em_status io_cur_u8(io_cur *c, uint8_t *v, const char *what) {
     const uint8_t *p = io_cur_take(c, 1, what);
     if (!p) return em_error_code();
@@ -360,7 +369,8 @@ em_status io_src_open(io_src *s, const char *path, const char *op, unsigned flag
     s->name = path;
     s->op = op;
     s->flags = flags;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* non-blocking, so that a FIFO cannot hang the open; refused below */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return error_status(EM_ERR_IO, "[load] Failed to open file %s: %s.", path, strerror(errno));
     struct stat st;
@@ -369,7 +379,11 @@ em_status io_src_open(io_src *s, const char *path, const char *op, unsigned flag
         close(fd);
         return error_status(EM_ERR_IO, "[load] Failed to open file %s: %s.", path, strerror(e));
     }
-    if (S_ISREG(st.st_mode) && st.st_size > 0 && !(flags & EM_IO_COPY)) {
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return error_status(EM_ERR_IO, "[load] Failed to open file %s: not a regular file.", path);
+    }
+    if (st.st_size > 0 && !(flags & EM_IO_COPY)) {
         size_t len = (size_t)st.st_size;
         /* private and writable: a consumer that writes through an exported
          * pointer gets its own copy of the page, never the file's */
@@ -396,8 +410,7 @@ em_status io_src_open(io_src *s, const char *path, const char *op, unsigned flag
     c->fd = fd;
     c->r.ctx = c;
     c->r.read_at = pread_at;
-    off_t end = S_ISREG(st.st_mode) ? st.st_size : lseek(fd, 0, SEEK_END);
-    c->r.size = end > 0 ? (uint64_t)end : 0;
+    c->r.size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
     s->size = c->r.size;
     s->rd = &c->r;
     return EM_OK;
@@ -481,11 +494,7 @@ io_file *io_file_create(const char *path, const char *op, em_writer *w) {
         }
         snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
         f->fd = mkstemp(f->tmp);
-        if (f->fd >= 0) {
-            mode_t mask = umask(0);
-            umask(mask);
-            fchmod(f->fd, 0666 & ~mask);
-        }
+        if (f->fd >= 0) fchmod(f->fd, st.st_mode & 07777); /* the replaced file's mode */
     } else {
         f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     }

@@ -62,6 +62,8 @@ static inline uint64_t io_cur_left(const io_cur *c) { return c->end - c->pos; }
 /* A pointer to the next n bytes (valid until the next call), advancing past
  * them; NULL with an error naming `what` if the source ends first. */
 const uint8_t *io_cur_take(io_cur *c, uint64_t n, const char *what);
+/* Advances past n bytes without reading them (they must exist). */
+em_status io_cur_skip(io_cur *c, uint64_t n, const char *what);
 em_status io_cur_u8(io_cur *c, uint8_t *v, const char *what);
 em_status io_cur_u16(io_cur *c, uint16_t *v, const char *what);
 em_status io_cur_u32(io_cur *c, uint32_t *v, const char *what);
