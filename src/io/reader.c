@@ -167,6 +167,8 @@ const uint8_t *io_cur_take(io_cur *c, uint64_t n, const char *what) {
         c->pos += n;
         return c->s->base + at;
     }
+    static const uint8_t none[1];
+    if (n == 0) return none; /* valid, and not NULL (NULL means failure) */
     /* callback source: serve from the window, refilling it from `at` */
     if (!(at >= c->win_off && n <= c->win_len && at - c->win_off <= c->win_len - n)) {
         uint64_t want = n > WINDOW ? n : WINDOW;

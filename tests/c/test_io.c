@@ -856,6 +856,7 @@ static void test_bad_safetensors(void) {
         const char *want;
     } cases[] = {
         {"st not object", "[1]", 0, "not a JSON object"},
+        {"st empty header", "", 0, "expected a value"},   /* fuzz: a NULL window */
         {"st trailing comma", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},}", 4,
          "expected a string key"},
         {"st unterminated", "{\"a", 0, "not terminated"},
