@@ -110,7 +110,7 @@ static em_status py_read_at(void *vctx, uint64_t off, void *dst, size_t n) {
         }
         size_t got = (size_t)v.len;
         if (got > want) got = 0; /* a broken read(): treated as the end */
-        memcpy(p, v.buf, got);
+        if (got) memcpy(p, v.buf, got);
         PyBuffer_Release(&v);
         Py_DECREF(b);
         if (got == 0) return em_error_set(EM_ERR_IO, "[load] The file object ended early.");
