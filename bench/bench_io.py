@@ -2,7 +2,9 @@
 """bench_io.py -- saving and loading a 1 GiB float32 .safetensors file and a
 1 GiB .npy file with ember, NumPy and the `safetensors` package, in one run.
 
-Each measurement runs in a fresh child process, which resets its peak RSS
+Runs of the libraries alternate; before each, the output file is removed
+and dirty pages are flushed (os.sync), so every save starts alike. Each
+measurement runs in a fresh child process, which resets its peak RSS
 (/proc/self/clear_refs) just before the operation, so the "extra" memory it
 reports is the operation's own high-water mark above what the process held:
 
@@ -12,7 +14,9 @@ reports is the operation's own high-water mark above what the process held:
   array itself needs (the target: at most 1x the file size).
 
 "load" is the call alone; "load+read" also reads every element once (a sum),
-so that a memory-mapped (lazy) load pays for its page faults there. Files are
+so that a memory-mapped (lazy) load pays for its page faults there; ratios
+compare medians of load+read for loads and of the call for saves. The
+fastest run is printed too: on a shared machine it is the steadier figure. Files are
 written once and stay in the page cache, for every library alike.
 
     python bench/bench_io.py [--gib 1] [--runs 3] [--dir /tmp/ember_bench_io]
@@ -83,6 +87,11 @@ CASES = [
 
 
 def run(lib, op, path, n):
+    # every save starts from the same state: no old file to truncate, no dirty
+    # pages of an earlier run still being written back
+    if op.startswith("save") and os.path.exists(path):
+        os.unlink(path)
+    os.sync()
     r = subprocess.run([sys.executable, "-c", CHILD, lib, op, path, str(n)],
                        capture_output=True, text=True, check=True)
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -103,25 +112,30 @@ def main():
     run("safetensors", "save_st", files["st"], n)
     print(f"# ember file I/O: {size / 2**30:.2f} GiB float32, median of {args.runs} runs "
           f"({os.cpu_count()} CPUs)\n")
-    print("| operation | library | time (s) | load+read (s) | extra memory (x file) | ember / best |")
-    print("|---|---|---|---|---|---|")
+    print("| operation | library | time (s) | load+read (s) | fastest run (s) | extra memory (x file) | ember / best |")
+    print("|---|---|---|---|---|---|---|")
     for op, libs in CASES:
         kind = op.split("_")[1]
         results = {}
+        runs = {lib: [] for lib in libs}
+        for _ in range(args.runs):   # interleaved, so that drifts hit every library alike
+            for lib in libs:
+                path = files[kind] if op.startswith("load") else os.path.join(args.dir, f"out_{lib}.{kind}")
+                runs[lib].append(run(lib, op, path, n))
         for lib in libs:
-            path = files[kind] if op.startswith("load") else os.path.join(args.dir, f"out_{lib}.{kind}")
-            rs = [run(lib, op, path, n) for _ in range(args.runs)]
+            rs = runs[lib]
             t = statistics.median(r["time"] for r in rs)
             tr = statistics.median(r.get("time_read", r["time"]) for r in rs)
             extra = max(r["extra"] for r in rs) - (size if op.startswith("load") else 0)
-            results[lib] = (t, tr, extra)
+            fastest = min(r.get("time_read", r["time"]) for r in rs)
+            results[lib] = (t, tr, extra, fastest)
         key = 1 if op.startswith("load") else 0
         best = min(v[key] for lib, v in results.items() if lib != "ember")
         for lib in libs:
-            t, tr, extra = results[lib]
+            t, tr, extra, fastest = results[lib]
             ratio = f"{results['ember'][key] / best:.2f}" if lib == "ember" else ""
             read = f"{tr:.3f}" if op.startswith("load") else ""
-            print(f"| {op.replace('_st', '_safetensors')} | {lib} | {t:.3f} | {read} | "
+            print(f"| {op.replace('_st', '_safetensors')} | {lib} | {t:.3f} | {read} | {fastest:.3f} | "
                   f"{max(extra, 0) / size:.2f} | {ratio} |")
     for f in os.listdir(args.dir):
         os.unlink(os.path.join(args.dir, f))
