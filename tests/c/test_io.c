@@ -718,6 +718,79 @@ static void zip_file(buf *b, const zmember *ms, int n, int64_t shift_offset) {
 
 #include <zlib.h>
 
+/* One stored member with every size and offset in zip64 fields (0xFFFFFFFF
+ * in the directory, the values in its extra field) and the zip64 end record
+ * and locator, as writers do past 4 GiB. */
+static void zip64_file(buf *b, const buf *npy, uint32_t crc, bool with_record) {
+    memset(b, 0, sizeof *b);
+    b_u32(b, 0x04034b50);
+    b_u16(b, 45);
+    b_u16(b, 0);
+    b_u16(b, 0);
+    b_u16(b, 0);
+    b_u16(b, 0x21);
+    b_u32(b, crc);
+    b_u32(b, 0xFFFFFFFFu);
+    b_u32(b, 0xFFFFFFFFu);
+    b_u16(b, 5);
+    b_u16(b, 20);
+    b_str(b, "z.npy");
+    b_u16(b, 1);
+    b_u16(b, 16);
+    b_u64(b, npy->n);
+    b_u64(b, npy->n);
+    b_put(b, npy->p, npy->n);
+    uint64_t cd = b->n;
+    b_u32(b, 0x02014b50);
+    b_u16(b, 45 | 3 << 8);
+    b_u16(b, 45);
+    b_u16(b, 0);
+    b_u16(b, 0);
+    b_u16(b, 0);
+    b_u16(b, 0x21);
+    b_u32(b, crc);
+    b_u32(b, 0xFFFFFFFFu);
+    b_u32(b, 0xFFFFFFFFu);
+    b_u16(b, 5);
+    b_u16(b, 28);
+    b_u16(b, 0);
+    b_u16(b, 0);
+    b_u16(b, 0);
+    b_u32(b, 0);
+    b_u32(b, 0xFFFFFFFFu);
+    b_str(b, "z.npy");
+    b_u16(b, 1);
+    b_u16(b, 24);
+    b_u64(b, npy->n);
+    b_u64(b, npy->n);
+    b_u64(b, 0);
+    uint64_t cd_size = b->n - cd, rec = b->n;
+    if (with_record) {
+        b_u32(b, 0x06064b50);
+        b_u64(b, 44);
+        b_u16(b, 45);
+        b_u16(b, 45);
+        b_u32(b, 0);
+        b_u32(b, 0);
+        b_u64(b, 1);
+        b_u64(b, 1);
+        b_u64(b, cd_size);
+        b_u64(b, cd);
+        b_u32(b, 0x07064b50);
+        b_u32(b, 0);
+        b_u64(b, rec);
+        b_u32(b, 1);
+    }
+    b_u32(b, 0x06054b50);
+    b_u16(b, 0);
+    b_u16(b, 0);
+    b_u16(b, 0xFFFF);
+    b_u16(b, 0xFFFF);
+    b_u32(b, 0xFFFFFFFFu);
+    b_u32(b, 0xFFFFFFFFu);
+    b_u16(b, 0);
+}
+
 static void test_bad_npz(void) {
     buf npy;
     static const float vals[2] = {1, 2};
@@ -725,6 +798,17 @@ static void test_bad_npz(void) {
     uint32_t crc = (uint32_t)crc32(0, npy.p, (uInt)npy.n);
     zmember ok = {"a.npy", 0, 0, &npy, crc, npy.n};
     buf b;
+    /* zip64 everywhere reads; without its end record it does not */
+    zip64_file(&b, &npy, crc, true);
+    em_map *z64 = em_load_memory(b.p, b.n, EM_FORMAT_NPZ, "zip64.npz", 0);
+    CHECK_MSG(z64 && em_map_size(z64) == 1 && strcmp(em_map_key(z64, 0, NULL), "z") == 0, "%s",
+              em_error_message());
+    em_map_free(z64);
+    expect_prefixes_bad("npz64_prefix", &b, EM_FORMAT_NPZ, b.n);
+    b_free(&b);
+    zip64_file(&b, &npy, crc, false);
+    expect_bad("npz zip64 no record", &b, EM_FORMAT_NPZ, NULL);
+    b_free(&b);
     zip_file(&b, &ok, 1, 0);
     em_map *m = em_load_memory(b.p, b.n, EM_FORMAT_NPZ, "ok.npz", 0);
     CHECK_MSG(m && em_map_size(m) == 1 && strcmp(em_map_key(m, 0, NULL), "a") == 0, "%s",
