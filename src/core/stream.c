@@ -34,9 +34,11 @@
 
 enum { MAX_STREAMS = 1024, MAX_INFLIGHT = 1024, MAX_PUSH = 64 };
 /* The bytes of fresh outputs a stream may have in flight before the encoder
- * waits: with donation, chains of elementwise ops reuse one buffer and never
- * come near it; other chains stay within a few arrays of this much. */
-#define MAX_INFLIGHT_BYTES ((int64_t)64 << 20)
+ * waits for them: small arrays pipeline (thousands of tasks ahead), large
+ * ones are encoded one at a time, which costs a few microseconds next to
+ * their kernels' milliseconds, and keeps the peak memory of any graph within
+ * this much of what running it in order would need. */
+#define MAX_INFLIGHT_BYTES ((int64_t)1 << 20)
 #define WAIT_SPIN_NS 20000L    /* a waiter spins this long before sleeping */
 #define WORKER_SPIN_NS 50000L  /* an idle worker spins this long */
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "rules.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -613,4 +614,87 @@ EM_PUBLIC_OP(em_masked_scatter, (const em_array *a, const em_array *mask, const 
     em_array *r = node_make(EM_PRIM_MASKED_SCATTER, NULL, 0, in, 3, a->dtype, a->shape, nd);
     em_array_release(s);
     return r;
+}
+
+/* ---------------------------------------------------------------- rules
+ * GATHER_AXIS (take_along_axis) and SLICE_UPDATE have vjp and jvp rules; the
+ * other indexing primitives, and vmap of all of them, give MLX's
+ * "Not implemented" error for now. Indices never get a gradient. */
+
+/* The node's own primitive and parameters applied to other inputs. */
+static em_array *same_node(const em_node *n, em_array *const *in, em_dtype dtype,
+                           const em_array *shape_of) {
+    return node_make(n->prim, n->params, n->params_size, in, n->n_in, dtype, shape_of->shape,
+                     shape_of->ndim);
+}
+
+em_status ops_index_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                        em_array *const *cot, const bool *want, em_array **grads) {
+    (void)out;
+    const em_array *c = cot[0];
+    switch (n->prim) {
+    case EM_PRIM_GATHER_AXIS: {
+        if (!want[0]) return EM_OK;
+        const em_index_axis_params *p = NODE_PARAMS(n, em_index_axis_params);
+        em_array *z = em_zeros_like(in[0]);
+        grads[0] = em_scatter_add_axis(z, in[1], c, p->axis);
+        em_array_release(z);
+        return rule_status(grads[0]);
+    }
+    case EM_PRIM_SLICE_UPDATE: {
+        if (want[0]) {
+            em_array *z = em_zeros_like(in[1]);
+            em_array *args[2] = {(em_array *)c, z};
+            grads[0] = z ? same_node(n, args, c->dtype, in[0]) : NULL;
+            em_array_release(z);
+            if (!grads[0]) return em_error_code();
+        }
+        if (want[1]) {
+            em_array *cc = (em_array *)c;
+            grads[1] = node_make(EM_PRIM_SLICE, n->params, n->params_size, &cc, 1, c->dtype,
+                                 in[1]->shape, in[1]->ndim);
+            if (!grads[1]) {
+                em_array_release(grads[0]);
+                grads[0] = NULL;
+                return em_error_code();
+            }
+        }
+        return EM_OK;
+    }
+    default: return ops_no_vjp(n);
+    }
+}
+
+em_status ops_index_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                        em_array *const *tan, em_array **out_tan) {
+    (void)out;
+    switch (n->prim) {
+    case EM_PRIM_GATHER_AXIS: {
+        if (!tan[0]) return EM_OK;
+        em_array *args[2] = {tan[0], in[1]};
+        out_tan[0] = same_node(n, args, tan[0]->dtype, in[1]);
+        return rule_status(out_tan[0]);
+    }
+    case EM_PRIM_SLICE_UPDATE: {
+        em_array *ta = tan[0] ? em_array_retain(tan[0]) : em_zeros_like(in[0]);
+        em_array *tu = tan[1] ? em_array_retain(tan[1]) : em_zeros_like(in[1]);
+        em_array *args[2] = {ta, tu};
+        if (tu && ta && tu->dtype != ta->dtype) {
+            em_array *t = em_astype(tu, ta->dtype);
+            em_array_release(tu);
+            tu = args[1] = t;
+        }
+        out_tan[0] = ta && tu ? same_node(n, args, ta->dtype, in[0]) : NULL;
+        em_array_release(ta);
+        em_array_release(tu);
+        return rule_status(out_tan[0]);
+    }
+    default: return ops_no_jvp(n);
+    }
+}
+
+em_status ops_index_vmap(const em_node *n, em_array *const *in, const int *axes,
+                         em_array **out, int *out_axes) {
+    (void)in, (void)axes, (void)out, (void)out_axes;
+    return ops_no_vmap(n);
 }

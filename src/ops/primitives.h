@@ -1,18 +1,30 @@
-/* primitives.h -- THE list of primitives, and their parameter structs.
+/* primitives.h -- THE list of primitives, their parameter structs, and the
+ * contracts of their transform rules (vjp, jvp, vmap).
  *
  * Everything indexed by primitive comes from EM_PRIMITIVES: the enum, the names
- * and flags (primitives.c) and each backend's kernel table (the `family` names
- * the backend entry point cpu_<family>_kernel that runs it). Adding a primitive
- * is one line here, its builder in src/ops/<family>.c and its kernel case in
- * src/backend/cpu/<family>.c.
+ * and flags, the rule table (primitives.c) and each backend's kernel table. The
+ * `family` names one entry point per family and use:
+ *   cpu_<family>_kernel        src/backend/cpu/<family>.c   (runs the node)
+ *   ops_<family>_vjp/jvp/vmap  src/ops/<family>.c           (transform rules)
+ * each of which switches on the node's primitive. Adding a primitive is one
+ * line here, its builder and rule cases in src/ops/<family>.c and its kernel
+ * case in src/backend/cpu/<family>.c. Adding a family also means defining its
+ * three rule entry points (ops_no_vjp & co. below give the standard errors for
+ * the cases a family cannot handle yet).
  *
  * Parameter structs are plain data (no pointers); builders zero them before
  * filling, so equality and hashing may compare bytes. */
 #ifndef EM_OPS_PRIMITIVES_H
 #define EM_OPS_PRIMITIVES_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ember.h"
+
+typedef struct em_node em_node;
 
 /* Flags. */
 #define EM_PF_UNARY (1u << 0)   /* elementwise, one input, same shape out */
@@ -24,6 +36,9 @@
  * buffer that the kernel first fills with input 0. */
 #define EM_PF_UPDATE (1u << 5)
 #define EM_PF_ELEMENTWISE (EM_PF_UNARY | EM_PF_BINARY | EM_PF_TERNARY)
+/* The parameter struct starts with an em_refobj pointer that the node owns a
+ * reference to (taken by node_make, dropped when the node dies): CUSTOM. */
+#define EM_PF_REFPARAMS (1u << 4)
 
 /* X(ID, "Name", family, flags) */
 #define EM_PRIMITIVES(X)                                                       \
@@ -113,6 +128,7 @@
     X(TRANSPOSE, "Transpose", view, EM_PF_VIEW)                                \
     X(SLICE, "Slice", view, EM_PF_VIEW)                                        \
     X(BROADCAST, "Broadcast", view, EM_PF_VIEW)                                \
+    X(STOP_GRADIENT, "StopGradient", view, EM_PF_VIEW)                         \
     /* joining and padding */                                                  \
     X(CONCATENATE, "Concatenate", join, 0)                                     \
     X(PAD, "Pad", join, 0)                                                     \
@@ -124,7 +140,9 @@
     X(SLICE_UPDATE, "SliceUpdate", index, EM_PF_UPDATE)                       \
     X(MASKED_SCATTER, "MaskedScatter", index, EM_PF_UPDATE)                   \
     /* products */                                                             \
-    X(MATMUL, "Matmul", matmul, 0)
+    X(MATMUL, "Matmul", matmul, 0)                                             \
+    /* user rules: custom_function, checkpoint */                              \
+    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -133,13 +151,83 @@ typedef enum em_prim_id {
     EM_PRIM_COUNT
 } em_prim_id;
 
+/* ---- transform rules ----
+ *
+ * Rules are graph rewrites: written with the public ops (em_add, em_sum, ...),
+ * never evaluating, so that what they build can itself be differentiated and
+ * batched (grad(grad(f)), vmap(grad(f)), ...). Arguments are borrowed; every
+ * array a rule writes is a new reference owned by the caller. On failure a
+ * rule sets the thread's error, releases what it made, leaves its outputs NULL
+ * and returns the error code. `n` is the node the rule is for: its primitive,
+ * parameters, n->n_in and n->n_out; rules read the arrays from their
+ * arguments, not from n->inputs (an engine may substitute them).
+ *
+ * vjp (reverse mode): `in` holds the node's n_in primal inputs and `out` its
+ * n_out outputs (an output that nobody holds any more may be NULL; it then has
+ * no cotangent). `cot` holds one cotangent per output, of the output's shape
+ * and dtype, or NULL for a zero one; at least one is non-NULL. For each input
+ * i with want[i] set, the rule writes to grads[i] the vector-Jacobian product
+ * for that input: an array of in[i]'s shape (the engine casts it to in[i]'s
+ * dtype if it differs), or NULL when it is identically zero (a constant or
+ * piecewise-constant function of that input). Entries with want[i] false are
+ * left NULL.
+ *
+ * jvp (forward mode): `tan` holds one tangent per input, of the input's shape,
+ * or NULL for a zero one (at least one is non-NULL). The rule writes one
+ * tangent per output to out_tan, of the output's shape, or NULL for zero.
+ *
+ * vmap (batching): `n` is the node as traced for one batch element (its
+ * parameters describe unbatched shapes; its outputs, n->outputs, are alive
+ * and give the unbatched output shapes and dtypes, except possibly a CUSTOM
+ * node's). `in` holds the n_in inputs with
+ * their batch axes: axes[i] is the axis of in[i] that is mapped over, or -1
+ * when in[i] is the same for every element (at least one is mapped). The rule
+ * writes the n_out outputs, batched, to out and the mapped axis of each to
+ * out_axes (-1: the output does not vary along the batch). */
+typedef em_status (*em_vjp_rule)(const em_node *n, em_array *const *in, em_array *const *out,
+                                 em_array *const *cot, const bool *want, em_array **grads);
+typedef em_status (*em_jvp_rule)(const em_node *n, em_array *const *in, em_array *const *out,
+                                 em_array *const *tan, em_array **out_tan);
+typedef em_status (*em_vmap_rule)(const em_node *n, em_array *const *in, const int *axes,
+                                  em_array **out, int *out_axes);
+
 typedef struct em_primitive {
     em_prim_id id;
     const char *name;
     unsigned flags;
+    em_vjp_rule vjp;
+    em_jvp_rule jvp;
+    em_vmap_rule vmap;
 } em_primitive;
 
 extern const em_primitive em_primitives[EM_PRIM_COUNT];
+
+/* The per-family rule entry points (primitives.c builds the table from them). */
+#define X(ID, name, family, flags)                                             \
+    em_status ops_##family##_vjp(const em_node *n, em_array *const *in, em_array *const *out, \
+                                 em_array *const *cot, const bool *want, em_array **grads); \
+    em_status ops_##family##_jvp(const em_node *n, em_array *const *in, em_array *const *out, \
+                                 em_array *const *tan, em_array **out_tan);    \
+    em_status ops_##family##_vmap(const em_node *n, em_array *const *in, const int *axes, \
+                                  em_array **out, int *out_axes);
+EM_PRIMITIVES(X)
+#undef X
+
+/* The standard errors of a rule a primitive does not have (MLX's wording,
+ * EM_ERR_VALUE): "[Primitive::vjp] Not implemented for Sort." Each returns
+ * the code, for `return ops_no_vjp(n);` in a family's default case. */
+em_status ops_no_vjp(const em_node *n);
+em_status ops_no_jvp(const em_node *n);
+em_status ops_no_vmap(const em_node *n);
+
+/* A reference-counted object a parameter struct may point to (EM_PF_REFPARAMS).
+ * destroy frees it when the count reaches zero. */
+typedef struct em_refobj {
+    atomic_long rc;
+    void (*destroy)(struct em_refobj *self);
+} em_refobj;
+void refobj_retain(em_refobj *o);
+void refobj_release(em_refobj *o);
 
 /* ---- parameter structs (primitives without one take none) ---- */
 
@@ -168,6 +256,11 @@ typedef struct { int32_t ndim; int32_t perm[]; } em_transpose_params;
  * start_step[2i+1] (never 0); the output's shape gives the counts. */
 typedef struct { int32_t ndim, pad_; int64_t start_step[]; } em_slice_params;
 typedef struct { int32_t axis; } em_axis_params;                   /* CONCATENATE */
+/* CUSTOM: an identity node carrying user rules (custom_function, checkpoint).
+ * Inputs: the function's n_in - n_out primal inputs, then its n_out outputs
+ * (already computed, behind stop_gradient); outputs: views of those last
+ * n_out inputs. `rules` is a custom_rules (src/ops/custom.h), owned. */
+typedef struct { em_refobj *rules; int32_t n_out, pad_; } em_custom_params;
 /* PAD: inputs (a, value: a 0-d array of a's dtype); per axis i, the widths
  * low_high[2i] before and low_high[2i+1] after; mode is an em_pad_mode. */
 typedef struct { int32_t mode, ndim; int64_t low_high[]; } em_pad_params;

@@ -10,15 +10,63 @@
  * holds: intermediates die as soon as they are used. Memory stays bounded:
  * a stream takes at most a few dozen tasks ahead of its worker (the encoder
  * waits), and an allocation the memory limit refuses waits for the work in
- * flight before it fails. */
+ * flight before it fails. Arrays that already hold data are leaves. Inside a
+ * keep-graph section (eval.h) nothing is detached or donated. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../backend/cpu/kernels.h"
 #include "../core/error.h"
 #include "../core/stream.h"
+#include "eval.h"
+#include "trace.h"
 
-static atomic_ullong stamp_counter;
+static _Thread_local int keep_graph;
+
+void eval_keep_graph_begin(void) { keep_graph++; }
+void eval_keep_graph_end(void) { keep_graph--; }
+bool eval_keeping_graph(void) { return keep_graph > 0; }
+
+/* The stack of forbidden placeholder sets (eval_forbid_push). */
+typedef struct forbid_set { trace_map set; struct forbid_set *next; } forbid_set;
+static _Thread_local forbid_set *forbidden;
+
+em_status eval_forbid_push(em_array *const *placeholders, size_t n) {
+    forbid_set *f = calloc(1, sizeof *f);
+    if (!f) return error_status(EM_ERR_MEMORY, "[compile] Out of memory.");
+    for (size_t i = 0; i < n; i++)
+        if (!trace_map_put(&f->set, placeholders[i])) {
+            trace_map_free(&f->set);
+            free(f);
+            return em_error_code();
+        }
+    f->next = forbidden;
+    forbidden = f;
+    return EM_OK;
+}
+
+void eval_forbid_pop(void) {
+    forbid_set *f = forbidden;
+    if (!f) return;
+    forbidden = f->next;
+    trace_map_free(&f->set);
+    free(f);
+}
+
+static bool is_forbidden(const em_array *a) {
+    for (forbid_set *f = forbidden; f; f = f->next)
+        if (trace_map_get(&f->set, a)) return true;
+    return false;
+}
+
+/* Drops an evaluated array's node reference (outside keep-graph sections). */
+static void detach(em_array *a) {
+    em_node *n = a->node;
+    if (!n || keep_graph) return;
+    a->node = NULL;
+    n->outputs[a->out_index] = NULL;
+    node_release(n);
+}
 
 typedef struct frame { em_node *n; int next; } frame;
 
@@ -41,7 +89,7 @@ static bool vec_push(vec *v, const void *item, size_t sz) {
  * pending writer's pin aside: that task runs first), it owns its buffer
  * alone, and the layouts match. */
 static bool can_donate(const em_array *in, const em_array *out) {
-    return !in->lent_buf && array_owners(in) == 1 && in->buf && !in->buf->external &&
+    return !keep_graph && !in->lent_buf && array_owners(in) == 1 && in->buf && !in->buf->external &&
            atomic_load(&in->buf->rc) == 1 && (in->flags & EM_AF_ROW_CONTIG) &&
            in->offset == 0 && in->data_size == out->size && in->size == out->size &&
            array_itemsize(in) == array_itemsize(out);
@@ -158,7 +206,7 @@ static em_status encode_node(em_node *n) {
         st = em_error_code();
     } else {
         /* Detach: each output drops its node reference. */
-        for (int i = 0; i < n->n_out; i++) {
+        for (int i = 0; i < n->n_out && !keep_graph; i++) {
             em_array *o = outs[i];
             if (o && o->node) {
                 o->node = NULL;
@@ -180,11 +228,16 @@ static em_status encode(em_array *const *arrays, size_t n) {
             return em_error_code();
         }
     buffer_run_deferred();
-    unsigned long long stamp = atomic_fetch_add(&stamp_counter, 1) + 1;
+    uint64_t stamp = node_stamps(1);
     vec stack = {0}, tape = {0};
     em_status st = EM_OK;
     for (size_t i = 0; i < n && st == EM_OK; i++) {
         em_node *root = arrays[i]->node;
+        if (forbidden && is_forbidden(arrays[i])) st = EM_ERR_VALUE;
+        if (array_evaluated(arrays[i])) {
+            detach(arrays[i]);
+            continue;
+        }
         if (!root || root->mark == stamp) continue;
         root->mark = stamp;
         frame f = {root, 0};
@@ -192,7 +245,16 @@ static em_status encode(em_array *const *arrays, size_t n) {
         while (stack.n && st == EM_OK) {
             frame *top = (frame *)stack.p + stack.n - 1;
             if (top->next < top->n->n_in) {
-                em_node *c = top->n->inputs[top->next++]->node;
+                em_array *in = top->n->inputs[top->next++];
+                if (forbidden && is_forbidden(in)) {
+                    st = EM_ERR_VALUE;
+                    break;
+                }
+                if (array_evaluated(in)) {
+                    detach(in);
+                    continue;
+                }
+                em_node *c = in->node;
                 if (c && c->mark != stamp) {
                     c->mark = stamp;
                     frame g = {c, 0};
@@ -210,6 +272,9 @@ static em_status encode(em_array *const *arrays, size_t n) {
         }
     }
     if (st == EM_ERR_MEMORY) error_set(EM_ERR_MEMORY, "[eval] Out of memory while ordering the graph.");
+    if (st == EM_ERR_VALUE)
+        error_set(EM_ERR_VALUE, "[eval] Attempting to eval an array during function transformations "
+                                "like compile or vmap is not allowed.");
     em_node **nodes = tape.p;
     size_t i = 0;
     for (; i < tape.n && st == EM_OK; i++) {
