@@ -97,10 +97,11 @@ void *alloc_bytes(size_t n) {
     pthread_mutex_lock(&mu);
     init_limits();
     if (active + r > memory_limit || active + r < active) {
+        size_t room = memory_limit > active ? memory_limit - active : 0;
         pthread_mutex_unlock(&mu);
         return error_set(EM_ERR_MEMORY,
                          "[malloc] Attempting to allocate %zu bytes which is greater than "
-                         "the maximum allowed buffer size of %zu bytes.", n, memory_limit - active);
+                         "the maximum allowed buffer size of %zu bytes.", n, room);
     }
     block *b = free_lists[c];
     if (b) {
