@@ -178,6 +178,13 @@ EM_API size_t em_set_cache_limit(size_t limit) {
     pthread_mutex_unlock(&mu);
     return old;
 }
+EM_API size_t em_get_memory_limit(void) {
+    pthread_mutex_lock(&mu);
+    init_limits();
+    size_t v = memory_limit;
+    pthread_mutex_unlock(&mu);
+    return v;
+}
 EM_API size_t em_set_memory_limit(size_t limit) {
     pthread_mutex_lock(&mu);
     init_limits();
