@@ -66,6 +66,8 @@ typedef struct stream {
     atomic_int waiting;           /* threads asleep (or going to sleep) on idle */
     atomic_bool sleeping;         /* the worker is asleep (or going to sleep) */
     bool running;                 /* a worker thread exists (mu) */
+    bool executing;               /* a waiting caller runs tasks (mu) */
+    bool busy;                    /* the worker runs a batch (mu) */
     bool retired;                 /* its owner thread is gone (mu) */
     em_fault *fault;              /* the first failure not yet reported (mu) */
 } stream;
@@ -186,7 +188,39 @@ bool stream_on_worker(void) { return tl_worker; }
 
 /* ---------------------------------------------------------------- waiting */
 
+static void run_task(stream *s, task *t);
+
+/* A caller that must wait for seq runs the queued tasks up to seq itself,
+ * when the worker is not running a batch: the order stays the stream's, and
+ * a synchronous evaluation skips two thread hand-offs (tens of microseconds
+ * on a busy machine). Not with an error pending: a task clears the thread's
+ * error. */
+static void help(stream *s, uint64_t seq) {
+    if (tl_worker || error_is_set()) return;
+    pthread_mutex_lock(&s->mu);
+    while (atomic_load(&s->done) < seq && s->head && !s->executing && !s->busy) {
+        task *batch = s->head, *last = batch;
+        while (last->next && last->next->seq <= seq) last = last->next;
+        s->head = last->next;
+        if (!s->head) s->tail = NULL;
+        last->next = NULL;
+        s->executing = true;
+        pthread_mutex_unlock(&s->mu);
+        while (batch) {
+            task *t = batch;
+            batch = t->next;
+            run_task(s, t);
+        }
+        pthread_mutex_lock(&s->mu);
+        s->executing = false;
+    }
+    if (atomic_load(&s->sleeping)) pthread_cond_signal(&s->work);
+    pthread_mutex_unlock(&s->mu);
+}
+
 static void wait_done(stream *s, uint64_t seq) {
+    if (atomic_load(&s->done) >= seq) return;
+    help(s, seq);
     if (atomic_load(&s->done) >= seq) return;
     int64_t until = now_ns() + WAIT_SPIN_NS;
     for (int k = 0; atomic_load(&s->done) < seq; k++) {
@@ -299,31 +333,43 @@ static void *worker_main(void *arg) {
     stream *s = arg;
     tl_worker = true;
     pthread_mutex_lock(&s->mu);
+    bool spun = false;
     for (;;) {
-        if (!s->head && !s->retired) {
+        if (s->head && !s->executing) {
+            task *batch = s->head;
+            s->head = s->tail = NULL;
+            s->busy = true;
+            pthread_mutex_unlock(&s->mu);
+            while (batch) {
+                task *t = batch;
+                batch = t->next;
+                run_task(s, t);
+            }
+            pthread_mutex_lock(&s->mu);
+            s->busy = false;
+            spun = false;
+            continue;
+        }
+        if (s->retired && !s->head && !s->executing) break; /* retired and idle */
+        if (!spun && !s->retired) {
             /* spin a little: the next task usually comes within microseconds */
             pthread_mutex_unlock(&s->mu);
             int64_t until = now_ns() + WORKER_SPIN_NS;
-            uint64_t seen = atomic_load(&s->done);
+            uint64_t seen = atomic_load(&s->submitted);
             for (int k = 0; atomic_load(&s->submitted) == seen; k++) {
                 CPU_RELAX();
                 if ((k & 63) == 63 && now_ns() > until) break;
             }
             pthread_mutex_lock(&s->mu);
-            atomic_store(&s->sleeping, true);
-            while (!s->head && !s->retired) pthread_cond_wait(&s->work, &s->mu);
-            atomic_store(&s->sleeping, false);
+            spun = true;
+            continue;
         }
-        if (!s->head) break; /* retired and idle */
-        task *batch = s->head;
-        s->head = s->tail = NULL;
-        pthread_mutex_unlock(&s->mu);
-        while (batch) {
-            task *t = batch;
-            batch = t->next;
-            run_task(s, t);
-        }
-        pthread_mutex_lock(&s->mu);
+        /* every condition was checked under the lock: a submit, a retire
+         * or a helper's end signals after it */
+        atomic_store(&s->sleeping, true);
+        pthread_cond_wait(&s->work, &s->mu);
+        atomic_store(&s->sleeping, false);
+        spun = false;
     }
     s->running = false;
     pthread_mutex_unlock(&s->mu);
@@ -475,6 +521,8 @@ static void fork_child(void) {
         pthread_cond_init(&s->work, NULL);
         pthread_cond_init(&s->idle, NULL);
         s->running = false;
+        s->executing = false;
+        s->busy = false;
         atomic_store(&s->sleeping, false);
         atomic_store(&s->waiting, 0);
     }
