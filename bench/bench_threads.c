@@ -4,11 +4,13 @@
  * iterations of (a * 2 + 1).sum() on 64 MiB arrays, with the cache on and off.
  *
  * Usage: bench_threads [n] [T]     (defaults: 16 Mi elements, 2 threads)
- * The copy loop is memcpy of each thread's share, threads started per run.
+ * The copy loops (a plain C loop, and memcpy) copy each thread's share, on
+ * threads started per run.
  * Prints tab-separated lines: case, threads, n, seconds (best of several
  * runs), GB/s (bytes read + written per second). */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,20 +27,27 @@ static double now(void) {
 
 /* ---------------------------------------------------------------- copy loop */
 
-typedef struct { const float *src; float *dst; int64_t n; } copy_part;
+typedef struct { const float *src; float *dst; int64_t n; bool lib; } copy_part;
 
-/* memcpy: the C library's best copy (vector moves, and non-temporal stores
- * for large blocks, which skip reading the destination first). */
+/* A plain C loop (dst[i] = src[i], as compiled at -O2), or memcpy: the C
+ * library's best copy (vector moves, and non-temporal stores for large
+ * blocks, which skip reading the destination first). */
 static void *copy_thread(void *v) {
     copy_part *p = v;
-    memcpy(p->dst, p->src, (size_t)p->n * sizeof *p->dst);
+    if (p->lib) {
+        memcpy(p->dst, p->src, (size_t)p->n * sizeof *p->dst);
+    } else {
+        float *restrict d = p->dst;
+        const float *restrict s = p->src;
+        for (int64_t i = 0; i < p->n; i++) d[i] = s[i];
+    }
     return NULL;
 }
 
 /* The best time of a copy of n floats split over T threads (threads are
  * started per run, as an OpenMP-less program would; their start-up is a few
  * tens of microseconds, small next to 16 Mi elements). */
-static double time_copy(const float *src, float *dst, int64_t n, int T, int reps) {
+static double time_copy(const float *src, float *dst, int64_t n, int T, int reps, bool lib) {
     double best = 1e30;
     for (int r = 0; r < reps; r++) {
         pthread_t th[64];
@@ -46,7 +55,7 @@ static double time_copy(const float *src, float *dst, int64_t n, int T, int reps
         double t0 = now();
         for (int k = 0; k < T; k++) {
             int64_t b = n * k / T, e = n * (k + 1) / T;
-            parts[k] = (copy_part){src + b, dst + b, e - b};
+            parts[k] = (copy_part){src + b, dst + b, e - b, lib};
             if (k > 0) pthread_create(&th[k], NULL, copy_thread, &parts[k]);
         }
         copy_thread(&parts[0]);
@@ -121,8 +130,10 @@ int main(int argc, char **argv) {
     em_array *b = em_array_from_data(src, shape, 1, EM_FLOAT32);
     printf("case\tthreads\tn\tseconds\tGB/s\n");
     for (int t = 1; t <= T; t += (T > 1 ? T - 1 : 1)) {
-        double c = time_copy(src, dst, n, t, reps);
+        double c = time_copy(src, dst, n, t, reps, false);
         printf("copy-loop\t%d\t%lld\t%.6f\t%.2f\n", t, (long long)n, c, 8.0 * (double)n / c * 1e-9);
+        c = time_copy(src, dst, n, t, reps, true);
+        printf("memcpy\t%d\t%lld\t%.6f\t%.2f\n", t, (long long)n, c, 8.0 * (double)n / c * 1e-9);
         em_set_num_threads(t);
         /* warm the buffer cache and the pool */
         time_op(ADD, a, b, 2);

@@ -196,9 +196,9 @@ static void run_task(stream *s, task *t);
  * on a busy machine). Not with an error pending: a task clears the thread's
  * error. */
 static void help(stream *s, uint64_t seq) {
-    if (tl_worker || error_is_set()) return;
+    bool may_run = !tl_worker && !error_is_set();
     pthread_mutex_lock(&s->mu);
-    while (atomic_load(&s->done) < seq && s->head && !s->executing && !s->busy) {
+    while (may_run && atomic_load(&s->done) < seq && s->head && !s->executing && !s->busy) {
         task *batch = s->head, *last = batch;
         while (last->next && last->next->seq <= seq) last = last->next;
         s->head = last->next;
@@ -214,7 +214,9 @@ static void help(stream *s, uint64_t seq) {
         pthread_mutex_lock(&s->mu);
         s->executing = false;
     }
-    if (atomic_load(&s->sleeping)) pthread_cond_signal(&s->work);
+    /* what is left (tasks submitted without a wake-up included) goes to
+     * the worker */
+    if (atomic_load(&s->sleeping) && (s->head || s->retired)) pthread_cond_signal(&s->work);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -247,6 +249,16 @@ em_status buffer_wait(const em_buffer *b) {
     stream *s = seq ? get(atomic_load(&b->ev_stream)) : NULL;
     if (s) wait_done(s, seq);
     return b->fault ? fault_raise(b->fault) : EM_OK;
+}
+
+void streams_kick(void) {
+    int n = atomic_load(&nslots);
+    for (int i = 0; i < n; i++) {
+        stream *s = slots[i];
+        pthread_mutex_lock(&s->mu);
+        if (s->head && atomic_load(&s->sleeping)) pthread_cond_signal(&s->work);
+        pthread_mutex_unlock(&s->mu);
+    }
 }
 
 bool streams_drain(void) {
@@ -379,7 +391,7 @@ static void *worker_main(void *arg) {
 
 /* ---------------------------------------------------------------- submitting */
 
-em_status stream_submit(em_node *n, em_array *const *outs, int64_t bytes) {
+em_status stream_submit(em_node *n, em_array *const *outs, int64_t bytes, bool wake) {
     stream *s = get(n->stream);
     if (!s)
         return error_status(EM_ERR_RUNTIME, "[eval] The stream %d of %s does not exist.", n->stream,
@@ -479,7 +491,7 @@ em_status stream_submit(em_node *n, em_array *const *outs, int64_t bytes) {
             free(t);
             return error_status(EM_ERR_RUNTIME, "[eval] Could not start a worker thread.");
         }
-    } else if (atomic_load(&s->sleeping)) {
+    } else if (wake && atomic_load(&s->sleeping)) {
         pthread_cond_signal(&s->work);
     }
     pthread_mutex_unlock(&s->mu);

@@ -37,9 +37,11 @@ int stream_current(void);
  * allocated). The task holds a reference to n and pins the outputs until it
  * has run; it first waits for every input buffer written on another stream.
  * Records the task's event in each output buffer. Pauses while too many tasks,
- * or too many fresh bytes, are in flight on the stream. Returns an error only
- * if it could not queue the task (nothing was submitted then). */
-em_status stream_submit(em_node *n, em_array *const *outs, int64_t bytes);
+ * or too many fresh bytes, are in flight on the stream. Without `wake`, a
+ * sleeping worker is left asleep: for a caller that is about to wait for the
+ * task (and so runs it itself, or wakes the worker then). Returns an error
+ * only if it could not queue the task (nothing was submitted then). */
+em_status stream_submit(em_node *n, em_array *const *outs, int64_t bytes, bool wake);
 
 /* Waits until b's writer has run; then returns EM_OK, or b's fault (set as
  * the calling thread's error). */
@@ -51,6 +53,10 @@ bool buffer_ready(const em_buffer *b);
  * pressure: finished tasks release the buffers they read). Returns whether
  * anything was in flight. */
 bool streams_drain(void);
+
+/* Wakes every sleeping worker that has tasks queued (tasks submitted without
+ * a wake-up that their submitter will not wait for after all). */
+void streams_kick(void);
 
 /* Whether the calling thread is a stream's worker. */
 bool stream_on_worker(void);

@@ -184,7 +184,7 @@ static int64_t fresh_bytes(const em_node *n, em_array *const *outs, em_array *co
  * and its kernel goes to its stream; then the outputs drop their node
  * reference (the task keeps its own). On failure the node stays unevaluated
  * and its outputs without data. */
-static em_status encode_node(em_node *n) {
+static em_status encode_node(em_node *n, bool sync) {
     em_array *small[16], **outs = n->n_out <= 8 ? small : malloc(2 * (size_t)n->n_out * sizeof *outs);
     if (!outs) return error_status(EM_ERR_MEMORY, "[eval] Out of memory.");
     em_array **donors = outs + n->n_out;
@@ -192,7 +192,7 @@ static em_status encode_node(em_node *n) {
     memset(donors, 0, (size_t)n->n_out * sizeof *donors);
     int how = prepare_outputs(n, outs, donors);
     em_status st = how < 0 ? em_error_code()
-                   : how == ENC_TASK ? stream_submit(n, outs, fresh_bytes(n, outs, donors))
+                   : how == ENC_TASK ? stream_submit(n, outs, fresh_bytes(n, outs, donors), !sync)
                    : how == ENC_SYNC ? run_now(n, outs) : EM_OK;
     if (st != EM_OK) {
         for (int i = 0; i < n->n_out; i++) {
@@ -219,8 +219,10 @@ static em_status encode_node(em_node *n) {
     return st;
 }
 
-/* Orders the graph behind arrays[0..n) and encodes it. */
-static em_status encode(em_array *const *arrays, size_t n) {
+/* Orders the graph behind arrays[0..n) and encodes it; `sync` when the caller
+ * will wait for the arrays next (the workers are then not woken: the caller
+ * runs what it waits for when they are idle). */
+static em_status encode(em_array *const *arrays, size_t n, bool sync) {
     if (n && !arrays) return error_status(EM_ERR_NULL, "[eval] The array list is NULL.");
     for (size_t i = 0; i < n; i++)
         if (!arrays[i]) {
@@ -278,7 +280,7 @@ static em_status encode(em_array *const *arrays, size_t n) {
     em_node **nodes = tape.p;
     size_t i = 0;
     for (; i < tape.n && st == EM_OK; i++) {
-        st = encode_node(nodes[i]);
+        st = encode_node(nodes[i], sync);
         node_release(nodes[i]);
     }
     for (; i < tape.n; i++) node_release(nodes[i]);
@@ -288,12 +290,17 @@ static em_status encode(em_array *const *arrays, size_t n) {
 }
 
 EM_API em_status em_eval(em_array *const *arrays, size_t n) {
-    em_status st = encode(arrays, n);
+    em_status st = encode(arrays, n, true);
+    if (st != EM_OK) {
+        streams_kick(); /* what was submitted runs on the workers */
+        return st;
+    }
     for (size_t i = 0; i < n && st == EM_OK; i++)
         if (arrays[i]->buf) st = buffer_wait(arrays[i]->buf);
+    if (st != EM_OK) streams_kick();
     return st;
 }
 
 EM_API em_status em_eval1(em_array *a) { return em_eval(&a, 1); }
 
-EM_API em_status em_async_eval(em_array *const *arrays, size_t n) { return encode(arrays, n); }
+EM_API em_status em_async_eval(em_array *const *arrays, size_t n) { return encode(arrays, n, false); }
