@@ -148,6 +148,23 @@ int main(int argc, char **argv) {
     em_array_release(a);
     em_array_release(b);
 
+    /* Small arrays (16 Ki elements) stay on the calling thread: 1 and T
+     * threads should time the same (best of many calls). */
+    int64_t ns = n < (16 << 10) ? n : 16 << 10;
+    em_array *sa = em_array_from_data(src, &ns, 1, EM_FLOAT32);
+    em_array *sb = em_array_from_data(src, &ns, 1, EM_FLOAT32);
+    for (int t = 1; t <= T; t += (T > 1 ? T - 1 : 1)) {
+        em_set_num_threads(t);
+        double s_add = time_op(ADD, sa, sb, 20000), s_exp = time_op(EXP, sa, sb, 20000);
+        double s_sum = time_op(SUM, sa, sb, 20000);
+        printf("small-add\t%d\t%lld\t%.9f\t%.2f\n", t, (long long)ns, s_add, 12.0 * (double)ns / s_add * 1e-9);
+        printf("small-exp\t%d\t%lld\t%.9f\t%.2f\n", t, (long long)ns, s_exp, 8.0 * (double)ns / s_exp * 1e-9);
+        printf("small-sum\t%d\t%lld\t%.9f\t%.2f\n", t, (long long)ns, s_sum, 4.0 * (double)ns / s_sum * 1e-9);
+        if (T == 1) break;
+    }
+    em_array_release(sa);
+    em_array_release(sb);
+
     /* The buffer cache: 64 MiB arrays, 100 iterations, cache on then off. */
     em_set_num_threads(0);
     int64_t big[1] = {16 << 20};

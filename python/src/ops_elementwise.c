@@ -216,12 +216,22 @@ static PyObject *f_divmod(FASTCALL_ARGS) {
     if (py_parse(st, &spec, args, nargs, kwnames, a) < 0) return NULL;
     em_array *x, *y;
     if (py_binary_operands(st, a[0], a[1], &x, &y) < 0) return NULL;
-    PyObject *q = py_array_wrap(st, em_floor_divide(x, y));
-    PyObject *r = q ? py_array_wrap(st, em_remainder(x, y)) : NULL;
+    /* both built before either is wrapped: wrapping ends the op's stream= */
+    em_array *cq = em_floor_divide(x, y), *cr = cq ? em_remainder(x, y) : NULL;
     em_array_release(x);
     em_array_release(y);
+    if (!cr) {
+        em_array_release(cq);
+        return py_raise_ember();
+    }
+    PyObject *q = py_array_wrap(st, cq);
+    if (!q) {
+        em_array_release(cr);
+        return NULL;
+    }
+    PyObject *r = py_array_wrap(st, cr);
     if (!r) {
-        Py_XDECREF(q);
+        Py_DECREF(q);
         return NULL;
     }
     return Py_BuildValue("(NN)", q, r);

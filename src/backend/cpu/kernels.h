@@ -1,9 +1,10 @@
 /* kernels.h -- the CPU backend's entry points: one kernel per primitive family
  * (cpu_<family>_kernel, in src/backend/cpu/<family>.c), dispatched on the
  * node's primitive. A kernel reads its inputs (evaluated, any strides), writes
- * its outputs (already given row-major buffers unless the primitive has
- * EM_PF_VIEW, in which case the kernel sets them), and returns EM_OK or an
- * error it has set. */
+ * its outputs (already given row-major buffers, for an EM_PF_UPDATE primitive
+ * maybe input 0's own; unless the primitive has EM_PF_VIEW, in which case the
+ * kernel or cpu_prepare sets them), and returns EM_OK or an error it has set.
+ * Kernels run on a stream's worker, or on a thread waiting for them. */
 #ifndef EM_BACKEND_CPU_KERNELS_H
 #define EM_BACKEND_CPU_KERNELS_H
 
