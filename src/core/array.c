@@ -32,8 +32,9 @@ em_buffer *buffer_new(size_t nbytes) {
 }
 
 /* External memory's deleters belong to whoever lent it (a Python object, say,
- * whose release needs the GIL): a stream's worker never runs them, it queues
- * the buffer for the next thread that builds an op or evaluates. */
+ * whose release needs the GIL): a task never runs them (on a worker, or on a
+ * thread helping while another one waits holding the GIL); it queues the
+ * buffer for the next thread that builds an op or evaluates. */
 static pthread_mutex_t deferred_mu = PTHREAD_MUTEX_INITIALIZER;
 static em_buffer *deferred;       /* linked through their ptr fields */
 static atomic_int ndeferred;
@@ -47,7 +48,7 @@ static void buffer_free(em_buffer *b) {
 
 void buffer_release(em_buffer *b) {
     if (!b || atomic_fetch_sub(&b->rc, 1) != 1) return;
-    if (b->external && b->deleter && stream_on_worker()) {
+    if (b->external && b->deleter && stream_in_task()) {
         pthread_mutex_lock(&deferred_mu);
         b->ptr = deferred; /* the memory is no longer ours to read: reuse ptr */
         deferred = b;
@@ -59,7 +60,7 @@ void buffer_release(em_buffer *b) {
 }
 
 void buffer_run_deferred(void) {
-    if (atomic_load(&ndeferred) == 0 || stream_on_worker()) return;
+    if (atomic_load(&ndeferred) == 0 || stream_in_task()) return;
     pthread_mutex_lock(&deferred_mu);
     em_buffer *list = deferred;
     deferred = NULL;

@@ -78,6 +78,7 @@ static pthread_mutex_t slots_mu = PTHREAD_MUTEX_INITIALIZER;
 static int free_slots[MAX_STREAMS], nfree; /* retired and idle (slots_mu) */
 
 static _Thread_local bool tl_worker;
+static _Thread_local int tl_in_task;        /* running a task (any thread) */
 static _Thread_local int tl_default = -1;  /* the thread's default CPU stream */
 static _Thread_local int tl_owned = -1;    /* the one it made (retired at exit) */
 static _Thread_local int tl_push[MAX_PUSH];
@@ -184,7 +185,7 @@ int stream_current(void) {
     return i < 0 ? 0 : i;
 }
 
-bool stream_on_worker(void) { return tl_worker; }
+bool stream_in_task(void) { return tl_worker || tl_in_task > 0; }
 
 /* ---------------------------------------------------------------- waiting */
 
@@ -278,6 +279,7 @@ bool streams_drain(void) {
 /* ---------------------------------------------------------------- the worker */
 
 static void run_task(stream *s, task *t) {
+    tl_in_task++;
     em_node *n = t->node;
     for (int i = 0; i < t->ndeps; i++) {
         stream *o = get(t->deps[i].stream);
@@ -339,6 +341,7 @@ static void run_task(stream *s, task *t) {
         pthread_mutex_unlock(&s->mu);
     }
     free(t);
+    tl_in_task--;
 }
 
 static void *worker_main(void *arg) {

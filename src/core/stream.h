@@ -58,8 +58,10 @@ bool streams_drain(void);
  * a wake-up that their submitter will not wait for after all). */
 void streams_kick(void);
 
-/* Whether the calling thread is a stream's worker. */
-bool stream_on_worker(void);
+/* Whether the calling thread is a stream's worker or runs a task now (then
+ * it must not run deleters of external memory: they may need a lock, such as
+ * Python's GIL, that a thread waiting for this task holds). */
+bool stream_in_task(void);
 
 /* How many tasks an array's output may have in flight before it counts as
  * held: an output pinned by its pending writer (task_refs) is still only the
