@@ -162,9 +162,67 @@ EM_API void em_set_print_precision(int precision);
 /* ---------------------------------------------------------------- eval */
 
 /* Evaluates every array given (NULL entries are an error) and all they depend
- * on. Iterative: graphs of any depth. */
+ * on, and waits until their values are there. Iterative: graphs of any depth.
+ * Returns the error of any kernel that failed computing them (see streams). */
 EM_API em_status em_eval(em_array *const *arrays, size_t n);
 EM_API em_status em_eval1(em_array *a);
+/* Schedules the evaluation of the arrays and returns at once: their kernels
+ * run on their streams' worker threads, and a later em_eval, item, copy-out or
+ * em_synchronize waits for what it needs. May pause while too much work is in
+ * flight (memory stays bounded). */
+EM_API em_status em_async_eval(em_array *const *arrays, size_t n);
+
+/* ---------------------------------------------------------------- devices and streams
+ *
+ * A device is (type, index); a stream is an ordered queue of work on one
+ * device, run by its own worker thread. Both are small values (identifiers,
+ * like file descriptors), not objects to release. Every op runs on the stream
+ * current on the calling thread when it is built: the innermost em_stream_push
+ * if any, else the thread's default stream of the default device. Each thread
+ * has its own default streams (made on first use); work on different streams
+ * runs concurrently, and a kernel that needs another stream's result waits for
+ * it (an event), so results never depend on streams.
+ *
+ * Errors in kernels: a kernel that fails on a worker marks its outputs (and
+ * everything computed from them) failed; reading any of them (em_eval, item,
+ * copy-out, data) returns that error with its message, and so does the next
+ * em_synchronize of the stream, once. Nothing is lost or crashes.
+ *
+ * Only the CPU exists in this build: the GPU reports itself unavailable and
+ * asking for it is an EM_ERR_VALUE error. */
+typedef enum em_device_type { EM_CPU = 0, EM_GPU = 1 } em_device_type;
+typedef struct em_device { em_device_type type; int index; } em_device;
+typedef struct em_stream { int index; em_device device; } em_stream;
+
+EM_API em_device em_default_device(void);
+EM_API em_status em_set_default_device(em_device d);
+EM_API bool em_device_is_available(em_device d);
+EM_API int em_device_count(em_device_type type);
+/* The calling thread's default stream on d. */
+EM_API em_status em_default_stream(em_device d, em_stream *out);
+/* Makes s the calling thread's default stream on its device. */
+EM_API em_status em_set_default_stream(em_stream s);
+/* A new stream on d, usable from any thread. */
+EM_API em_status em_new_stream(em_device d, em_stream *out);
+/* The stream ops built now on this thread run on. */
+EM_API em_stream em_current_stream(void);
+/* Ops built on this thread run on s until the matching em_stream_pop (pushes
+ * nest up to 64 deep): MLX's stream= argument, and `with stream(s)`. */
+EM_API em_status em_stream_push(em_stream s);
+EM_API void em_stream_pop(void);
+/* Waits until everything submitted to s has run; returns the first kernel
+ * error on s since its last synchronization (then forgets it). */
+EM_API em_status em_synchronize(em_stream s);
+
+/* ---------------------------------------------------------------- threads */
+
+/* The number of threads the CPU kernels may use for one operation, the
+ * calling thread included. The default is EMBER_NUM_THREADS when set (a
+ * positive integer), else the number of CPUs the process may run on. n <= 0
+ * restores the default. Returns the previous count. Results never depend on
+ * it. BLAS runs single-threaded inside ember's own pool. */
+EM_API int em_set_num_threads(int n);
+EM_API int em_get_num_threads(void);
 
 /* ---------------------------------------------------------------- scopes */
 
