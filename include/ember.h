@@ -352,6 +352,74 @@ EM_API em_array *em_tile(const em_array *a, const int64_t *reps, int nreps);
 /* axis NULL: flatten first. */
 EM_API em_array *em_repeat(const em_array *a, int64_t repeats, const int *axis);
 
+/* ---------------------------------------------------------------- indexing */
+
+/* Index arrays may have any integer dtype (not bool); negative indices count
+ * from the end of their axis. An index outside its axis is never read or
+ * written: evaluating the op fails with EM_ERR_INDEX ("[gather] Index 5 is
+ * out of bounds for axis 0 with size 3."), MLX leaves it unchecked. */
+
+/* a's entries at `indices` along axis (a flattened when !has_axis): NumPy's
+ * take, out shape a.shape[:axis] + indices.shape + a.shape[axis+1:]. */
+EM_API em_array *em_take(const em_array *a, const em_array *indices, int axis, bool has_axis);
+/* NumPy's take_along_axis: indices has a's rank (1 when !has_axis: a is
+ * flattened) and broadcasts with a on every axis but `axis`. */
+EM_API em_array *em_take_along_axis(const em_array *a, const em_array *indices, int axis,
+                                    bool has_axis);
+/* a copy of a with values (broadcast to the indices' shape) written at
+ * indices along axis (a flattened when !has_axis; the result has a's shape);
+ * a repeated index keeps the last value. The _add form sums instead. */
+EM_API em_array *em_put_along_axis(const em_array *a, const em_array *indices,
+                                   const em_array *values, int axis, bool has_axis);
+EM_API em_array *em_scatter_add_axis(const em_array *a, const em_array *indices,
+                                     const em_array *values, int axis);
+/* a copy of a whose slice (start, stop, step as em_slice: Python's rules, NULL
+ * step means 1) holds `update`, cast to a's dtype and broadcast to the
+ * slice's shape. */
+EM_API em_array *em_slice_update(const em_array *a, const em_array *update,
+                                 const int64_t *start, const int64_t *stop,
+                                 const int64_t *step, int ndim);
+/* MLX's dynamic slice: the window of shape slice_size (a.ndim entries) that
+ * starts at start_indices (a 0-d or 1-d integer array, one entry per axis in
+ * `axes`; 0 on the other axes). The window must fit in a. */
+EM_API em_array *em_slice_dynamic(const em_array *a, const em_array *start_indices,
+                                  const int *axes, int naxes, const int64_t *slice_size);
+/* a copy of a with `update` (a.ndim dims at most, broadcast as a window) at
+ * the window that starts at start_indices, as em_slice_dynamic. */
+EM_API em_array *em_slice_update_dynamic(const em_array *a, const em_array *update,
+                                         const em_array *start_indices, const int *axes,
+                                         int naxes);
+
+/* MLX's Gather: the n index arrays (broadcast together to shape B) index the
+ * distinct axes `axes` of a; slice_sizes (nslice == a.ndim entries) gives the
+ * window taken at each index, which must fit in a. Output: B + slice_sizes,
+ * out[b, w] = a[w + start(b)], start(b) = indices[k][b] on axes[k], 0 on the
+ * other axes. n may be 0 (one window at the origin). */
+EM_API em_array *em_gather(const em_array *a, const em_array *const *indices, size_t n,
+                           const int *axes, const int64_t *slice_sizes, int nslice);
+/* MLX's Scatter, the inverse: updates has shape B + W (B the indices'
+ * broadcast shape, W a window of a.ndim dims) and is cast to a's dtype; the
+ * result is a with each window written at start(b). em_scatter keeps the last
+ * write of a repeated index (row-major order of B); the others combine every
+ * update (sum, product, maximum, minimum; NaN propagates). */
+EM_API em_array *em_scatter(const em_array *a, const em_array *const *indices, size_t n,
+                            const em_array *updates, const int *axes);
+EM_API em_array *em_scatter_add(const em_array *a, const em_array *const *indices, size_t n,
+                                const em_array *updates, const int *axes);
+EM_API em_array *em_scatter_prod(const em_array *a, const em_array *const *indices, size_t n,
+                                 const em_array *updates, const int *axes);
+EM_API em_array *em_scatter_max(const em_array *a, const em_array *const *indices, size_t n,
+                                const em_array *updates, const int *axes);
+EM_API em_array *em_scatter_min(const em_array *a, const em_array *const *indices, size_t n,
+                                const em_array *updates, const int *axes);
+/* NumPy's a[mask] = src: mask (bool) has the shape of a's leading mask.ndim
+ * axes; src, cast to a's dtype, broadcasts to (K, rest of a's shape) where K
+ * is 1 or the number of true entries (then the k-th true entry takes row k),
+ * or, as MLX, has a multiple of the rest's size and is read in order.
+ * Evaluating fails with EM_ERR_VALUE when K does not match the mask. */
+EM_API em_array *em_masked_scatter(const em_array *a, const em_array *mask,
+                                   const em_array *src);
+
 /* ---------------------------------------------------------------- linear algebra */
 
 /* NumPy/MLX matmul: 1-d operands promoted and dropped, batch dims broadcast. */

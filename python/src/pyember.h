@@ -177,12 +177,16 @@ extern PyMethodDef py_reduce_methods[];
 extern PyMethodDef py_shape_methods[];
 extern PyMethodDef py_creation_methods[];
 extern PyMethodDef py_misc_methods[];
+extern PyMethodDef py_index_methods[];
 int device_module_init(PyObject *m, em_state *st);
 int misc_module_init(PyObject *m, em_state *st);
 
 /* Indexing (indexing.c). */
 PyObject *py_array_getitem(PyObject *self, PyObject *key);
 int py_array_setitem(PyObject *self, PyObject *key, PyObject *value);
+/* x.at[key].op(value) for op "add", "subtract", "multiply", "divide",
+ * "maximum", "minimum": the updated array (a new object), or NULL. */
+PyObject *py_array_at_update(PyObject *array, PyObject *key, PyObject *value, const char *op);
 
 /* ---------------------------------------------------------------- trees.c */
 

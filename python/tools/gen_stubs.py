@@ -36,6 +36,8 @@ ANNOT = {
     "arg2": "Union[Dtype, DtypeCategory]", "args": "Any", "arrays_and_dtypes": "Union[array, Dtype]",
     "device_type": "DeviceType", "max_version": "Optional[Tuple[int, int]]", "dl_device": "Any",
     "memo": "Any", "type": "DeviceType", "index": "int",
+    "indices": ARRAYLIKE, "values": ARRAYLIKE, "update": ARRAYLIKE, "start_indices": "array",
+    "slice_size": "Sequence[int]",
     "fun": "Callable[..., Any]", "f": "Callable[..., Any]",
     "argnums": "Union[None, int, Sequence[int]]", "argnames": "Union[str, Sequence[str]]",
     "primals": "Sequence[array]", "cotangents": "Sequence[array]", "tangents": "Sequence[array]",

@@ -128,6 +128,14 @@ typedef struct em_node em_node;
     /* joining and padding */                                                  \
     X(CONCATENATE, "Concatenate", join, 0)                                     \
     X(PAD, "Pad", join, 0)                                                     \
+    /* indexing (EM_PF_VIEW on the updates: the kernel gives the output the   \
+     * input's buffer when only the node holds it, else a fresh copy) */      \
+    X(GATHER, "Gather", index, 0)                                              \
+    X(GATHER_AXIS, "GatherAxis", index, 0)                                     \
+    X(SCATTER, "Scatter", index, EM_PF_VIEW)                                   \
+    X(SCATTER_AXIS, "ScatterAxis", index, EM_PF_VIEW)                          \
+    X(SLICE_UPDATE, "SliceUpdate", index, EM_PF_VIEW)                          \
+    X(MASKED_SCATTER, "MaskedScatter", index, EM_PF_VIEW)                      \
     /* products */                                                             \
     X(MATMUL, "Matmul", matmul, 0)                                             \
     /* user rules: custom_function, checkpoint */                              \
@@ -251,5 +259,32 @@ typedef struct { em_refobj *rules; int32_t n_out, pad_; } em_custom_params;
 /* PAD: inputs (a, value: a 0-d array of a's dtype); per axis i, the widths
  * low_high[2i] before and low_high[2i+1] after; mode is an em_pad_mode. */
 typedef struct { int32_t mode, ndim; int64_t low_high[]; } em_pad_params;
+
+/* ---- indexing (src/ops/index.c) ---- */
+
+/* GATHER: inputs (a, idx_0 .. idx_{n-1}), the indices of one shape B and any
+ * integer dtypes. axes_sizes[0..nidx) are the indexed axes of a (distinct),
+ * axes_sizes[nidx..nidx+ndim) the slice size along each of a's ndim axes; the
+ * output has shape B + slice sizes: out[b, w] = a[w + start(b)], where
+ * start(b) is idx_k[b] (negative wraps) on axis axes[k] and 0 elsewhere. */
+typedef struct { int32_t nidx, ndim; int64_t axes_sizes[]; } em_gather_params;
+typedef enum { EM_SCATTER_NONE, EM_SCATTER_SUM, EM_SCATTER_PROD, EM_SCATTER_MAX,
+               EM_SCATTER_MIN } em_scatter_op;
+/* SCATTER: inputs (a, idx_0 .. idx_{n-1}, updates); updates has shape
+ * B + W (W: a window of a.ndim dims, each no larger than a's); out is a with
+ * out[w + start(b)] = updates[b, w] (or combined by op, in row-major order
+ * of b, so the last write wins for EM_SCATTER_NONE). */
+typedef struct { int32_t op, nidx; int32_t axes[]; } em_scatter_params;
+/* GATHER_AXIS: inputs (a, idx) of one shape but along `axis`; out has idx's
+ * shape: out[..i..] = a[..idx[..i..]..]. SCATTER_AXIS: inputs (a, idx, upd),
+ * idx and upd of one shape, a's shape but along axis; out = a with
+ * out[..idx[..i..]..] = upd[..i..] (op NONE or SUM). */
+typedef struct { int32_t axis, op; } em_index_axis_params;
+/* SLICE_UPDATE: inputs (a, update), update of the slice's shape and a's
+ * dtype; the slice as in em_slice_params. */
+/* MASKED_SCATTER: inputs (a, mask, src); mask (bool) has the shape of a's
+ * first mask.ndim axes (the rest, the block, follow), src is (K, block) with
+ * K = 1 (repeated) or K = the number of true entries: the k-th true entry's
+ * block of a takes src's row k. */
 
 #endif
