@@ -89,6 +89,7 @@ static int core_traverse(PyObject *m, visitproc visit, void *arg) {
     Py_VISIT(st->gpu);
     Py_VISIT(st->default_device);
     Py_VISIT(st->default_stream);
+    Py_VISIT(st->file_error);
     return 0;
 }
 
@@ -117,6 +118,7 @@ static int core_clear(PyObject *m) {
     Py_CLEAR(st->gpu);
     Py_CLEAR(st->default_device);
     Py_CLEAR(st->default_stream);
+    Py_CLEAR(st->file_error);
     return 0;
 }
 
@@ -141,6 +143,7 @@ static int core_exec(PyObject *m) {
     if (ops_module_init(m, st) < 0) return -1;
     if (misc_module_init(m, st) < 0) return -1;
     if (transforms_module_init(m, st) < 0) return -1;
+    if (io_module_init(m, st) < 0) return -1;
     if (PyModule_AddStringConstant(m, "__version__", em_version()) < 0) return -1;
     if (add_float(m, "pi", 3.141592653589793) < 0 || add_float(m, "e", 2.718281828459045) < 0 ||
         add_float(m, "euler_gamma", 0.5772156649015329) < 0 ||

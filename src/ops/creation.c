@@ -215,8 +215,23 @@ em_status ops_creation_jvp(const em_node *n, em_array *const *in, em_array *cons
 
 /* ---------------------------------------------------------------- vmap */
 
+#include "../transforms/vmap.h"
+
+/* FULL is the only creation primitive with an input (its 0-d value): a
+ * mapped value (B,) fills (B, shape...), batch in front. The others have no
+ * input to map over, so the engine never asks them. */
 em_status ops_creation_vmap(const em_node *n, em_array *const *in, const int *axes,
                             em_array **out, int *out_axes) {
-    (void)in, (void)axes, (void)out, (void)out_axes;
-    return ops_no_vmap(n);
+    if (n->prim != EM_PRIM_FULL) return ops_no_vmap(n);
+    (void)axes;
+    const em_array *like = vmap_traced_out(n, 0);
+    int64_t shape[EM_MAX_NDIM];
+    shape[0] = in[0]->shape[0];
+    for (int i = 0; i < like->ndim; i++) shape[1 + i] = 1;
+    em_array *v = ops_reshape(in[0], shape, like->ndim + 1);
+    memcpy(shape + 1, like->shape, (size_t)like->ndim * sizeof *shape);
+    out[0] = v ? em_full(shape, like->ndim + 1, v, like->dtype) : NULL;
+    out_axes[0] = 0;
+    em_array_release(v);
+    return out[0] ? EM_OK : em_error_code();
 }

@@ -311,8 +311,85 @@ em_status ops_join_jvp(const em_node *n, em_array *const *in, em_array *const *o
 
 /* ---------------------------------------------------------------- vmap */
 
+#include "../transforms/vmap.h"
+
+/* CONCATENATE: every input with the batch at the first mapped one's axis t
+ * (unmapped ones broadcast), joined along the shifted axis. */
+static em_status concatenate_vmap(const em_node *n, em_array *const *in, const int *axes,
+                                  em_array **out, int *out_axes) {
+    int t = axes[vmap_first(axes, n->n_in)];
+    int64_t size = vmap_size(in, axes, n->n_in);
+    int ax = NODE_PARAMS(n, em_axis_params)->axis;
+    em_array *sb[16], **x = n->n_in <= 16 ? sb : calloc((size_t)n->n_in, sizeof *x);
+    if (!x) return error_status(EM_ERR_MEMORY, "[vmap] Out of memory.");
+    int made = 0;
+    for (; made < n->n_in; made++)
+        if (!(x[made] = vmap_move(in[made], axes[made], t, size))) break;
+    out[0] = made == n->n_in ? em_concatenate((const em_array *const *)x, (size_t)made, ax + (ax >= t))
+                             : NULL;
+    out_axes[0] = t;
+    for (int i = 0; i < made; i++) em_array_release(x[i]);
+    if (x != sb) free(x);
+    return out[0] ? EM_OK : em_error_code();
+}
+
+/* A PAD node over x with the widths of p and none on the batch axis t. */
+static em_array *pad_batched(const em_pad_params *p, em_array *x, em_array *value, int t) {
+    union {
+        em_pad_params p;
+        int64_t storage[1 + 2 * EM_MAX_NDIM];
+    } u;
+    memset(&u, 0, sizeof u);
+    u.p.mode = p->mode;
+    u.p.ndim = x->ndim;
+    int64_t shape[EM_MAX_NDIM];
+    for (int i = 0, k = 0; i < x->ndim; i++) {
+        int64_t lo = i == t ? 0 : p->low_high[2 * k], hi = i == t ? 0 : p->low_high[2 * k + 1];
+        k += i != t;
+        u.p.low_high[2 * i] = lo;
+        u.p.low_high[2 * i + 1] = hi;
+        shape[i] = x->shape[i] + lo + hi;
+    }
+    em_array *ins[2] = {x, value};
+    return node_make(EM_PRIM_PAD, &u.p, PARAMS_SIZE(em_pad_params, low_high, 2 * x->ndim), ins, 2,
+                     x->dtype, shape, x->ndim);
+}
+
+/* PAD: no padding along the batch. A mapped constant (one per element) pads
+ * with zeros and then selects it where a padded mask of ones is false. */
+static em_status pad_vmap(const em_node *n, em_array *const *in, const int *axes, em_array **out,
+                          int *out_axes) {
+    const em_pad_params *p = NODE_PARAMS(n, em_pad_params);
+    int t = axes[0] >= 0 ? axes[0] : 0;
+    int64_t size = vmap_size(in, axes, 2);
+    em_array *x = vmap_move(in[0], axes[0], t, size);
+    out_axes[0] = t;
+    if (axes[1] < 0 || p->mode != EM_PAD_CONSTANT) {
+        em_array *v = axes[1] < 0 ? em_array_retain(in[1]) : ops_scalar(0, in[0]->dtype);
+        out[0] = x && v ? pad_batched(p, x, v, t) : NULL;
+        em_array_release(v);
+        em_array_release(x);
+        return out[0] ? EM_OK : em_error_code();
+    }
+    /* the value (size,) as (1, ..., size at t, ..., 1) */
+    int64_t vshape[EM_MAX_NDIM];
+    for (int i = 0; x && i < x->ndim; i++) vshape[i] = i == t ? size : 1;
+    em_array *zero = ops_scalar(0, in[0]->dtype), *no = em_array_from_bool(false);
+    em_array *ones = x ? em_ones(x->shape, x->ndim, EM_BOOL) : NULL;
+    em_array *padded = x && zero ? pad_batched(p, x, zero, t) : NULL;
+    em_array *mask = ones && no ? pad_batched(p, ones, no, t) : NULL;
+    em_array *v = x ? ops_reshape(in[1], vshape, x->ndim) : NULL;
+    out[0] = mask && padded && v ? em_where(mask, padded, v) : NULL;
+    em_array *tmp[] = {x, zero, no, ones, padded, mask, v};
+    for (size_t i = 0; i < sizeof tmp / sizeof *tmp; i++) em_array_release(tmp[i]);
+    return out[0] ? EM_OK : em_error_code();
+}
+
 em_status ops_join_vmap(const em_node *n, em_array *const *in, const int *axes,
                         em_array **out, int *out_axes) {
-    (void)in, (void)axes, (void)out, (void)out_axes;
-    return ops_no_vmap(n);
+    switch (n->prim) {
+    case EM_PRIM_CONCATENATE: return concatenate_vmap(n, in, axes, out, out_axes);
+    case EM_PRIM_PAD: return pad_vmap(n, in, axes, out, out_axes);
+    default: return ops_no_vmap(n);
+    }
 }

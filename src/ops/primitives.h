@@ -174,7 +174,9 @@ typedef enum em_prim_id {
  * tangent per output to out_tan, of the output's shape, or NULL for zero.
  *
  * vmap (batching): `n` is the node as traced for one batch element (its
- * parameters describe unbatched shapes). `in` holds the n_in inputs with
+ * parameters describe unbatched shapes; its outputs, n->outputs, are alive
+ * and give the unbatched output shapes and dtypes, except possibly a CUSTOM
+ * node's). `in` holds the n_in inputs with
  * their batch axes: axes[i] is the axis of in[i] that is mapped over, or -1
  * when in[i] is the same for every element (at least one is mapped). The rule
  * writes the n_out outputs, batched, to out and the mapped axis of each to

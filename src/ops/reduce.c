@@ -416,8 +416,38 @@ em_status ops_reduce_jvp(const em_node *n, em_array *const *in, em_array *const 
 
 /* ---------------------------------------------------------------- vmap */
 
+#include "../transforms/vmap.h"
+
+/* The reduced axes shift past the batch axis b, which stays (keepdims) or
+ * moves left by the number of reduced axes before it. keepdims is read from
+ * the traced output's rank. */
 em_status ops_reduce_vmap(const em_node *n, em_array *const *in, const int *axes,
                           em_array **out, int *out_axes) {
-    (void)in, (void)axes, (void)out, (void)out_axes;
-    return ops_no_vmap(n);
+    const em_array *x = in[0], *like = vmap_traced_out(n, 0);
+    int b = axes[0], before = 0;
+    bool keepdims = like->ndim == x->ndim - 1;
+    int64_t shape[EM_MAX_NDIM];
+    if (n->prim == EM_PRIM_ARG_REDUCE) {
+        em_argreduce_params p = *NODE_PARAMS(n, em_argreduce_params);
+        before = p.axis < b;
+        if (p.axis >= b) p.axis++;
+        int nd = reduced_shape(x, &p.axis, 1, keepdims, shape);
+        out[0] = node_make(EM_PRIM_ARG_REDUCE, &p, sizeof p, (em_array *const *)in, 1, like->dtype,
+                           shape, nd);
+    } else {
+        const em_reduce_params *p = NODE_PARAMS(n, em_reduce_params);
+        reduce_params_buf pb;
+        memset(&pb, 0, sizeof pb);
+        pb.p.op = p->op;
+        pb.p.naxes = p->naxes;
+        for (int i = 0; i < p->naxes; i++) {
+            before += p->axes[i] < b;
+            pb.p.axes[i] = p->axes[i] + (p->axes[i] >= b);
+        }
+        int nd = reduced_shape(x, pb.p.axes, p->naxes, keepdims, shape);
+        out[0] = node_make(EM_PRIM_REDUCE, &pb.p, PARAMS_SIZE(em_reduce_params, axes, p->naxes),
+                           (em_array *const *)in, 1, like->dtype, shape, nd);
+    }
+    out_axes[0] = keepdims ? b : b - before;
+    return out[0] ? EM_OK : em_error_code();
 }

@@ -72,8 +72,10 @@ em_status ops_ternary_jvp(const em_node *n, em_array *const *in, em_array *const
 
 /* ---------------------------------------------------------------- vmap */
 
+#include "../transforms/vmap.h"
+
+/* Elementwise: the batch axes lined up, unmapped operands broadcast. */
 em_status ops_ternary_vmap(const em_node *n, em_array *const *in, const int *axes,
                            em_array **out, int *out_axes) {
-    (void)in, (void)axes, (void)out, (void)out_axes;
-    return ops_no_vmap(n);
+    return vmap_elementwise(n, in, axes, out, out_axes);
 }

@@ -572,8 +572,78 @@ em_status ops_view_jvp(const em_node *n, em_array *const *in, em_array *const *o
 
 /* ---------------------------------------------------------------- vmap */
 
+#include "../transforms/vmap.h"
+
+/* RESHAPE and BROADCAST work on the batch axis moved to the front: reshape
+ * is row-major per element, and broadcasting aligns trailing axes. */
+static em_status reshape_vmap(const em_node *n, const em_array *x, int b, em_array **out,
+                              int *out_axes) {
+    const em_array *like = vmap_traced_out(n, 0);
+    int64_t shape[EM_MAX_NDIM];
+    shape[0] = x->shape[b];
+    em_array *m = em_moveaxis(x, b, 0);
+    if (n->prim == EM_PRIM_RESHAPE) {
+        memcpy(shape + 1, like->shape, (size_t)like->ndim * sizeof *shape);
+        out[0] = m ? ops_reshape(m, shape, like->ndim + 1) : NULL;
+    } else {
+        /* (B, in...) -> (B, 1..., in...) -> (B, out...) */
+        int extra = like->ndim - (x->ndim - 1);
+        for (int i = 0; i < extra; i++) shape[1 + i] = 1;
+        for (int i = 1; i < x->ndim; i++) shape[extra + i] = m ? m->shape[i] : 0;
+        em_array *r = m ? ops_reshape(m, shape, like->ndim + 1) : NULL;
+        memcpy(shape + 1, like->shape, (size_t)like->ndim * sizeof *shape);
+        out[0] = r ? ops_broadcast(r, shape, like->ndim + 1) : NULL;
+        em_array_release(r);
+    }
+    em_array_release(m);
+    out_axes[0] = 0;
+    return out[0] ? EM_OK : em_error_code();
+}
+
 em_status ops_view_vmap(const em_node *n, em_array *const *in, const int *axes,
                         em_array **out, int *out_axes) {
-    (void)in, (void)axes, (void)out, (void)out_axes;
-    return ops_no_vmap(n);
+    const em_array *x = in[0];
+    int b = axes[0];
+    switch (n->prim) {
+    case EM_PRIM_RESHAPE:
+    case EM_PRIM_BROADCAST: return reshape_vmap(n, x, b, out, out_axes);
+    case EM_PRIM_TRANSPOSE: {
+        /* the batch axis stays where it is; the others are permuted around it */
+        const em_transpose_params *p = NODE_PARAMS(n, em_transpose_params);
+        int perm[EM_MAX_NDIM];
+        for (int i = 0, k = 0; i <= p->ndim; i++) {
+            if (i == b) {
+                perm[i] = b;
+                continue;
+            }
+            perm[i] = p->perm[k] + (p->perm[k] >= b);
+            k++;
+        }
+        out[0] = make_transpose(x, perm);
+        out_axes[0] = b;
+        break;
+    }
+    case EM_PRIM_SLICE: {
+        /* the whole batch axis: start 0, step 1 */
+        const em_slice_params *p = NODE_PARAMS(n, em_slice_params);
+        int64_t start[EM_MAX_NDIM], step[EM_MAX_NDIM];
+        for (int i = 0, k = 0; i <= p->ndim; i++) {
+            start[i] = i == b ? 0 : p->start_step[2 * k];
+            step[i] = i == b ? 1 : p->start_step[2 * k + 1];
+            k += i != b;
+        }
+        int64_t shape[EM_MAX_NDIM];
+        const em_array *like = vmap_traced_out(n, 0);
+        for (int i = 0, k = 0; i <= p->ndim; i++) shape[i] = i == b ? x->shape[b] : like->shape[k++];
+        out[0] = make_slice(x, start, step, shape);
+        out_axes[0] = b;
+        break;
+    }
+    case EM_PRIM_STOP_GRADIENT:
+        out[0] = em_stop_gradient(x);
+        out_axes[0] = b;
+        break;
+    default: return ops_no_vmap(n);
+    }
+    return out[0] ? EM_OK : em_error_code();
 }

@@ -67,10 +67,11 @@ static em_array *fit(em_array *g, const em_array *like, const em_node *n, const 
     if (!g) return NULL;
     if (!same_shape(g, like)) {
         char a[256], b[256];
-        em_array_release(g);
-        return error_set(EM_ERR_RUNTIME, "[%s] The %s rule of %s gave shape %s for an array of shape %s.",
-                         what, what, em_primitives[n->prim].name, shape_str(g->shape, g->ndim, a, sizeof a),
-                         shape_str(like->shape, like->ndim, b, sizeof b));
+        error_set(EM_ERR_RUNTIME, "[%s] The %s rule of %s gave shape %s for an array of shape %s.",
+                  what, what, em_primitives[n->prim].name, shape_str(g->shape, g->ndim, a, sizeof a),
+                  shape_str(like->shape, like->ndim, b, sizeof b));
+        em_array_release(g); /* after the message reads its shape */
+        return NULL;
     }
     if (g->dtype == like->dtype) return g;
     em_array *c = em_astype(g, like->dtype);
