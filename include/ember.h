@@ -185,8 +185,9 @@ EM_API em_status em_async_eval(em_array *const *arrays, size_t n);
  *
  * Errors in kernels: a kernel that fails on a worker marks its outputs (and
  * everything computed from them) failed; reading any of them (em_eval, item,
- * copy-out, data) returns that error with its message, and so does the next
- * em_synchronize of the stream, once. Nothing is lost or crashes.
+ * copy-out, data) returns that error with its message, every time. A failure
+ * that no read has reported yet is returned by the next em_synchronize of its
+ * stream, once. Nothing is lost or crashes.
  *
  * Only the CPU exists in this build: the GPU reports itself unavailable and
  * asking for it is an EM_ERR_VALUE error. */
@@ -198,7 +199,8 @@ EM_API em_device em_default_device(void);
 EM_API em_status em_set_default_device(em_device d);
 EM_API bool em_device_is_available(em_device d);
 EM_API int em_device_count(em_device_type type);
-/* The calling thread's default stream on d. */
+/* The stream ops built now on this thread run on d: the innermost pushed
+ * stream, else the thread's default. */
 EM_API em_status em_default_stream(em_device d, em_stream *out);
 /* Makes s the calling thread's default stream on its device. */
 EM_API em_status em_set_default_stream(em_stream s);
@@ -210,8 +212,8 @@ EM_API em_stream em_current_stream(void);
  * nest up to 64 deep): MLX's stream= argument, and `with stream(s)`. */
 EM_API em_status em_stream_push(em_stream s);
 EM_API void em_stream_pop(void);
-/* Waits until everything submitted to s has run; returns the first kernel
- * error on s since its last synchronization (then forgets it). */
+/* Waits until everything submitted to s has run; returns the latest kernel
+ * error on s that no read has reported (then forgets it). */
 EM_API em_status em_synchronize(em_stream s);
 
 /* ---------------------------------------------------------------- threads */
@@ -242,7 +244,11 @@ EM_API size_t em_get_peak_memory(void);
 EM_API void em_reset_peak_memory(void);
 EM_API size_t em_get_cache_memory(void);
 EM_API size_t em_set_cache_limit(size_t limit);   /* returns the old limit */
+/* Past the memory limit an allocation fails with EM_ERR_MEMORY (after waiting
+ * once for work in flight to give memory back); the default is 1.5 times the
+ * machine's memory, as MLX's. */
 EM_API size_t em_set_memory_limit(size_t limit);  /* returns the old limit */
+EM_API size_t em_get_memory_limit(void);
 EM_API void em_clear_cache(void);
 /* The number of live em_array objects (for leak tests). */
 EM_API int64_t em_live_arrays(void);

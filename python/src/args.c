@@ -6,6 +6,7 @@
 
 int py_parse(em_state *st, const py_argspec *s, PyObject *const *args, Py_ssize_t nargs,
              PyObject *kwnames, PyObject **out) {
+    py_stream_done(); /* one left by an op that failed before its end */
     for (int i = 0; i < s->nparams; i++) out[i] = NULL;
     if (nargs > s->kw_only) {
         if (s->kw_only == 0)

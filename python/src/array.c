@@ -6,6 +6,7 @@
 #include "pyember.h"
 
 PyObject *py_array_wrap(em_state *st, em_array *a) {
+    py_stream_done(); /* the op is built: its stream= ends here */
     if (!a) return PyErr_Occurred() ? NULL : py_raise_ember();
     ArrayObject *o = PyObject_New(ArrayObject, st->array_type);
     if (!o) {
@@ -268,6 +269,7 @@ static PyObject *m_complex(PyObject *self, PyObject *unused) {
 /* ---------------------------------------------------------------- printing */
 
 static PyObject *array_repr(PyObject *self) {
+    if (py_wait(py_array_arr(self)) < 0) return NULL;
     char *s = em_array_to_string(py_array_arr(self));
     if (!s) return py_raise_ember();
     PyObject *r = PyUnicode_FromString(s);
@@ -386,12 +388,14 @@ static PyObject *nb_invert(PyObject *self) {
 
 static int nb_bool(PyObject *self) {
     bool v;
+    if (py_wait(py_array_arr(self)) < 0) return -1;
     if (py_check(em_array_item_bool(py_array_arr(self), &v)) < 0) return -1;
     return v;
 }
 
 static PyObject *nb_int(PyObject *self) {
     em_array *a = py_array_arr(self);
+    if (py_wait(a) < 0) return NULL;
     if (em_array_dtype(a) == EM_UINT64) return py_array_item(a);
     int64_t v;
     if (py_check(em_array_item_int(a, &v)) < 0) return NULL;
@@ -400,6 +404,7 @@ static PyObject *nb_int(PyObject *self) {
 
 static PyObject *nb_float(PyObject *self) {
     double v;
+    if (py_wait(py_array_arr(self)) < 0) return NULL;
     if (py_check(em_array_item_double(py_array_arr(self), &v)) < 0) return NULL;
     return PyFloat_FromDouble(v);
 }

@@ -541,6 +541,7 @@ em_array *py_to_array(em_state *st, PyObject *o, int dtype) {
 /* ---------------------------------------------------------------- out */
 
 PyObject *py_array_item(em_array *a) {
+    if (py_wait(a) < 0) return NULL;
     em_dtype dt = em_array_dtype(a);
     switch (em_dtype_kind_of(dt)) {
     case EM_KIND_BOOL: {
@@ -610,6 +611,7 @@ static PyObject *build_list(const char **p, em_dtype dt, const int64_t *shape, i
 }
 
 PyObject *py_array_tolist(em_array *a) {
+    if (py_wait(a) < 0) return NULL;
     em_dtype dt = em_array_dtype(a);
     /* Half-precision values become Python floats through float32. */
     em_dtype host = dt == EM_FLOAT16 || dt == EM_BFLOAT16 ? EM_FLOAT32 : dt;
@@ -657,6 +659,7 @@ static const char *buffer_format(em_dtype dt) {
  * immutable (a writable view would also defeat buffer donation). */
 int py_array_getbuffer(PyObject *self, Py_buffer *view, int flags) {
     em_array *a = py_array_arr(self);
+    if (py_wait(a) < 0) return -1;
     em_dtype dt = em_array_dtype(a);
     const char *fmt = buffer_format(dt);
     if (!fmt) {
@@ -725,6 +728,7 @@ void py_array_releasebuffer(PyObject *self, Py_buffer *view) {
 /* ---------------------------------------------------------------- NumPy */
 
 PyObject *py_array_to_numpy(em_state *st, PyObject *self, PyObject *dtype, PyObject *copy) {
+    if (py_wait(py_array_arr(self)) < 0) return NULL;
     PyObject *np = PyImport_ImportModule("numpy");
     if (!np) return NULL;
     PyObject *src = Py_NewRef(self), *r = NULL;

@@ -50,7 +50,10 @@ static int collect(em_state *st, PyObject *o, array_vec *v) {
     return 0;
 }
 
-static PyObject *f_eval(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
+/* Evaluates (sync) or schedules (async) every array in args' trees. The
+ * arrays are retained while the GIL is released: another thread could rebind
+ * the Python objects that hold them meanwhile. */
+static PyObject *eval_impl(PyObject *m, PyObject *const *args, Py_ssize_t nargs, bool async) {
     em_state *st = state_of_module(m);
     array_vec v = {0};
     for (Py_ssize_t i = 0; i < nargs; i++) {
@@ -59,11 +62,35 @@ static PyObject *f_eval(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
             return NULL;
         }
     }
-    /* The objects in args keep every collected array alive meanwhile. */
-    em_status s = v.n ? em_eval(v.items, v.n) : EM_OK;
+    for (size_t i = 0; i < v.n; i++) em_array_retain(v.items[i]);
+    em_status s = EM_OK;
+    if (v.n) {
+        Py_BEGIN_ALLOW_THREADS
+        s = async ? em_async_eval(v.items, v.n) : em_eval(v.items, v.n);
+        Py_END_ALLOW_THREADS
+    }
+    for (size_t i = 0; i < v.n; i++) em_array_release(v.items[i]);
     PyMem_Free(v.items);
     if (py_check(s) < 0) return NULL;
     Py_RETURN_NONE;
+}
+
+static PyObject *f_eval(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
+    return eval_impl(m, args, nargs, false);
+}
+
+static PyObject *f_async_eval(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
+    return eval_impl(m, args, nargs, true);
+}
+
+int py_wait(em_array *a) {
+    em_status s;
+    em_array_retain(a);
+    Py_BEGIN_ALLOW_THREADS
+    s = em_eval1(a);
+    Py_END_ALLOW_THREADS
+    em_array_release(a);
+    return py_check(s);
 }
 
 static PyObject *f_matmul(FASTCALL_ARGS) {
@@ -288,6 +315,15 @@ static PyObject *f_printoptions(FASTCALL_ARGS) {
 /* ---------------------------------------------------------------- tables */
 
 PyMethodDef py_misc_methods[] = {
+    {"async_eval", (PyCFunction)(void (*)(void))f_async_eval, METH_FASTCALL,
+     "async_eval(*args)\n--\n\nAsynchronously evaluate an :class:`array` or tree of :class:`array`.\n\n"
+     "Returns at once: the arrays' kernels run on their streams' worker threads, and a\n"
+     "later eval, item, conversion or synchronize waits only for what it needs. Errors\n"
+     "of kernels are raised there.\n\n"
+     "Args:\n    *args (arrays or trees of arrays): Each argument can be a single array\n"
+     "      or a tree of arrays. If a tree is given the nodes can be a Python\n"
+     "      :class:`list`, :class:`tuple` or :class:`dict`. Leaves which are not\n"
+     "      arrays are ignored."},
     {"eval", (PyCFunction)(void (*)(void))f_eval, METH_FASTCALL,
      "eval(*args)\n--\n\nEvaluate an :class:`array` or tree of :class:`array`.\n\n"
      "Args:\n    *args (arrays or trees of arrays): Each argument can be a single array\n"

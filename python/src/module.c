@@ -7,6 +7,7 @@ static struct PyModuleDef core_def;
 /* ---------------------------------------------------------------- errors */
 
 PyObject *py_raise_ember(void) {
+    py_stream_done();
     em_status code = em_error_code();
     const char *msg = em_error_message();
     PyObject *exc;
@@ -75,6 +76,7 @@ static int core_traverse(PyObject *m, visitproc visit, void *arg) {
     Py_VISIT(st->iinfo_type);
     Py_VISIT(st->device_type);
     Py_VISIT(st->stream_type);
+    Py_VISIT(st->tl_stream_type);
     Py_VISIT(st->stream_ctx_type);
     Py_VISIT(st->printopts_type);
     Py_VISIT(st->printopts_ctx_type);
@@ -87,8 +89,6 @@ static int core_traverse(PyObject *m, visitproc visit, void *arg) {
     Py_VISIT(st->device_type_enum);
     Py_VISIT(st->cpu);
     Py_VISIT(st->gpu);
-    Py_VISIT(st->default_device);
-    Py_VISIT(st->default_stream);
     Py_VISIT(st->file_error);
     return 0;
 }
@@ -104,6 +104,7 @@ static int core_clear(PyObject *m) {
     Py_CLEAR(st->iinfo_type);
     Py_CLEAR(st->device_type);
     Py_CLEAR(st->stream_type);
+    Py_CLEAR(st->tl_stream_type);
     Py_CLEAR(st->stream_ctx_type);
     Py_CLEAR(st->printopts_type);
     Py_CLEAR(st->printopts_ctx_type);
@@ -116,8 +117,6 @@ static int core_clear(PyObject *m) {
     Py_CLEAR(st->device_type_enum);
     Py_CLEAR(st->cpu);
     Py_CLEAR(st->gpu);
-    Py_CLEAR(st->default_device);
-    Py_CLEAR(st->default_stream);
     Py_CLEAR(st->file_error);
     return 0;
 }

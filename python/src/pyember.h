@@ -31,6 +31,7 @@ typedef struct em_state {
     PyTypeObject *iinfo_type;
     PyTypeObject *device_type;
     PyTypeObject *stream_type;
+    PyTypeObject *tl_stream_type;
     PyTypeObject *stream_ctx_type;
     PyTypeObject *printopts_type;
     PyTypeObject *printopts_ctx_type;
@@ -39,14 +40,11 @@ typedef struct em_state {
     PyObject *categories[CAT_COUNT];  /* its members, by value */
     PyObject *device_type_enum;       /* the DeviceType enum class */
     PyObject *cpu, *gpu;              /* DeviceType.cpu / .gpu */
-    PyObject *default_device;         /* a Device */
-    PyObject *default_stream;         /* a Stream */
     PyTypeObject *transformed_type;   /* what grad/value_and_grad/checkpoint/compile return */
     PyTypeObject *custom_function_type;
     PyObject *tree_slot;              /* marks where an array was in a tree skeleton */
     PyObject *file_error;             /* ember.core._FileError (io.c) */
     int print_precision;              /* -1: MLX's default */
-    int next_stream;                  /* index of the next new_stream() */
 } em_state;
 
 /* The Python array object: a strong reference to an em_array. In-place
@@ -152,9 +150,16 @@ typedef struct {
  * Returns 0, or -1 with TypeError set. */
 int py_parse(em_state *st, const py_argspec *spec, PyObject *const *args, Py_ssize_t nargs,
              PyObject *kwnames, PyObject **out);
-/* stream= / device arguments: None, a DeviceType, Device or Stream on the
- * CPU. Returns 0, or -1 with an exception (ValueError for the GPU). */
+/* stream= / device arguments: None, a DeviceType, Device, Stream or
+ * ThreadLocalStream. Makes it the stream of the op being called (until
+ * py_stream_done). Returns 0, or -1 with an exception (ValueError for the
+ * GPU). */
 int py_arg_stream(em_state *st, PyObject *o, const char *fname);
+/* Ends the stream= of the op in progress, if any (device.c). */
+void py_stream_done(void);
+/* Evaluates a and waits for its value with the GIL released (other Python
+ * threads run meanwhile). Returns 0, or -1 with the error raised. */
+int py_wait(em_array *a);
 /* Converters: return 0 on success, -1 with an exception. `o` may be NULL
  * (not given), which leaves *out at its default. */
 int py_arg_int(PyObject *o, const char *fname, const char *name, int *out);

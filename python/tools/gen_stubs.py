@@ -20,8 +20,8 @@ ANNOT = {
     "condition": ARRAYLIKE, "val": "Any", "vals": ARRAYLIKE, "a_min": "Optional[ArrayLike]",
     "a_max": "Optional[ArrayLike]", "other": ARRAYLIKE, "value": ARRAYLIKE,
     "axis": "Union[None, int, Sequence[int]]", "axes": "Optional[Sequence[int]]",
-    "keepdims": "bool", "ddof": "int", "dtype": "Optional[Dtype]",
-    "stream": "Union[None, Stream, Device, DeviceType]", "shape": "Union[int, Sequence[int]]",
+    "keepdims": "bool", "ddof": "int", "d": "Union[None, Device, DeviceType]", "dtype": "Optional[Dtype]",
+    "stream": "Union[None, Stream, ThreadLocalStream, Device, DeviceType]", "shape": "Union[int, Sequence[int]]",
     "start_axis": "int", "end_axis": "int", "axis1": "int", "axis2": "int", "source": "int",
     "destination": "int", "decimals": "int", "nan": "float", "posinf": "Optional[float]",
     "neginf": "Optional[float]", "arrays": "Sequence[ArrayLike]", "arys": ARRAYLIKE,
@@ -66,6 +66,10 @@ RETURNS = {
     "result_type": "Dtype", "can_cast": "bool", "default_device": "Device",
     "set_default_device": "None", "default_stream": "Stream", "set_default_stream": "None",
     "new_stream": "Stream", "stream": "StreamContext", "synchronize": "None",
+    "async_eval": "None", "new_thread_unsafe_stream": "Stream",
+    "new_thread_local_stream": "ThreadLocalStream", "clear_streams": "None",
+    "device_info": "Dict[str, Union[str, int]]", "get_memory_limit": "int",
+    "set_wired_limit": "int",
     "is_available": "bool", "device_count": "int", "get_active_memory": "int",
     "get_peak_memory": "int", "reset_peak_memory": "None", "get_cache_memory": "int",
     "set_memory_limit": "int", "set_cache_limit": "int", "clear_cache": "None",
@@ -188,7 +192,7 @@ def main():
         elif n in ("finfo", "iinfo"):
             lines.append("    def __init__(self, dtype: Dtype, /) -> None: ...")
         elif n == "StreamContext":
-            lines.append("    def __init__(self, s: Union[Stream, Device, DeviceType]) -> None: ...")
+            lines.append("    def __init__(self, s: Union[Stream, ThreadLocalStream, Device, DeviceType]) -> None: ...")
         elif n == "PrintOptions":
             lines.append("    def __init__(self, precision: int = -1) -> None: ...")
         elif n == "custom_function":
@@ -232,7 +236,8 @@ def main():
             elif attr == "__deepcopy__":
                 lines.append(f"    def __deepcopy__(self, memo: Any) -> {n}: ...")
             elif attr == "__enter__":
-                lines.append(f"    def __enter__(self) -> {n}: ...")
+                ret = "None" if n == "StreamContext" else n
+                lines.append(f"    def __enter__(self) -> {ret}: ...")
             elif attr == "__exit__":
                 lines.append("    def __exit__(self, *args: Any) -> None: ...")
             elif attr == "__next__":

@@ -97,10 +97,11 @@ void *alloc_bytes(size_t n) {
     pthread_mutex_lock(&mu);
     init_limits();
     if (active + r > memory_limit || active + r < active) {
+        size_t room = memory_limit > active ? memory_limit - active : 0;
         pthread_mutex_unlock(&mu);
         return error_set(EM_ERR_MEMORY,
                          "[malloc] Attempting to allocate %zu bytes which is greater than "
-                         "the maximum allowed buffer size of %zu bytes.", n, memory_limit - active);
+                         "the maximum allowed buffer size of %zu bytes.", n, room);
     }
     block *b = free_lists[c];
     if (b) {
@@ -176,6 +177,13 @@ EM_API size_t em_set_cache_limit(size_t limit) {
     trim_locked(limit);
     pthread_mutex_unlock(&mu);
     return old;
+}
+EM_API size_t em_get_memory_limit(void) {
+    pthread_mutex_lock(&mu);
+    init_limits();
+    size_t v = memory_limit;
+    pthread_mutex_unlock(&mu);
+    return v;
 }
 EM_API size_t em_set_memory_limit(size_t limit) {
     pthread_mutex_lock(&mu);

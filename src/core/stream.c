@@ -98,6 +98,7 @@ em_fault *fault_new(em_status code, const char *msg) {
     em_fault *f = malloc(sizeof *f + n);
     if (!f) return NULL;
     atomic_init(&f->rc, 1);
+    atomic_init(&f->reported, false);
     f->code = code;
     memcpy(f->msg, msg, n);
     return f;
@@ -109,7 +110,8 @@ void fault_release(em_fault *f) {
     if (f && atomic_fetch_sub(&f->rc, 1) == 1) free(f);
 }
 
-static em_status fault_raise(const em_fault *f) {
+static em_status fault_raise(em_fault *f) {
+    atomic_store(&f->reported, true);
     return error_status(f->code, "%s", f->msg);
 }
 
@@ -268,7 +270,8 @@ static void run_task(stream *s, task *t) {
             }
         }
         pthread_mutex_lock(&s->mu);
-        if (own && !s->fault) {
+        if (own && (!s->fault || atomic_load(&s->fault->reported))) {
+            fault_release(s->fault);
             fault_retain(f);
             s->fault = f;
         }
@@ -519,9 +522,7 @@ EM_API int em_device_count(em_device_type type) { return type == EM_CPU ? 1 : 0;
 EM_API em_status em_default_stream(em_device d, em_stream *out) {
     em_status st = check_device(d, "default_stream", "get");
     if (st != EM_OK) return st;
-    int i = thread_default();
-    if (i < 0) return error_status(EM_ERR_RUNTIME, "[default_stream] Too many streams.");
-    if (out) *out = make(i);
+    if (out) *out = make(stream_current());
     return EM_OK;
 }
 
@@ -570,7 +571,7 @@ EM_API em_status em_synchronize(em_stream s) {
     x->fault = NULL;
     pthread_mutex_unlock(&x->mu);
     if (!f) return EM_OK;
-    st = fault_raise(f);
+    st = atomic_load(&f->reported) ? EM_OK : fault_raise(f);
     fault_release(f);
     return st;
 }

@@ -10,7 +10,8 @@
  * Faults. A task whose kernel fails attaches a fault (code and message) to
  * its outputs' buffers, before its `done` bump; a task that finds a fault on
  * an input skips its kernel and passes the fault on. Readers see a fault once
- * they have waited for the buffer's event. */
+ * they have waited for the buffer's event. A stream also keeps its latest
+ * failure that no reader has seen, for em_synchronize. */
 #ifndef EM_CORE_STREAM_H
 #define EM_CORE_STREAM_H
 
@@ -19,6 +20,7 @@
 /* A kernel's failure, shared by every buffer it spoiled. */
 typedef struct em_fault {
     atomic_long rc;
+    atomic_bool reported;  /* raised to a reader already */
     em_status code;
     char msg[];
 } em_fault;

@@ -177,8 +177,16 @@ static void test_worker_errors(void) {
     char *str = em_array_to_string(w);
     CHECK(str == NULL && em_error_code() == EM_ERR_INDEX);
     em_error_clear();
-    /* the stream reports it once; the default stream only propagated it */
+    /* read already: synchronize has nothing new to say */
+    CHECK(em_synchronize(s) == EM_OK && em_synchronize(def) == EM_OK);
+    /* a failure no one reads: the next synchronize of its stream reports
+     * it, once */
+    em_stream_push(s);
+    em_array *unread = em_take(a, idx, 0, true);
+    em_stream_pop();
+    CHECK(em_async_eval(&unread, 1) == EM_OK); /* (the scope releases it) */
     CHECK(em_synchronize(s) == EM_ERR_INDEX);
+    CHECK_MSG(strstr(em_error_message(), "out of bounds") != NULL, "%s", em_error_message());
     em_error_clear();
     CHECK(em_synchronize(s) == EM_OK);
     CHECK(em_synchronize(def) == EM_OK);
