@@ -27,8 +27,19 @@ static size_t cache_limit = SIZE_MAX;   /* set on first use */
 static size_t memory_limit = SIZE_MAX;  /* set on first use */
 static int limits_set;
 
+/* A fork copies only the forking thread: hold the lock across it so the
+ * child's free lists are whole. Streams drain their work before (their
+ * handler is registered after this one, and prepare handlers run in reverse
+ * order of registration: stream.c registers this one first). */
+static void fork_lock(void) { pthread_mutex_lock(&mu); }
+static void fork_unlock(void) { pthread_mutex_unlock(&mu); }
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static void fork_register(void) { pthread_atfork(fork_lock, fork_unlock, fork_unlock); }
+void alloc_fork_register(void) { pthread_once(&fork_once, fork_register); }
+
 static void init_limits(void) {
     if (limits_set) return;
+    alloc_fork_register();
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
     size_t ram = pages > 0 && psz > 0 ? (size_t)pages * (size_t)psz : (size_t)8 << 30;
     memory_limit = ram + ram / 2;  /* as MLX: 1.5x the machine's memory */

@@ -11,5 +11,8 @@
 void *alloc_bytes(size_t n);
 /* Returns a block from alloc_bytes(n) (same n) to the cache. NULL-safe. */
 void alloc_free(void *p, size_t n);
+/* Registers the allocator's fork handlers (once; before any handler whose
+ * fork preparation may free buffers). */
+void alloc_fork_register(void);
 
 #endif

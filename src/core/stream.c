@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "../backend/cpu/kernels.h"
+#include "alloc.h"
 #include "error.h"
 #include "stream.h"
 
@@ -131,6 +132,7 @@ static void fork_child(void);
 
 static void init(void) {
     pthread_key_create(&owner_key, retire_owned);
+    alloc_fork_register(); /* first: its prepare then runs after ours */
     pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 

@@ -255,3 +255,26 @@ def test_threads_with_streams_and_async():
     for t in threads:
         t.join()
     assert results == [50.0 * k * 256 * 256 for k in range(4)]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_fork_after_threads_and_streams():
+    """A child forked while the pool and stream workers exist (and work was in
+    flight) starts its own workers and computes; the parent goes on."""
+    a = mx.arange(1 << 20, dtype=mx.float32)
+    assert mx.sum(a * 2).item() == pytest.approx((1 << 20) * ((1 << 20) - 1), rel=1e-6)
+    s = mx.new_stream(mx.cpu)
+    pending = mx.add(a, 1, stream=s)
+    mx.async_eval(pending)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit status
+        ok = False
+        try:
+            ok = (mx.sum(a + 1).item() == pytest.approx((1 << 20) * ((1 << 20) + 1) / 2, rel=1e-6)
+                  and mx.add(a, 1, stream=s)[3].item() == 4 and pending[5].item() == 6)
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert pending[7].item() == 8
