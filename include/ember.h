@@ -167,12 +167,12 @@ EM_API void em_set_print_precision(int precision);
 EM_API em_status em_eval(em_array *const *arrays, size_t n);
 EM_API em_status em_eval1(em_array *a);
 /* Schedules the evaluation of the arrays and returns at once: their kernels
- * run on their streams' worker threads, and a later em_eval, item, copy-out or
- * em_synchronize waits for what it needs. May pause while too much work is in
- * flight (memory stays bounded). */
+ * run on their streams' worker threads, and a later em_eval, item, copy-out
+ * or em_stream_synchronize waits for what it needs. May pause while too much
+ * work is in flight (memory stays bounded). */
 EM_API em_status em_async_eval(em_array *const *arrays, size_t n);
 
-/* ---------------------------------------------------------------- devices and streams
+/* ---------------------------------------------------------------- devices, streams
  *
  * A device is (type, index); a stream is an ordered queue of work on one
  * device, run by its own worker thread. Both are small values (identifiers,
@@ -186,8 +186,8 @@ EM_API em_status em_async_eval(em_array *const *arrays, size_t n);
  * Errors in kernels: a kernel that fails on a worker marks its outputs (and
  * everything computed from them) failed; reading any of them (em_eval, item,
  * copy-out, data) returns that error with its message, every time. A failure
- * that no read has reported yet is returned by the next em_synchronize of its
- * stream, once. Nothing is lost or crashes.
+ * that no read has reported yet is returned by the next em_stream_synchronize
+ * of its stream, once. Nothing is lost or crashes.
  *
  * Only the CPU exists in this build: the GPU reports itself unavailable and
  * asking for it is an EM_ERR_VALUE error. */
@@ -195,26 +195,26 @@ typedef enum em_device_type { EM_CPU = 0, EM_GPU = 1 } em_device_type;
 typedef struct em_device { em_device_type type; int index; } em_device;
 typedef struct em_stream { int index; em_device device; } em_stream;
 
-EM_API em_device em_default_device(void);
-EM_API em_status em_set_default_device(em_device d);
+EM_API em_device em_device_default(void);
+EM_API em_status em_device_set_default(em_device d);
 EM_API bool em_device_is_available(em_device d);
 EM_API int em_device_count(em_device_type type);
 /* The stream ops built now on this thread run on d: the innermost pushed
  * stream, else the thread's default. */
-EM_API em_status em_default_stream(em_device d, em_stream *out);
+EM_API em_status em_stream_default(em_device d, em_stream *out);
 /* Makes s the calling thread's default stream on its device. */
-EM_API em_status em_set_default_stream(em_stream s);
+EM_API em_status em_stream_set_default(em_stream s);
 /* A new stream on d, usable from any thread. */
-EM_API em_status em_new_stream(em_device d, em_stream *out);
+EM_API em_status em_stream_new(em_device d, em_stream *out);
 /* The stream ops built now on this thread run on. */
-EM_API em_stream em_current_stream(void);
+EM_API em_stream em_stream_current(void);
 /* Ops built on this thread run on s until the matching em_stream_pop (pushes
  * nest up to 64 deep): MLX's stream= argument, and `with stream(s)`. */
 EM_API em_status em_stream_push(em_stream s);
 EM_API void em_stream_pop(void);
 /* Waits until everything submitted to s has run; returns the latest kernel
  * error on s that no read has reported (then forgets it). */
-EM_API em_status em_synchronize(em_stream s);
+EM_API em_status em_stream_synchronize(em_stream s);
 
 /* ---------------------------------------------------------------- threads */
 

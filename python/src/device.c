@@ -81,7 +81,7 @@ static int tl_resolve(TLStreamObject *t, em_stream *out);
  * default stream of the default device). -1 with an exception otherwise. */
 static int resolve_stream(em_state *st, PyObject *o, const char *fname, em_stream *s) {
     if (o == Py_None) {
-        return py_check(em_default_stream(em_default_device(), s));
+        return py_check(em_stream_default(em_device_default(), s));
     }
     if (Py_TYPE(o) == st->stream_type) {
         StreamObject *x = (StreamObject *)o;
@@ -98,7 +98,7 @@ static int resolve_stream(em_state *st, PyObject *o, const char *fname, em_strea
     }
     em_device d;
     if (arg_device(st, o, fname, &d) < 0) return -1;
-    return py_check(em_default_stream(d, s));
+    return py_check(em_stream_default(d, s));
 }
 
 int py_arg_stream(em_state *st, PyObject *o, const char *fname) {
@@ -308,7 +308,7 @@ static int tl_resolve(TLStreamObject *t, em_stream *out) {
         *out = (em_stream){(int)PyLong_AsLong(v), {EM_CPU, 0}};
         return 0;
     }
-    if (PyErr_Occurred() || py_check(em_new_stream((em_device){EM_CPU, 0}, out)) < 0) {
+    if (PyErr_Occurred() || py_check(em_stream_new((em_device){EM_CPU, 0}, out)) < 0) {
         Py_DECREF(key);
         return -1;
     }
@@ -450,13 +450,13 @@ static PyType_Spec ctx_spec = {
 /* ---------------------------------------------------------------- functions */
 
 static PyObject *f_default_device(PyObject *m, PyObject *unused) {
-    return device_of(state_of_module(m), em_default_device());
+    return device_of(state_of_module(m), em_device_default());
 }
 
 static PyObject *f_set_default_device(PyObject *m, PyObject *d) {
     em_device dev;
     if (arg_device(state_of_module(m), d, "set_default_device", &dev) < 0) return NULL;
-    if (py_check(em_set_default_device(dev)) < 0) return NULL;
+    if (py_check(em_device_set_default(dev)) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -464,7 +464,7 @@ static PyObject *f_default_stream(PyObject *m, PyObject *d) {
     em_state *st = state_of_module(m);
     em_device dev;
     em_stream s;
-    if (arg_device(st, d, "default_stream", &dev) < 0 || py_check(em_default_stream(dev, &s)) < 0)
+    if (arg_device(st, d, "default_stream", &dev) < 0 || py_check(em_stream_default(dev, &s)) < 0)
         return NULL;
     return stream_make(st, s);
 }
@@ -478,7 +478,7 @@ static PyObject *f_set_default_stream(PyObject *m, PyObject *s) {
     }
     em_stream cs;
     if (resolve_stream(st, s, "set_default_stream", &cs) < 0 ||
-        py_check(em_set_default_stream(cs)) < 0)
+        py_check(em_stream_set_default(cs)) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -487,7 +487,7 @@ static PyObject *f_new_stream(PyObject *m, PyObject *d) {
     em_state *st = state_of_module(m);
     em_device dev;
     em_stream s;
-    if (arg_device(st, d, "new_stream", &dev) < 0 || py_check(em_new_stream(dev, &s)) < 0)
+    if (arg_device(st, d, "new_stream", &dev) < 0 || py_check(em_stream_new(dev, &s)) < 0)
         return NULL;
     return stream_make(st, s);
 }
@@ -534,7 +534,7 @@ static PyObject *f_synchronize(PyObject *m, PyObject *const *args, Py_ssize_t na
     if (resolve_stream(st, a[0] ? a[0] : Py_None, "synchronize", &s) < 0) return NULL;
     em_status r;
     Py_BEGIN_ALLOW_THREADS
-    r = em_synchronize(s);
+    r = em_stream_synchronize(s);
     Py_END_ALLOW_THREADS
     if (py_check(r) < 0) return NULL;
     Py_RETURN_NONE;
@@ -585,7 +585,7 @@ static PyObject *f_device_info(PyObject *m, PyObject *const *args, Py_ssize_t na
     PY_ARGSPEC(spec, "device_info", 0, 1, 0, false, "d");
     PyObject *a[1];
     if (py_parse(st, &spec, args, nargs, kwnames, a) < 0) return NULL;
-    em_device dev = em_default_device();
+    em_device dev = em_device_default();
     if (a[0] && a[0] != Py_None && arg_device(st, a[0], "device_info", &dev) < 0) return NULL;
     PyObject *info = PyDict_New();
     if (!info || dev.type != EM_CPU) return info;

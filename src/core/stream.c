@@ -14,7 +14,7 @@
  * when the thread exits, that stream is retired: its worker finishes the
  * queue and exits, and the slot is reused later with its counters kept (an
  * event (slot, seq) of the old stream stays "done"). Streams made with
- * em_new_stream live as long as the process. */
+ * em_stream_new live as long as the process. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -568,11 +568,11 @@ static em_status check_stream(em_stream s, const char *op) {
 
 static em_stream make(int i) { return (em_stream){i, {EM_CPU, 0}}; }
 
-EM_API em_device em_default_device(void) {
+EM_API em_device em_device_default(void) {
     return (em_device){(em_device_type)atomic_load(&default_device_type), 0};
 }
 
-EM_API em_status em_set_default_device(em_device d) {
+EM_API em_status em_device_set_default(em_device d) {
     if (d.type == EM_GPU)
         return error_status(EM_ERR_VALUE, "[set_default_device] Cannot set gpu device without gpu backend.");
     em_status st = check_device(d, "set_default_device", "use a");
@@ -584,14 +584,14 @@ EM_API bool em_device_is_available(em_device d) { return d.type == EM_CPU && d.i
 
 EM_API int em_device_count(em_device_type type) { return type == EM_CPU ? 1 : 0; }
 
-EM_API em_status em_default_stream(em_device d, em_stream *out) {
+EM_API em_status em_stream_default(em_device d, em_stream *out) {
     em_status st = check_device(d, "default_stream", "get");
     if (st != EM_OK) return st;
     if (out) *out = make(stream_current());
     return EM_OK;
 }
 
-EM_API em_status em_set_default_stream(em_stream s) {
+EM_API em_status em_stream_set_default(em_stream s) {
     em_status st = check_stream(s, "set_default_stream");
     if (st == EM_OK) {
         thread_default(); /* the thread's own stream stays its to retire */
@@ -600,7 +600,7 @@ EM_API em_status em_set_default_stream(em_stream s) {
     return st;
 }
 
-EM_API em_status em_new_stream(em_device d, em_stream *out) {
+EM_API em_status em_stream_new(em_device d, em_stream *out) {
     em_status st = check_device(d, "new_stream", "make");
     if (st != EM_OK) return st;
     int i = slot_new();
@@ -610,7 +610,7 @@ EM_API em_status em_new_stream(em_device d, em_stream *out) {
     return EM_OK;
 }
 
-EM_API em_stream em_current_stream(void) { return make(stream_current()); }
+EM_API em_stream em_stream_current(void) { return make(stream_current()); }
 
 EM_API em_status em_stream_push(em_stream s) {
     em_status st = check_stream(s, "stream");
@@ -625,7 +625,7 @@ EM_API void em_stream_pop(void) {
     if (tl_npush) tl_npush--;
 }
 
-EM_API em_status em_synchronize(em_stream s) {
+EM_API em_status em_stream_synchronize(em_stream s) {
     em_status st = check_stream(s, "synchronize");
     if (st != EM_OK) return st;
     buffer_run_deferred();

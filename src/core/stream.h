@@ -11,7 +11,7 @@
  * its outputs' buffers, before its `done` bump; a task that finds a fault on
  * an input skips its kernel and passes the fault on. Readers see a fault once
  * they have waited for the buffer's event. A stream also keeps its latest
- * failure that no reader has seen, for em_synchronize. */
+ * failure that no reader has seen, for em_stream_synchronize. */
 #ifndef EM_CORE_STREAM_H
 #define EM_CORE_STREAM_H
 

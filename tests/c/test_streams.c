@@ -11,30 +11,30 @@ static const em_device cpu = {EM_CPU, 0}, gpu = {EM_GPU, 0};
 
 static em_stream stream_or_die(em_device d) {
     em_stream s = {0, {EM_CPU, 0}};
-    CHECK(em_new_stream(d, &s) == EM_OK);
+    CHECK(em_stream_new(d, &s) == EM_OK);
     return s;
 }
 
 /* ---------------------------------------------------------------- devices */
 
 static void test_devices(void) {
-    em_device d = em_default_device();
+    em_device d = em_device_default();
     CHECK(d.type == EM_CPU && d.index == 0);
     CHECK(em_device_is_available(cpu) && !em_device_is_available(gpu));
     CHECK(em_device_count(EM_CPU) == 1 && em_device_count(EM_GPU) == 0);
     em_error_clear();
-    CHECK(em_set_default_device(gpu) == EM_ERR_VALUE &&
+    CHECK(em_device_set_default(gpu) == EM_ERR_VALUE &&
           strcmp(em_error_message(), "[set_default_device] Cannot set gpu device without gpu backend.") == 0);
     em_error_clear();
     em_stream s;
-    CHECK(em_default_stream(gpu, &s) == EM_ERR_VALUE &&
+    CHECK(em_stream_default(gpu, &s) == EM_ERR_VALUE &&
           strcmp(em_error_message(), "[default_stream] Cannot get gpu stream without gpu backend.") == 0);
     em_error_clear();
-    CHECK(em_new_stream(gpu, &s) == EM_ERR_VALUE &&
+    CHECK(em_stream_new(gpu, &s) == EM_ERR_VALUE &&
           strcmp(em_error_message(), "[new_stream] Cannot make gpu stream without gpu backend.") == 0);
     em_error_clear();
-    CHECK(em_set_default_device(cpu) == EM_OK);
-    CHECK(em_default_stream((em_device){EM_CPU, 3}, &s) == EM_ERR_VALUE);
+    CHECK(em_device_set_default(cpu) == EM_OK);
+    CHECK(em_stream_default((em_device){EM_CPU, 3}, &s) == EM_ERR_VALUE);
     em_error_clear();
 }
 
@@ -44,13 +44,13 @@ typedef struct { em_stream def; int ok; } thread_info;
 
 static void *other_thread(void *v) {
     thread_info *t = v;
-    t->ok = em_default_stream(cpu, &t->def) == EM_OK;
+    t->ok = em_stream_default(cpu, &t->def) == EM_OK;
     /* work on this thread's own stream */
     em_array *a = em_full_double((int64_t[]){1000}, 1, 2, EM_FLOAT32);
     em_array *s = em_sum(a, NULL, -1, false);
     double v2 = 0;
     t->ok = t->ok && em_array_item_double(s, &v2) == EM_OK && v2 == 2000;
-    t->ok = t->ok && em_current_stream().index == t->def.index;
+    t->ok = t->ok && em_stream_current().index == t->def.index;
     em_array_release(s);
     em_array_release(a);
     return NULL;
@@ -58,9 +58,9 @@ static void *other_thread(void *v) {
 
 static void test_streams(void) {
     em_stream def, again;
-    CHECK(em_default_stream(cpu, &def) == EM_OK && em_default_stream(cpu, &again) == EM_OK);
+    CHECK(em_stream_default(cpu, &def) == EM_OK && em_stream_default(cpu, &again) == EM_OK);
     CHECK(def.index == again.index && def.device.type == EM_CPU);
-    CHECK(em_current_stream().index == def.index);
+    CHECK(em_stream_current().index == def.index);
     em_stream s1 = stream_or_die(cpu), s2 = stream_or_die(cpu);
     CHECK(s1.index != s2.index && s1.index != def.index);
     /* a thread has its own default stream */
@@ -70,21 +70,21 @@ static void test_streams(void) {
     pthread_join(th, NULL);
     CHECK(t.ok && t.def.index != def.index);
     /* push / pop nest; set_default_stream changes this thread's default */
-    CHECK(em_stream_push(s1) == EM_OK && em_current_stream().index == s1.index);
-    CHECK(em_stream_push(s2) == EM_OK && em_current_stream().index == s2.index);
+    CHECK(em_stream_push(s1) == EM_OK && em_stream_current().index == s1.index);
+    CHECK(em_stream_push(s2) == EM_OK && em_stream_current().index == s2.index);
     em_stream_pop();
-    CHECK(em_current_stream().index == s1.index);
+    CHECK(em_stream_current().index == s1.index);
     em_stream_pop();
     em_stream_pop(); /* one too many: nothing */
-    CHECK(em_current_stream().index == def.index);
-    CHECK(em_set_default_stream(s2) == EM_OK && em_current_stream().index == s2.index);
-    CHECK(em_set_default_stream(def) == EM_OK && em_current_stream().index == def.index);
+    CHECK(em_stream_current().index == def.index);
+    CHECK(em_stream_set_default(s2) == EM_OK && em_stream_current().index == s2.index);
+    CHECK(em_stream_set_default(def) == EM_OK && em_stream_current().index == def.index);
     em_error_clear();
     CHECK(em_stream_push((em_stream){100000, {EM_CPU, 0}}) == EM_ERR_VALUE);
     em_error_clear();
     CHECK(em_stream_push((em_stream){0, {EM_GPU, 0}}) == EM_ERR_VALUE);
     em_error_clear();
-    CHECK(em_synchronize(s1) == EM_OK && em_synchronize(def) == EM_OK);
+    CHECK(em_stream_synchronize(s1) == EM_OK && em_stream_synchronize(def) == EM_OK);
 }
 
 /* Work spread over streams, each step reading the last one's result from
@@ -110,7 +110,7 @@ static void test_cross_stream(void) {
     em_array_release(s_);
     em_array_release(x);
     em_array_release(one);
-    for (int k = 0; k < 3; k++) CHECK(em_synchronize(s[k]) == EM_OK);
+    for (int k = 0; k < 3; k++) CHECK(em_stream_synchronize(s[k]) == EM_OK);
 }
 
 /* async_eval returns, the arrays are encoded, and a later read waits. Arrays
@@ -141,8 +141,8 @@ static void test_async(void) {
         em_array_release(x);
     }
     em_stream def;
-    em_default_stream(cpu, &def);
-    CHECK(em_synchronize(def) == EM_OK);
+    em_stream_default(cpu, &def);
+    CHECK(em_stream_synchronize(def) == EM_OK);
     CHECK_MSG(em_live_arrays() == live, "%lld arrays left", (long long)(em_live_arrays() - live));
 }
 
@@ -154,7 +154,7 @@ static void test_async(void) {
 static void test_worker_errors(void) {
     em_scope_begin();
     em_stream s = stream_or_die(cpu), def;
-    em_default_stream(cpu, &def);
+    em_stream_default(cpu, &def);
     em_array *a = em_arange(0, 5, 1, EM_FLOAT32);
     int32_t bad[2] = {1, 7};
     em_array *idx = em_array_from_data(bad, (int64_t[]){2}, 1, EM_INT32);
@@ -178,18 +178,18 @@ static void test_worker_errors(void) {
     CHECK(str == NULL && em_error_code() == EM_ERR_INDEX);
     em_error_clear();
     /* read already: synchronize has nothing new to say */
-    CHECK(em_synchronize(s) == EM_OK && em_synchronize(def) == EM_OK);
+    CHECK(em_stream_synchronize(s) == EM_OK && em_stream_synchronize(def) == EM_OK);
     /* a failure no one reads: the next synchronize of its stream reports
      * it, once */
     em_stream_push(s);
     em_array *unread = em_take(a, idx, 0, true);
     em_stream_pop();
     CHECK(em_async_eval(&unread, 1) == EM_OK); /* (the scope releases it) */
-    CHECK(em_synchronize(s) == EM_ERR_INDEX);
+    CHECK(em_stream_synchronize(s) == EM_ERR_INDEX);
     CHECK_MSG(strstr(em_error_message(), "out of bounds") != NULL, "%s", em_error_message());
     em_error_clear();
-    CHECK(em_synchronize(s) == EM_OK);
-    CHECK(em_synchronize(def) == EM_OK);
+    CHECK(em_stream_synchronize(s) == EM_OK);
+    CHECK(em_stream_synchronize(def) == EM_OK);
     /* and work goes on */
     em_stream_push(s);
     em_array *ok = em_take(a, em_array_from_data((int32_t[]){4}, (int64_t[]){1}, 1, EM_INT32), 0, true);
@@ -350,8 +350,8 @@ static void test_external_deleters(void) {
         em_array_release(y);
     }
     em_stream def;
-    em_default_stream(cpu, &def);
-    em_synchronize(def);
+    em_stream_default(cpu, &def);
+    em_stream_synchronize(def);
     em_array *z = em_zeros((int64_t[]){1}, 1, EM_FLOAT32); /* runs what was deferred */
     em_array_release(z);
     CHECK(atomic_load(&deleted) == 20 && atomic_load(&deleted_on_main) == 20);
