@@ -357,6 +357,69 @@ static void test_external_deleters(void) {
     CHECK(atomic_load(&deleted) == 20 && atomic_load(&deleted_on_main) == 20);
 }
 
+/* Threads sharing streams: each builds chains whose steps hop between three
+ * shared streams, evaluates some at once and schedules others, and reads
+ * failing kernels' errors; every value and every error must come out right
+ * (the helpers of one stream take turns with its worker). */
+static em_stream shared[3];
+
+typedef struct { int id; int ok; char msg[200]; } hopper;
+
+static void *hop_main(void *v) {
+    hopper *h = v;
+    h->ok = 1;
+    int64_t n = 4096;
+    for (int it = 0; it < 150 && h->ok; it++) {
+        em_scope_begin();
+        em_array *x = em_full_double(&n, 1, (double)h->id, EM_FLOAT32);
+        em_array *one = em_array_from_double(1, EM_FLOAT32);
+        for (int k = 0; k < 12; k++) {
+            em_stream_push(shared[(h->id + it + k) % 3]);
+            x = em_add(x, one);
+            if (k % 5 == 4) em_async_eval(&x, 1);
+            em_stream_pop();
+        }
+        em_array *s = em_sum(x, NULL, -1, false);
+        double got = 0;
+        if (em_array_item_double(s, &got) != EM_OK || got != (double)n * (h->id + 12)) {
+            h->ok = 0;
+            snprintf(h->msg, sizeof h->msg, "thread %d step %d: %g (%s)", h->id, it, got, em_error_message());
+        }
+        if (it % 10 == 0) { /* a failing kernel in the middle of the traffic */
+            em_stream_push(shared[it % 3]);
+            em_array *bad = em_take(x, em_array_from_data((int32_t[]){99999}, (int64_t[]){1}, 1, EM_INT32), 0, true);
+            em_stream_pop();
+            em_array *y = em_add(bad, one);
+            em_error_clear();
+            if (em_eval1(y) != EM_ERR_INDEX) {
+                h->ok = 0;
+                snprintf(h->msg, sizeof h->msg, "thread %d step %d: no index error", h->id, it);
+            }
+            em_error_clear();
+        }
+        em_scope_end();
+    }
+    return NULL;
+}
+
+static void test_shared_streams(void) {
+    for (int i = 0; i < 3; i++) shared[i] = stream_or_die(cpu);
+    pthread_t th[4];
+    hopper h[4];
+    for (int i = 0; i < 4; i++) {
+        h[i] = (hopper){.id = i};
+        pthread_create(&th[i], NULL, hop_main, &h[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_MSG(h[i].ok, "%s", h[i].msg);
+    }
+    for (int i = 0; i < 3; i++) {
+        em_stream_synchronize(shared[i]); /* (failures were read: nothing to report) */
+        em_error_clear();
+    }
+}
+
 int main(void) {
     test_devices();
     test_streams();
@@ -368,6 +431,7 @@ int main(void) {
     test_cache();
     test_many_short_threads();
     test_external_deleters();
+    test_shared_streams();
     CHECK_NO_ERROR();
     CHECK_DONE();
 }
