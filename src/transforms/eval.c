@@ -112,11 +112,14 @@ static void donate(em_array *in, em_array *o) {
     array_update_flags(o);
 }
 
-/* A fresh buffer; when the memory limit refuses it while work is in flight,
- * waits for that work (which frees what it reads) and tries once more. */
+/* A fresh buffer; when the memory limit refuses it, waits for the work in
+ * flight (which frees what it reads) and tries once more. Always once more:
+ * a task may have finished, and freed its inputs, between the refusal and
+ * the look at what is in flight. */
 static em_status alloc_output(em_array *o) {
     if (array_alloc_data(o) == EM_OK) return EM_OK;
-    if (em_error_code() != EM_ERR_MEMORY || !streams_drain()) return em_error_code();
+    if (em_error_code() != EM_ERR_MEMORY) return em_error_code();
+    streams_drain();
     em_error_clear();
     return array_alloc_data(o) == EM_OK ? EM_OK : em_error_code();
 }
