@@ -21,6 +21,10 @@ written once and stay in the page cache, for every library alike.
 
     python bench/bench_io.py [--gib 1] [--runs 3] [--dir /tmp/ember_bench_io]
 
+On a machine whose disk is busy, saves are dominated by the kernel's dirty-page
+writeback and vary run to run for every library alike; --dir /dev/shm/x (a
+tmpfs) measures the libraries without the disk.
+
 Needs numpy, safetensors and ember. A benchmark measures; it asserts nothing.
 """
 import argparse

@@ -546,7 +546,8 @@ static em_status deflate_member(io_sink *k, const char *h, size_t hn, const void
         deflateEnd(&z);
         return error_status(EM_ERR_MEMORY, "[%s] Out of memory compressing a member.", k->op);
     }
-    const uint8_t *parts[2] = {(const uint8_t *)h, data};
+    /* an empty array has no data pointer: deflate from a valid empty one */
+    const uint8_t *parts[2] = {(const uint8_t *)h, data ? data : (const uint8_t *)""};
     size_t lens[2] = {hn, dn};
     int zr = Z_OK;
     for (int part = 0; part < 2; part++) {

@@ -376,10 +376,14 @@ em_status io_src_open(io_src *s, const char *path, const char *op, unsigned flag
     if (fd < 0)
         return error_status(EM_ERR_IO, "[load] Failed to open file %s: %s.", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
         close(fd);
         return error_status(EM_ERR_IO, "[load] Failed to open file %s: %s.", path, strerror(e));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return error_status(EM_ERR_IO, "[load] Failed to open file %s: %s.", path, strerror(EISDIR));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);

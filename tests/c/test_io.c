@@ -1217,8 +1217,21 @@ static void test_regressions(void) {
             while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) b_put(&b, chunk, n);
             fclose(fp);
             em_error_clear();
-            em_map *m = em_load_memory(b.p, b.n, (em_file_format)(EM_FORMAT_NPY + f), e->d_name, 0);
+            em_file_format fmt = (em_file_format)(EM_FORMAT_NPY + f);
+            em_map *m = em_load_memory(b.p, b.n, fmt, e->d_name, 0);
             CHECK_MSG(m || (em_error_code() != EM_OK && em_error_message()[0]), "%s", path);
+            /* and, as the fuzzers do, what loads saves (stored and deflated) and loads back */
+            for (unsigned flags = 0; m && flags <= EM_IO_COMPRESS; flags += EM_IO_COMPRESS) {
+                buf out = {0};
+                em_writer w = {&out, buf_write};
+                em_error_clear();
+                if (em_save_writer(&w, fmt, m, e->d_name, flags) == EM_OK) {
+                    em_map *back = em_load_memory(out.p, out.n, fmt, e->d_name, 0);
+                    CHECK_MSG(back && em_map_size(back) == em_map_size(m), "%s saved", path);
+                    em_map_free(back);
+                }
+                b_free(&out);
+            }
             em_map_free(m);
             em_error_clear();
             b_free(&b);
