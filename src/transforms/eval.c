@@ -44,6 +44,7 @@ static em_status prepare_outputs(em_node *n) {
     if (flags & EM_PF_VIEW) return EM_OK;
     for (int i = 0; i < n->n_out; i++) {
         em_array *o = n->outputs[i];
+        if (!o && (flags & EM_PF_OPTIONAL_OUTPUTS)) continue;
         if (!o)
             return error_status(EM_ERR_RUNTIME,
                                 "[eval] An output of %s was released before evaluation.",
