@@ -1,7 +1,291 @@
-/* fft.c -- CPU kernel of FFT (placeholder). */
+/* fft.c -- CPU kernel of FFT (contract in src/ops/fft.c): every line of the
+ * input along the axis is transformed with a cached plan (fft_plan.c).
+ *
+ * With AVX2, lines are done 8 at a time, one per lane of a float vector, so
+ * that the butterflies of fft_passes.h run on whole vectors with no shuffles;
+ * dense lines move in and out of the lanes through 8x8 register transposes.
+ * A single line, lines too long for the lane buffers to stay in cache, or a
+ * CPU without AVX2 (or EMBER_SIMD=none) go one line at a time through the
+ * scalar build of the same passes. Long lengths (FFT_FOURSTEP_MIN) use the
+ * four-step algorithm, whose column and row transforms take the lanes again. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../core/alloc.h"
+#include "../../core/error.h"
+#include "fft_plan.h"
 #include "kernels.h"
+#include "simd.h"
+
+/* One FFT node's lines: the input and output as float arrays (complex ones
+ * interleaved), offsets and strides in elements of their dtypes. */
+typedef struct fft_job {
+    int kind, inverse;
+    int64_t n;
+    float scale;
+    const fft_plan *plan;
+    const float *in;
+    float *out;
+    int64_t is, os;                  /* strides along the axis */
+    int nouter;                      /* the other axes */
+    int64_t shape[EM_MAX_NDIM], istr[EM_MAX_NDIM], ostr[EM_MAX_NDIM];
+    /* The four-step routine for long lines (x -> y, conj when cj is -1,
+     * scaled by sc) and its work area. */
+    void (*big)(const fft_cplan *c, const void *x, void *y, void *work, float cj, float sc);
+    void *bigwork;
+} fft_job;
+
+/* The first elements of line t in the input and output. */
+static inline void fft_job_offsets(const fft_job *j, int64_t t, int64_t *io, int64_t *oo) {
+    int64_t a = 0, b = 0;
+    for (int d = j->nouter - 1; d >= 0; d--) {
+        int64_t i = t % j->shape[d];
+        t /= j->shape[d];
+        a += i * j->istr[d];
+        b += i * j->ostr[d];
+    }
+    *io = a;
+    *oo = b;
+}
+
+/* ---- the scalar instantiation ---- */
+
+#define FP_R float
+#define FP_W 1
+#define FP_NAME(x) s1_##x
+#define FP_ATTR
+#define FP_LANE(v, l) (v)
+#include "fft_passes.h"
+#include "fft_lines.h"
+#undef FP_R
+#undef FP_W
+#undef FP_NAME
+#undef FP_ATTR
+#undef FP_LANE
+
+/* ---- the AVX2 instantiation: 8 lanes ---- */
+
+#if defined(__x86_64__) || defined(__i386__)
+#define FFT_X86 1
+#include <immintrin.h>
+
+typedef float fft_v8 __attribute__((vector_size(32)));
+#define T256 __attribute__((target("avx2,fma")))
+
+#define FP_R fft_v8
+#define FP_W 8
+#define FP_NAME(x) v8_##x
+#define FP_ATTR T256
+#define FP_LANE(v, l) (v)[l]
+#include "fft_passes.h"
+
+/* Transposes the 8x8 block of floats in the variables r0..r7 (rows), with
+ * named temporaries so that everything stays in registers. */
+#define TR8(r0, r1, r2, r3, r4, r5, r6, r7)                                    \
+    do {                                                                       \
+        __m256 t0_ = _mm256_unpacklo_ps(r0, r1), t1_ = _mm256_unpackhi_ps(r0, r1); \
+        __m256 t2_ = _mm256_unpacklo_ps(r2, r3), t3_ = _mm256_unpackhi_ps(r2, r3); \
+        __m256 t4_ = _mm256_unpacklo_ps(r4, r5), t5_ = _mm256_unpackhi_ps(r4, r5); \
+        __m256 t6_ = _mm256_unpacklo_ps(r6, r7), t7_ = _mm256_unpackhi_ps(r6, r7); \
+        __m256 s0_ = _mm256_shuffle_ps(t0_, t2_, _MM_SHUFFLE(1, 0, 1, 0));    \
+        __m256 s1_ = _mm256_shuffle_ps(t0_, t2_, _MM_SHUFFLE(3, 2, 3, 2));    \
+        __m256 s2_ = _mm256_shuffle_ps(t1_, t3_, _MM_SHUFFLE(1, 0, 1, 0));    \
+        __m256 s3_ = _mm256_shuffle_ps(t1_, t3_, _MM_SHUFFLE(3, 2, 3, 2));    \
+        __m256 s4_ = _mm256_shuffle_ps(t4_, t6_, _MM_SHUFFLE(1, 0, 1, 0));    \
+        __m256 s5_ = _mm256_shuffle_ps(t4_, t6_, _MM_SHUFFLE(3, 2, 3, 2));    \
+        __m256 s6_ = _mm256_shuffle_ps(t5_, t7_, _MM_SHUFFLE(1, 0, 1, 0));    \
+        __m256 s7_ = _mm256_shuffle_ps(t5_, t7_, _MM_SHUFFLE(3, 2, 3, 2));    \
+        r0 = _mm256_permute2f128_ps(s0_, s4_, 0x20);                           \
+        r1 = _mm256_permute2f128_ps(s1_, s5_, 0x20);                           \
+        r2 = _mm256_permute2f128_ps(s2_, s6_, 0x20);                           \
+        r3 = _mm256_permute2f128_ps(s3_, s7_, 0x20);                           \
+        r4 = _mm256_permute2f128_ps(s0_, s4_, 0x31);                           \
+        r5 = _mm256_permute2f128_ps(s1_, s5_, 0x31);                           \
+        r6 = _mm256_permute2f128_ps(s2_, s6_, 0x31);                           \
+        r7 = _mm256_permute2f128_ps(s3_, s7_, 0x31);                           \
+    } while (0)
+
+/* Dense interleaved pairs (re, im) of 8 rows into the lanes, four elements
+ * per transpose: the transposed block is exactly buf[e .. e+3] in memory
+ * (re lanes, im lanes, re lanes, ...). Missing rows read row 0 (the caller
+ * points them there). */
+static T256 void v8_gather_dense(const float *const *src, int nl, int64_t count, v8_c *buf, float cj) {
+    (void)nl;
+    __m256 c = _mm256_set1_ps(cj);
+    const float *s0 = src[0], *s1 = src[1], *s2 = src[2], *s3 = src[3], *s4 = src[4], *s5 = src[5],
+                *s6 = src[6], *s7 = src[7];
+    int64_t e = 0;
+    for (; e + 4 <= count; e += 4) {
+        __m256 r0 = _mm256_loadu_ps(s0 + 2 * e), r1 = _mm256_loadu_ps(s1 + 2 * e);
+        __m256 r2 = _mm256_loadu_ps(s2 + 2 * e), r3 = _mm256_loadu_ps(s3 + 2 * e);
+        __m256 r4 = _mm256_loadu_ps(s4 + 2 * e), r5 = _mm256_loadu_ps(s5 + 2 * e);
+        __m256 r6 = _mm256_loadu_ps(s6 + 2 * e), r7 = _mm256_loadu_ps(s7 + 2 * e);
+        TR8(r0, r1, r2, r3, r4, r5, r6, r7);
+        float *d = (float *)(void *)(buf + e);
+        _mm256_store_ps(d, r0);
+        _mm256_store_ps(d + 8, _mm256_mul_ps(r1, c));
+        _mm256_store_ps(d + 16, r2);
+        _mm256_store_ps(d + 24, _mm256_mul_ps(r3, c));
+        _mm256_store_ps(d + 32, r4);
+        _mm256_store_ps(d + 40, _mm256_mul_ps(r5, c));
+        _mm256_store_ps(d + 48, r6);
+        _mm256_store_ps(d + 56, _mm256_mul_ps(r7, c));
+    }
+    for (; e < count; e++)
+        for (int l = 0; l < 8; l++) {
+            buf[e].r[l] = src[l][2 * e];
+            buf[e].i[l] = cj * src[l][2 * e + 1];
+        }
+}
+
+/* The converse, for the first nl rows: (sr * re, si * im). */
+static T256 void v8_scatter_dense(float *const *dst, int nl, int64_t count, const v8_c *buf, float sr,
+                                  float si) {
+    __m256 vr = _mm256_set1_ps(sr), vi = _mm256_set1_ps(si);
+    int64_t e = 0;
+    for (; e + 4 <= count; e += 4) {
+        const float *s = (const float *)(const void *)(buf + e);
+        __m256 r0 = _mm256_mul_ps(_mm256_load_ps(s), vr), r1 = _mm256_mul_ps(_mm256_load_ps(s + 8), vi);
+        __m256 r2 = _mm256_mul_ps(_mm256_load_ps(s + 16), vr), r3 = _mm256_mul_ps(_mm256_load_ps(s + 24), vi);
+        __m256 r4 = _mm256_mul_ps(_mm256_load_ps(s + 32), vr), r5 = _mm256_mul_ps(_mm256_load_ps(s + 40), vi);
+        __m256 r6 = _mm256_mul_ps(_mm256_load_ps(s + 48), vr), r7 = _mm256_mul_ps(_mm256_load_ps(s + 56), vi);
+        TR8(r0, r1, r2, r3, r4, r5, r6, r7);
+        if (nl == 8) {
+            _mm256_storeu_ps(dst[0] + 2 * e, r0);
+            _mm256_storeu_ps(dst[1] + 2 * e, r1);
+            _mm256_storeu_ps(dst[2] + 2 * e, r2);
+            _mm256_storeu_ps(dst[3] + 2 * e, r3);
+            _mm256_storeu_ps(dst[4] + 2 * e, r4);
+            _mm256_storeu_ps(dst[5] + 2 * e, r5);
+            _mm256_storeu_ps(dst[6] + 2 * e, r6);
+            _mm256_storeu_ps(dst[7] + 2 * e, r7);
+        } else {
+            __m256 r[8] = {r0, r1, r2, r3, r4, r5, r6, r7};
+            for (int l = 0; l < nl; l++) _mm256_storeu_ps(dst[l] + 2 * e, r[l]);
+        }
+    }
+    for (; e < count; e++)
+        for (int l = 0; l < nl; l++) {
+            dst[l][2 * e] = sr * buf[e].r[l];
+            dst[l][2 * e + 1] = si * buf[e].i[l];
+        }
+}
+
+#define FP_GATHER v8_gather_dense
+#define FP_SCATTER v8_scatter_dense
+#include "fft_lines.h"
+#undef FP_GATHER
+#undef FP_SCATTER
+#undef FP_R
+#undef FP_W
+#undef FP_NAME
+#undef FP_ATTR
+#undef FP_LANE
+#endif
+
+/* ---- the four-step routines, and the work area they need ---- */
+
+/* tmp (n complex), then 64 columns' lane buffers, then the scratch. */
+static size_t big_bytes(const fft_cplan *c, size_t csz, int w) {
+    int64_t m = c->n1 > c->n2 ? c->n1 : c->n2;
+    int64_t sc = c->sub1->scratch > c->sub2->scratch ? c->sub1->scratch : c->sub2->scratch;
+    return ((size_t)c->n * sizeof(fft_cf) + 63) / 64 * 64 + (size_t)((64 / w) * (m + 1) + sc) * csz;
+}
+
+#define DEFINE_BIG(pre, attr, w)                                               \
+    static attr void pre##big(const fft_cplan *c, const void *x, void *y, void *work, float cj, \
+                              float sc) {                                      \
+        size_t off = ((size_t)c->n * sizeof(fft_cf) + 63) / 64 * 64;           \
+        int64_t m = c->n1 > c->n2 ? c->n1 : c->n2;                             \
+        pre##c *buf = (pre##c *)(void *)((char *)work + off);                  \
+        pre##fourstep(c, x, y, work, buf, buf + (64 / (w)) * (m + 1), cj, sc); \
+    }
+DEFINE_BIG(s1_, , 1)
+#ifdef FFT_X86
+DEFINE_BIG(v8_, T256, 8)
+#endif
+
+/* Lane buffers stay below this many bytes each (beyond, one line at a time). */
+#define LANE_BUF_MAX ((int64_t)1 << 20)
+
+typedef void (*group_fn)(const fft_job *, int64_t, int, void *, void *, void *);
+
+static em_status run(const em_node *nd, const em_array *in, em_array *out) {
+    const em_fft_params *p = NODE_PARAMS(nd, em_fft_params);
+    if (out->size == 0) return EM_OK;
+    fft_job j;
+    memset(&j, 0, sizeof j);
+    j.kind = p->kind;
+    j.inverse = p->inverse;
+    j.n = p->n;
+    j.scale = (float)p->scale;
+    j.in = (const float *)(const void *)array_ptr(in);
+    j.out = (float *)(void *)array_ptr(out);
+    int ax = p->axis;
+    j.is = in->strides[ax];
+    int64_t lines = 1, s = 1;
+    for (int d = out->ndim - 1; d >= 0; d--) {
+        if (d == ax) j.os = s;
+        s *= out->shape[d];
+    }
+    for (int d = 0; d < in->ndim; d++) {
+        if (d == ax) continue;
+        j.shape[j.nouter] = in->shape[d];
+        j.istr[j.nouter] = in->strides[d];
+        int64_t os = 1;
+        for (int e = d + 1; e < out->ndim; e++) os *= out->shape[e];
+        j.ostr[j.nouter] = os;
+        lines *= in->shape[d];
+        j.nouter++;
+    }
+    fft_plan *plan = fft_plan_get(j.n, j.kind != EM_FFT_C2C);
+    if (!plan) return em_error_code();
+    j.plan = plan;
+    const fft_cplan *c = plan->c;
+
+    /* lanes: 8 lines at once when there are several and they fit the cache */
+    int w = 1, bigw = 1;
+    group_fn fn = s1_group;
+    size_t csz = sizeof(s1_c), bigsz = sizeof(s1_c);
+    j.big = s1_big;
+#ifdef FFT_X86
+    if (cpu_simd_active()) {
+        j.big = v8_big;
+        bigw = 8;
+        bigsz = sizeof(v8_c);
+        if (lines > 1 && (j.n + 1) * 8 * 8 <= LANE_BUF_MAX) {
+            w = 8;
+            fn = v8_group;
+            csz = sizeof(v8_c);
+        }
+    }
+#endif
+    size_t big = w == 1 && c->sub1 ? big_bytes(c, bigsz, bigw) : 0;
+    if (!big) j.big = NULL;
+    size_t bytes = ((size_t)(2 * (j.n + 1) + (big ? 0 : c->scratch)) * csz + 63) / 64 * 64;
+    size_t total = bytes + (big + 63) / 64 * 64;
+    char *mem = alloc_bytes(total);
+    if (!mem) {
+        fft_plan_release(plan);
+        return em_error_code();
+    }
+    j.bigwork = mem + bytes;
+    /* lanes past the last line compute on zeros, never on denormal garbage
+     * (the four-step's tmp is written before it is read) */
+    if (w > 1) memset(mem, 0, bytes);
+    size_t tmp = ((size_t)c->n * sizeof(fft_cf) + 63) / 64 * 64;
+    if (big && bigw > 1) memset(mem + bytes + tmp, 0, big - tmp);
+    char *buf = mem, *buf2 = mem + (size_t)(j.n + 1) * csz, *scratch = mem + (size_t)(2 * (j.n + 1)) * csz;
+    for (int64_t t0 = 0; t0 < lines; t0 += w) {
+        int nl = lines - t0 < w ? (int)(lines - t0) : w;
+        fn(&j, t0, nl, buf, buf2, scratch);
+    }
+    alloc_free(mem, total);
+    fft_plan_release(plan);
+    return EM_OK;
+}
 
 em_status cpu_fft_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
-    (void)out;
-    return cpu_unsupported(n, in[0]->dtype);
+    if (n->prim != EM_PRIM_FFT) return cpu_unsupported(n, in[0]->dtype);
+    return run(n, in[0], out[0]);
 }
