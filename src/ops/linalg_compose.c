@@ -222,6 +222,13 @@ EM_PUBLIC_OP(em_linalg_norm_matrix, (const em_array *a, const char *ord, const i
 EM_PUBLIC_OP(em_linalg_pinv, (const em_array *a), (a)) {
     if (!linalg_check("pinv", a, false, NULL)) return NULL;
     int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1];
+    if (m == 0 || n == 0) {
+        int64_t shape[EM_MAX_NDIM];
+        memcpy(shape, a->shape, (size_t)a->ndim * sizeof *shape);
+        shape[a->ndim - 2] = n;
+        shape[a->ndim - 1] = m;
+        return em_zeros(shape, a->ndim, a->dtype);
+    }
     em_array *usv[3] = {NULL, NULL, NULL};
     if (linalg_svd_node(a, true, false, usv) != EM_OK) return NULL;
     /* pinv = V diag(1/s for s > cutoff, else 0) U^T, cutoff = max(M,N) eps max(s). */
