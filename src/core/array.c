@@ -1,4 +1,5 @@
 /* array.c -- array and buffer lifetimes, creation from data, metadata. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,6 +160,13 @@ static _Thread_local em_array **dead;
 static _Thread_local size_t ndead, capdead;
 static _Thread_local bool draining;
 
+/* The queue of each thread goes back when the thread exits (the key's value
+ * is set to it once it exists, and the key's destructor frees it). */
+static pthread_key_t dead_key;
+static pthread_once_t dead_once = PTHREAD_ONCE_INIT;
+static void dead_free(void *p) { free(p); }
+static void dead_key_init(void) { pthread_key_create(&dead_key, dead_free); }
+
 static void destroy(em_array *a) {
     buffer_release(a->buf);
     if (a->node) {
@@ -178,6 +186,8 @@ EM_API void em_array_release(em_array *a) {
         if (!d) { destroy(a); return; } /* no room to queue: destroy now */
         dead = d;
         capdead = cap;
+        pthread_once(&dead_once, dead_key_init);
+        pthread_setspecific(dead_key, d);
     }
     dead[ndead++] = a;
     if (draining) return;
