@@ -171,11 +171,84 @@ static T256 void v8_scatter_dense(float *const *dst, int nl, int64_t count, cons
         }
 }
 
+/* 8 consecutive complex values into the lanes of e (deinterleaved), and
+ * back (interleaved, scaled). */
+static inline T256 void v8x_ld_lanes(const fft_cf *src, v8_c *e, float cj) {
+    __m256 a = _mm256_loadu_ps(&src[0].r), b = _mm256_loadu_ps(&src[4].r);
+    __m256 re = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    __m256 im = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+    re = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(re), _MM_SHUFFLE(3, 1, 2, 0)));
+    im = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(im), _MM_SHUFFLE(3, 1, 2, 0)));
+    _mm256_store_ps((float *)(void *)&e->r, re);
+    _mm256_store_ps((float *)(void *)&e->i, _mm256_mul_ps(im, _mm256_set1_ps(cj)));
+}
+
+static inline T256 void v8x_st_lanes(fft_cf *dst, const v8_c *e, float sr, float si) {
+    __m256 re = _mm256_mul_ps(_mm256_load_ps((const float *)(const void *)&e->r), _mm256_set1_ps(sr));
+    __m256 im = _mm256_mul_ps(_mm256_load_ps((const float *)(const void *)&e->i), _mm256_set1_ps(si));
+    __m256 lo = _mm256_unpacklo_ps(re, im), hi = _mm256_unpackhi_ps(re, im);
+    _mm256_storeu_ps(&dst[0].r, _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_storeu_ps(&dst[4].r, _mm256_permute2f128_ps(lo, hi, 0x31));
+}
+
+/* 8 rows times their twiddles into the lanes, 4 elements per pair of
+ * transposes (the data's and twr's); twq's factor is one vector per 64. */
+static T256 void v8x_ld_rows_tw(const fft_cf *const *rows, const fft_cf *const *twq,
+                                const fft_cf *const *twr, int64_t count, v8_c *buf) {
+    for (int64_t j0 = 0; j0 < count; j0 += 64) {
+        int64_t end = count - j0 < 64 ? count : j0 + 64, q = j0 / 64, j = j0;
+        __m256 qr = _mm256_setr_ps(twq[0][q].r, twq[1][q].r, twq[2][q].r, twq[3][q].r, twq[4][q].r,
+                                   twq[5][q].r, twq[6][q].r, twq[7][q].r);
+        __m256 qi = _mm256_setr_ps(twq[0][q].i, twq[1][q].i, twq[2][q].i, twq[3][q].i, twq[4][q].i,
+                                   twq[5][q].i, twq[6][q].i, twq[7][q].i);
+        for (; j + 4 <= end; j += 4) {
+            __m256 a0 = _mm256_loadu_ps(&rows[0][j].r), a1 = _mm256_loadu_ps(&rows[1][j].r);
+            __m256 a2 = _mm256_loadu_ps(&rows[2][j].r), a3 = _mm256_loadu_ps(&rows[3][j].r);
+            __m256 a4 = _mm256_loadu_ps(&rows[4][j].r), a5 = _mm256_loadu_ps(&rows[5][j].r);
+            __m256 a6 = _mm256_loadu_ps(&rows[6][j].r), a7 = _mm256_loadu_ps(&rows[7][j].r);
+            TR8(a0, a1, a2, a3, a4, a5, a6, a7);
+            int64_t r = j - j0;
+            __m256 w0 = _mm256_loadu_ps(&twr[0][r].r), w1 = _mm256_loadu_ps(&twr[1][r].r);
+            __m256 w2 = _mm256_loadu_ps(&twr[2][r].r), w3 = _mm256_loadu_ps(&twr[3][r].r);
+            __m256 w4 = _mm256_loadu_ps(&twr[4][r].r), w5 = _mm256_loadu_ps(&twr[5][r].r);
+            __m256 w6 = _mm256_loadu_ps(&twr[6][r].r), w7 = _mm256_loadu_ps(&twr[7][r].r);
+            TR8(w0, w1, w2, w3, w4, w5, w6, w7);
+            float *d = (float *)(void *)(buf + j);
+#define CMUL_STORE(k, ar, ai, rr, ri)                                          \
+    do {                                                                       \
+        __m256 wr_ = _mm256_sub_ps(_mm256_mul_ps(qr, rr), _mm256_mul_ps(qi, ri)); \
+        __m256 wi_ = _mm256_add_ps(_mm256_mul_ps(qr, ri), _mm256_mul_ps(qi, rr)); \
+        _mm256_store_ps(d + 16 * (k), _mm256_sub_ps(_mm256_mul_ps(ar, wr_), _mm256_mul_ps(ai, wi_))); \
+        _mm256_store_ps(d + 16 * (k) + 8, _mm256_add_ps(_mm256_mul_ps(ar, wi_), _mm256_mul_ps(ai, wr_))); \
+    } while (0)
+            CMUL_STORE(0, a0, a1, w0, w1);
+            CMUL_STORE(1, a2, a3, w2, w3);
+            CMUL_STORE(2, a4, a5, w4, w5);
+            CMUL_STORE(3, a6, a7, w6, w7);
+#undef CMUL_STORE
+        }
+        for (; j < end; j++)
+            for (int l = 0; l < 8; l++) {
+                fft_cf qq = twq[l][q], rr = twr[l][j - j0];
+                float wr = qq.r * rr.r - qq.i * rr.i, wi = qq.r * rr.i + qq.i * rr.r;
+                float re = rows[l][j].r, im = rows[l][j].i;
+                buf[j].r[l] = re * wr - im * wi;
+                buf[j].i[l] = re * wi + im * wr;
+            }
+    }
+}
+
 #define FP_GATHER v8_gather_dense
 #define FP_SCATTER v8_scatter_dense
+#define FP_LD_LANES v8x_ld_lanes
+#define FP_ST_LANES v8x_st_lanes
+#define FP_LD_ROWS_TW v8x_ld_rows_tw
 #include "fft_lines.h"
 #undef FP_GATHER
 #undef FP_SCATTER
+#undef FP_LD_LANES
+#undef FP_ST_LANES
+#undef FP_LD_ROWS_TW
 #undef FP_R
 #undef FP_W
 #undef FP_NAME

@@ -1,9 +1,11 @@
 /* fft_lines.h -- one group of up to FP_W lines of an FFT node: gathered from
  * the input (conjugated for the inverse direction), transformed with the
  * passes of fft_passes.h, scattered to the output (conjugated back, scaled).
- * Included by fft.c after fft_passes.h, with the same FP_* macros, and
- * FP_GATHER / FP_SCATTER naming the lane type's transposing copies of dense
- * interleaved pairs when it has them (see fft.c). */
+ * Also the four-step algorithm for long lines (columns and rows of the
+ * n1 x n2 view moved through the lanes). Included by fft.c after
+ * fft_passes.h, with the same FP_* macros, and optionally FP_GATHER,
+ * FP_SCATTER, FP_LD_LANES, FP_ST_LANES, FP_LD_ROWS_TW naming the lane type's
+ * shuffling versions of the copies below (see fft.c). */
 
 #define C FP_NAME(c)
 
@@ -50,6 +52,125 @@ static FP_ATTR void FP_NAME(scatter)(float *const *dst, int nl, int64_t count, i
         }
     }
 }
+
+/* ---------------------------------------------------------------- four-step */
+
+/* Lane element e gets 8 / FP_W consecutive complex values (re, cj * im), and
+ * the converse with scaling; FP_LD_LANES / FP_ST_LANES replace them where the
+ * lane type has shuffles for it. */
+static inline FP_ATTR void FP_NAME(ld_lanes)(const fft_cf *src, C *e, float cj) {
+#ifdef FP_LD_LANES
+    FP_LD_LANES(src, e, cj);
+#else
+    for (int l = 0; l < FP_W; l++) {
+        FP_LANE(e->r, l) = src[l].r;
+        FP_LANE(e->i, l) = cj * src[l].i;
+    }
+#endif
+}
+
+static inline FP_ATTR void FP_NAME(st_lanes)(fft_cf *dst, const C *e, float sr, float si) {
+#ifdef FP_ST_LANES
+    FP_ST_LANES(dst, e, sr, si);
+#else
+    for (int l = 0; l < FP_W; l++) {
+        dst[l].r = sr * FP_LANE(e->r, l);
+        dst[l].i = si * FP_LANE(e->i, l);
+    }
+#endif
+}
+
+/* Lane l of buf[j] gets rows[l][j] * twq[l][j/64] * twr[l][j%64], j < count
+ * (a transposing, twiddling copy of FP_W rows); FP_LD_ROWS_TW replaces it. */
+static inline FP_ATTR void FP_NAME(ld_rows_tw)(const fft_cf *const *rows, const fft_cf *const *twq,
+                                             const fft_cf *const *twr, int nl, int64_t count, C *buf) {
+#ifdef FP_LD_ROWS_TW
+    if (nl == FP_W) {
+        FP_LD_ROWS_TW(rows, twq, twr, count, buf);
+        return;
+    }
+#endif
+    for (int l = 0; l < nl; l++) {
+        const fft_cf *row = rows[l];
+        for (int64_t j = 0; j < count; j++) {
+            fft_cf q = twq[l][j / 64], r = twr[l][j % 64];
+            float wr = q.r * r.r - q.i * r.i, wi = q.r * r.i + q.i * r.r;
+            float re = row[j].r, im = row[j].i;
+            FP_LANE(buf[j].r, l) = re * wr - im * wi;
+            FP_LANE(buf[j].i, l) = re * wi + im * wr;
+        }
+    }
+}
+
+/* Columns (or rows) a four-step sweep moves at once: 64 complex, 512 bytes
+ * of each row, so that the strided half of every sweep still touches whole
+ * runs of cache lines (and few pages) per row. */
+#define FP_NB (64 / FP_W)
+
+/* The four-step forward transform of one dense line x (p->n complex64) into
+ * y (which may be x), FP_NB groups of FP_W columns (rows) at a time: x is
+ * read conjugated when cj is -1, y gets (re, cj * im) * sc. tmp holds n
+ * complex, buf FP_NB * (max(n1, n2) + 1) lane elements, scratch the
+ * sub-plans' scratch. */
+static FP_ATTR void FP_NAME(fourstep)(const fft_cplan *p, const fft_cf *x, fft_cf *y, fft_cf *tmp,
+                                      C *buf, C *scratch, float cj, float sc) {
+    int64_t n1 = p->n1, n2 = p->n2, st = (n1 > n2 ? n1 : n2) + 1;
+    /* columns: n1-point transforms into tmp */
+    for (int64_t j2 = 0; j2 < n2; j2 += 64) {
+        int g = n2 - j2 < 64 ? (int)(n2 - j2) : 64, full = g / FP_W, ng = (g + FP_W - 1) / FP_W;
+        for (int64_t j1 = 0; j1 < n1; j1++) {
+            const fft_cf *row = x + j1 * n2 + j2;
+            /* rows are n2 apart: too far for the hardware prefetchers */
+            if (j1 + 8 < n1)
+                for (int c = 0; c < g; c += 8) __builtin_prefetch(row + 8 * n2 + c);
+            for (int b = 0; b < full; b++) FP_NAME(ld_lanes)(row + b * FP_W, buf + b * st + j1, cj);
+            for (int c = full * FP_W; c < g; c++) {
+                C *e = buf + (c / FP_W) * st + j1;
+                FP_LANE(e->r, c % FP_W) = row[c].r;
+                FP_LANE(e->i, c % FP_W) = cj * row[c].i;
+            }
+        }
+        for (int b = 0; b < ng; b++) FP_NAME(cfft)(p->sub1, buf + b * st, scratch);
+        for (int64_t k1 = 0; k1 < n1; k1++) {
+            fft_cf *out = tmp + k1 * n2 + j2;
+            for (int b = 0; b < full; b++) FP_NAME(st_lanes)(out + b * FP_W, buf + b * st + k1, 1.0f, 1.0f);
+            for (int c = full * FP_W; c < g; c++) {
+                const C *e = buf + (c / FP_W) * st + k1;
+                out[c].r = FP_LANE(e->r, c % FP_W);
+                out[c].i = FP_LANE(e->i, c % FP_W);
+            }
+        }
+    }
+    /* rows: twiddled (the table's rows are read in order here), n2-point
+     * transforms, read out transposed into y */
+    float si = cj * sc;
+    for (int64_t k1 = 0; k1 < n1; k1 += 64) {
+        int g = n1 - k1 < 64 ? (int)(n1 - k1) : 64, full = g / FP_W, ng = (g + FP_W - 1) / FP_W;
+        for (int b = 0; b < ng; b++) {
+            const fft_cf *rows[FP_W], *twq[FP_W], *twr[FP_W];
+            int nl = g - b * FP_W < FP_W ? g - b * FP_W : FP_W;
+            for (int l = 0; l < nl; l++) {
+                int64_t r = k1 + b * FP_W + l;
+                rows[l] = tmp + r * n2;
+                twq[l] = p->twq + r * p->nq;
+                twr[l] = p->twr + r * 64;
+            }
+            FP_NAME(ld_rows_tw)(rows, twq, twr, nl, n2, buf + b * st);
+        }
+        for (int b = 0; b < ng; b++) FP_NAME(cfft)(p->sub2, buf + b * st, scratch);
+        for (int64_t k2 = 0; k2 < n2; k2++) {
+            fft_cf *out = y + k2 * n1 + k1;
+            for (int b = 0; b < full; b++) FP_NAME(st_lanes)(out + b * FP_W, buf + b * st + k2, sc, si);
+            for (int c = full * FP_W; c < g; c++) {
+                const C *e = buf + (c / FP_W) * st + k2;
+                out[c].r = sc * FP_LANE(e->r, c % FP_W);
+                out[c].i = si * FP_LANE(e->i, c % FP_W);
+            }
+        }
+    }
+}
+
+#undef FP_NB
 
 /* Lines t0 .. t0 + nl - 1 of job j (nl <= FP_W). buf and buf2 hold n + 1
  * elements, scratch the plan's scratch. */

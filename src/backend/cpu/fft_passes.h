@@ -277,69 +277,6 @@ static FP_ATTR void FP_NAME(c2r_pre)(const fft_plan *p, const C *X, C *z) {
     }
 }
 
-/* Columns (or rows) a four-step sweep moves at once: 64 complex, 512 bytes
- * of each row, so that the strided half of every sweep still touches whole
- * runs of cache lines (and few pages) per row. */
-#define FP_NB (64 / FP_W)
-
-/* The four-step forward transform of one dense line x (p->n complex64) into
- * y (which may be x), FP_NB groups of FP_W columns (rows) at a time: x is
- * read conjugated when cj is -1, y gets (re, cj * im) * sc. tmp holds n
- * complex, buf FP_NB * (max(n1, n2) + 1) lane elements, scratch the
- * sub-plans' scratch. */
-static FP_ATTR void FP_NAME(fourstep)(const fft_cplan *p, const fft_cf *x, fft_cf *y, fft_cf *tmp,
-                                      C *buf, C *scratch, float cj, float sc) {
-    int64_t n1 = p->n1, n2 = p->n2, st = (n1 > n2 ? n1 : n2) + 1;
-    /* columns: n1-point transforms, twiddled, into tmp */
-    for (int64_t j2 = 0; j2 < n2; j2 += 64) {
-        int g = n2 - j2 < 64 ? (int)(n2 - j2) : 64, ng = (g + FP_W - 1) / FP_W;
-        for (int64_t j1 = 0; j1 < n1; j1++) {
-            const fft_cf *row = x + j1 * n2 + j2;
-            /* rows are n2 apart: too far for the hardware prefetchers */
-            if (j1 + 8 < n1)
-                for (int c = 0; c < g; c += 8) __builtin_prefetch(row + 8 * n2 + c);
-            for (int c = 0; c < g; c++) {
-                C *e = buf + (c / FP_W) * st + j1;
-                FP_LANE(e->r, c % FP_W) = row[c].r;
-                FP_LANE(e->i, c % FP_W) = cj * row[c].i;
-            }
-        }
-        for (int b = 0; b < ng; b++) FP_NAME(cfft)(p->sub1, buf + b * st, scratch);
-        for (int64_t k1 = 0; k1 < n1; k1++) {
-            fft_cf *out = tmp + k1 * n2 + j2;
-            for (int c = 0; c < g; c++) {
-                const C *e = buf + (c / FP_W) * st + k1;
-                out[c].r = FP_LANE(e->r, c % FP_W);
-                out[c].i = FP_LANE(e->i, c % FP_W);
-            }
-        }
-    }
-    /* rows: twiddled (the table's rows are read in order here), n2-point
-     * transforms, read out transposed into x */
-    for (int64_t k1 = 0; k1 < n1; k1 += 64) {
-        int g = n1 - k1 < 64 ? (int)(n1 - k1) : 64, ng = (g + FP_W - 1) / FP_W;
-        for (int c = 0; c < g; c++) {
-            const fft_cf *row = tmp + (k1 + c) * n2, *w = p->ftw + (k1 + c) * n2;
-            C *e = buf + (c / FP_W) * st;
-            for (int64_t j2 = 0; j2 < n2; j2++) {
-                float re = row[j2].r, im = row[j2].i;
-                FP_LANE(e[j2].r, c % FP_W) = re * w[j2].r - im * w[j2].i;
-                FP_LANE(e[j2].i, c % FP_W) = re * w[j2].i + im * w[j2].r;
-            }
-        }
-        for (int b = 0; b < ng; b++) FP_NAME(cfft)(p->sub2, buf + b * st, scratch);
-        for (int64_t k2 = 0; k2 < n2; k2++) {
-            fft_cf *out = y + k2 * n1 + k1;
-            float si = cj * sc;
-            for (int c = 0; c < g; c++) {
-                const C *e = buf + (c / FP_W) * st + k2;
-                out[c].r = sc * FP_LANE(e->r, c % FP_W);
-                out[c].i = si * FP_LANE(e->i, c % FP_W);
-            }
-        }
-    }
-}
-
 #undef ADD
 #undef SUB
 #undef MULW

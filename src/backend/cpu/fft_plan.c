@@ -42,7 +42,8 @@ static void cplan_free(fft_cplan *p) {
     cplan_free(p->blue);
     cplan_free(p->sub1);
     cplan_free(p->sub2);
-    free(p->ftw);
+    free(p->twq);
+    free(p->twr);
     free(p->bk);
     free(p->bkf);
     free(p->mem);
@@ -136,10 +137,14 @@ static bool fourstep_init(fft_cplan *p) {
     p->n2 = n / n1;
     p->sub1 = cplan_make(p->n1);
     p->sub2 = cplan_make(p->n2);
-    p->ftw = malloc((size_t)n * sizeof *p->ftw);
-    if (!p->sub1 || !p->sub2 || !p->ftw) return false;
-    for (int64_t k1 = 0; k1 < p->n1; k1++)
-        for (int64_t j2 = 0; j2 < p->n2; j2++) p->ftw[k1 * p->n2 + j2] = root(k1 * j2 % n, n);
+    p->nq = (p->n2 + 63) / 64;
+    p->twq = malloc((size_t)(n1 * p->nq) * sizeof *p->twq);
+    p->twr = malloc((size_t)(n1 * 64) * sizeof *p->twr);
+    if (!p->sub1 || !p->sub2 || !p->twq || !p->twr) return false;
+    for (int64_t k1 = 0; k1 < n1; k1++) {
+        for (int64_t q = 0; q < p->nq; q++) p->twq[k1 * p->nq + q] = root(k1 * 64 * q % n, n);
+        for (int64_t r = 0; r < 64; r++) p->twr[k1 * 64 + r] = root(k1 * r % n, n);
+    }
     return true;
 }
 

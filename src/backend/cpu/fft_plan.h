@@ -39,12 +39,15 @@ typedef struct fft_cplan {
     fft_cf *bkf;            /* forward transform of the chirp filter, times 1/m */
     int64_t scratch;        /* complex elements of scratch an execution needs */
     /* Four-step (long lengths, n = n1 * n2): n1-point FFTs down the columns of
-     * the n1 x n2 row-major matrix, twiddles ftw[k1*n2 + j2] = w^(k1*j2),
-     * n2-point FFTs along the rows, read out transposed. sub1 is NULL when
-     * the length is not split. */
-    int64_t n1, n2;
+     * the n1 x n2 row-major matrix, twiddles w^(k1*j2), n2-point FFTs along
+     * the rows, read out transposed. sub1 is NULL when the length is not
+     * split. The twiddles come in two factors, w^(k1*j2) =
+     * twq[k1*nq + j2/64] * twr[k1*64 + j2%64], so that the table is n/64
+     * times smaller than the array (streaming a full one cost a third of the
+     * time). */
+    int64_t n1, n2, nq;
     struct fft_cplan *sub1, *sub2;
-    fft_cf *ftw;
+    fft_cf *twq, *twr;
     void *mem;
 } fft_cplan;
 
