@@ -7,7 +7,8 @@ two) points, and the rfft of a 1024 x 1024 float32 batch (along the last
 axis). Each framework transforms the same data, already in its own array
 type; a call includes evaluation (ember: mx.eval, MLX: mx.eval on the CPU
 stream) and the output allocation. Timing: warm-up calls, then samples of at
-least --min-time seconds; the median per call is reported.
+least --min-time seconds taken in turn by the three frameworks; the best and
+the median per call are reported, and the ratios use the best.
 
     python bench/bench_fft.py [--min-time 0.05] [--samples 7]
 
@@ -31,7 +32,8 @@ except ImportError:  # pragma: no cover - optional
     mlx = None
 
 
-def measure(fn, min_time, samples):
+def calibrate(fn, min_time):
+    """Warm-up calls, then the number of calls that lasts at least min_time."""
     for _ in range(3):
         fn()
     inner = 1
@@ -39,17 +41,24 @@ def measure(fn, min_time, samples):
         t0 = time.perf_counter()
         for _ in range(inner):
             fn()
-        dt = time.perf_counter() - t0
-        if dt >= min_time:
-            break
+        if time.perf_counter() - t0 >= min_time:
+            return inner
         inner *= 2
-    ts = []
+
+
+def measure_all(fns, min_time, samples):
+    """{name: (best, median)} seconds per call; the frameworks' samples are
+    taken in turn, so that all of them see the same machine state (this
+    matters on a shared machine, where the best time is the steadier one)."""
+    inner = {k: calibrate(f, min_time) for k, f in fns.items()}
+    ts = {k: [] for k in fns}
     for _ in range(samples):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        ts.append((time.perf_counter() - t0) / inner)
-    return statistics.median(ts)
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(inner[k]):
+                f()
+            ts[k].append((time.perf_counter() - t0) / inner[k])
+    return {k: (min(v), statistics.median(v)) for k, v in ts.items()}
 
 
 def cases():
@@ -64,29 +73,29 @@ def cases():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--min-time", type=float, default=0.05)
-    ap.add_argument("--samples", type=int, default=7)
+    ap.add_argument("--samples", type=int, default=11)
     args = ap.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
           f"numpy {np.__version__}; mlx {mlx.__version__ if mlx else 'absent'}")
     print()
-    print("| case | ember (ms) | NumPy (ms) | MLX cpu (ms) | NumPy / ember | MLX / ember |")
+    print("Times in ms per call: best of the samples (median in parentheses).")
+    print()
+    print("| case | ember | NumPy | MLX cpu | NumPy / ember | MLX / ember |")
     print("|---|---|---|---|---|---|")
     for name, x, kind in cases():
         ex = em.array(x)
         em.eval(ex)
-        ef = getattr(em.fft, kind)
-        t_em = measure(lambda: em.eval(ef(ex)), args.min_time, args.samples)
-        nf = getattr(np.fft, kind)
-        t_np = measure(lambda: nf(x), args.min_time, args.samples)
-        t_mx = None
+        ef, nf = getattr(em.fft, kind), getattr(np.fft, kind)
+        fns = {"ember": lambda: em.eval(ef(ex)), "numpy": lambda: nf(x)}
         if mlx is not None:
             mxx = mlx.array(x)
             mlx.eval(mxx)
             mf = getattr(mlx.fft, kind)
-            t_mx = measure(lambda: mlx.eval(mf(mxx, stream=mlx.cpu)), args.min_time, args.samples)
-        mx_s = f"{t_mx * 1e3:.3f}" if t_mx else "-"
-        mx_r = f"{t_mx / t_em:.2f}" if t_mx else "-"
-        print(f"| {name} | {t_em * 1e3:.3f} | {t_np * 1e3:.3f} | {mx_s} | {t_np / t_em:.2f} | {mx_r} |")
+            fns["mlx"] = lambda: mlx.eval(mf(mxx, stream=mlx.cpu))
+        r = measure_all(fns, args.min_time, args.samples)
+        cell = lambda k: f"{r[k][0] * 1e3:.3f} ({r[k][1] * 1e3:.3f})" if k in r else "-"
+        ratio = lambda k: f"{r[k][0] / r['ember'][0]:.2f}" if k in r else "-"
+        print(f"| {name} | {cell('ember')} | {cell('numpy')} | {cell('mlx')} | {ratio('numpy')} | {ratio('mlx')} |")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ float32 matrix (well conditioned; SPD for cholesky), plus a batch of 256
 8 x 8 inverses (per-matrix overhead). Each framework works on the same data,
 already in its own array type; a call includes evaluation. All of them end
 in LAPACK (OpenBLAS here), so the numbers mostly compare the glue. Timing:
-warm-up calls, then samples of at least --min-time seconds; median per call.
+warm-up calls, then samples of at least --min-time seconds taken in turn by
+the frameworks; the best and the median per call are reported.
 
     python bench/bench_linalg.py [--min-time 0.2] [--samples 5]
 
@@ -29,25 +30,33 @@ except ImportError:  # pragma: no cover - optional
     mlx = None
 
 
-def measure(fn, min_time, samples):
-    for _ in range(2):
+def calibrate(fn, min_time):
+    """Warm-up calls, then the number of calls that lasts at least min_time."""
+    for _ in range(3):
         fn()
     inner = 1
     while True:
         t0 = time.perf_counter()
         for _ in range(inner):
             fn()
-        dt = time.perf_counter() - t0
-        if dt >= min_time:
-            break
+        if time.perf_counter() - t0 >= min_time:
+            return inner
         inner *= 2
-    ts = []
+
+
+def measure_all(fns, min_time, samples):
+    """{name: (best, median)} seconds per call; the frameworks' samples are
+    taken in turn, so that all of them see the same machine state (this
+    matters on a shared machine, where the best time is the steadier one)."""
+    inner = {k: calibrate(f, min_time) for k, f in fns.items()}
+    ts = {k: [] for k in fns}
     for _ in range(samples):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        ts.append((time.perf_counter() - t0) / inner)
-    return statistics.median(ts)
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(inner[k]):
+                f()
+            ts[k].append((time.perf_counter() - t0) / inner[k])
+    return {k: (min(v), statistics.median(v)) for k, v in ts.items()}
 
 
 def main():
@@ -70,30 +79,32 @@ def main():
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
           f"numpy {np.__version__}; mlx {mlx.__version__ if mlx else 'absent'}")
     print()
-    print("| case | ember (ms) | NumPy (ms) | MLX cpu (ms) | NumPy / ember |")
+    print("Times in ms per call: best of the samples (median in parentheses).")
+    print()
+    print("| case | ember | NumPy | MLX cpu | NumPy / ember |")
     print("|---|---|---|---|---|")
     for name, x, fn, npf in cases:
         ex = em.array(x)
+        em.eval(ex)
         ef = getattr(em.linalg, fn)
 
-        def run_em():
+        def run_em(ef=ef, ex=ex):
             r = ef(ex)
             em.eval(*(r if isinstance(r, tuple) else (r,)))
 
-        t_em = measure(run_em, args.min_time, args.samples)
-        t_np = measure(lambda: npf(x), args.min_time, args.samples)
-        t_mx = None
+        fns = {"ember": run_em, "numpy": lambda npf=npf, x=x: npf(x)}
         if mlx is not None:
             mxx = mlx.array(x)
             mf = getattr(mlx.linalg, fn)
 
-            def run_mx():
+            def run_mx(mf=mf, mxx=mxx):
                 r = mf(mxx, stream=mlx.cpu)
                 mlx.eval(*(r if isinstance(r, tuple) else (r,)))
 
-            t_mx = measure(run_mx, args.min_time, args.samples)
-        mx_s = f"{t_mx * 1e3:.3f}" if t_mx else "-"
-        print(f"| {name} | {t_em * 1e3:.3f} | {t_np * 1e3:.3f} | {mx_s} | {t_np / t_em:.2f} |")
+            fns["mlx"] = run_mx
+        r = measure_all(fns, args.min_time, args.samples)
+        cell = lambda k: f"{r[k][0] * 1e3:.3f} ({r[k][1] * 1e3:.3f})" if k in r else "-"
+        print(f"| {name} | {cell('ember')} | {cell('numpy')} | {cell('mlx')} | {r['numpy'][0] / r['ember'][0]:.2f} |")
 
 
 if __name__ == "__main__":

@@ -9,11 +9,15 @@
 
 #define C FP_NAME(c)
 
-/* The forward transform of buf (c->n elements) in place: the job's long-line
- * routine for four-step plans, when it has one, else the passes. */
-static FP_ATTR void FP_NAME(xf)(const fft_job *j, const fft_cplan *c, C *buf, C *scratch) {
-    if (c->sub1 && j->big) j->big(c, buf, buf, j->bigwork, 1.0f, 1.0f);
-    else FP_NAME(cfft)(c, buf, scratch);
+/* The forward transform of buf (c->n elements): the job's long-line routine
+ * for four-step plans, when it has one, else the passes. Returns where the
+ * result is (buf or scratch). */
+static FP_ATTR C *FP_NAME(xf)(const fft_job *j, const fft_cplan *c, C *buf, C *scratch) {
+    if (c->sub1 && j->big) {
+        j->big(c, buf, buf, j->bigwork, 1.0f, 1.0f);
+        return buf;
+    }
+    return FP_NAME(cfft_to)(c, buf, scratch);
 }
 
 /* count pairs of nl lines into buf: lane l's element e is (src[l][e*step],
@@ -197,15 +201,13 @@ static FP_ATTR void FP_NAME(group)(const fft_job *j, int64_t t0, int nl, void *b
             break;
         }
         FP_NAME(gather)(src, nl, n, 2 * is, 1, buf, cj);
-        FP_NAME(xf)(j, p->c, buf, scratch);
-        FP_NAME(scatter)(dst, nl, n, 2 * os, 1, buf, sc, cj * sc);
+        FP_NAME(scatter)(dst, nl, n, 2 * os, 1, FP_NAME(xf)(j, p->c, buf, scratch), sc, cj * sc);
         break;
     case EM_FFT_R2C:
         if (n % 2 == 0) {
             /* z_e = x_2e + i x_2e+1 */
             FP_NAME(gather)(src, nl, h, 2 * is, is, buf, 1.0f);
-            FP_NAME(xf)(j, p->c, buf, scratch);
-            FP_NAME(r2c_post)(p, buf, buf2);
+            FP_NAME(r2c_post)(p, FP_NAME(xf)(j, p->c, buf, scratch), buf2);
             FP_NAME(scatter)(dst, nl, h + 1, 2 * os, 1, buf2, sc, cj * sc);
         } else {
             for (int l = 0; l < nl; l++)
@@ -213,8 +215,7 @@ static FP_ATTR void FP_NAME(group)(const fft_job *j, int64_t t0, int nl, void *b
                     FP_LANE(buf[e].r, l) = src[l][e * is];
                     FP_LANE(buf[e].i, l) = 0;
                 }
-            FP_NAME(xf)(j, p->c, buf, scratch);
-            FP_NAME(scatter)(dst, nl, h + 1, 2 * os, 1, buf, sc, cj * sc);
+            FP_NAME(scatter)(dst, nl, h + 1, 2 * os, 1, FP_NAME(xf)(j, p->c, buf, scratch), sc, cj * sc);
         }
         break;
     case EM_FFT_C2R:
@@ -223,9 +224,8 @@ static FP_ATTR void FP_NAME(group)(const fft_job *j, int64_t t0, int nl, void *b
         FP_NAME(gather)(src, nl, h + 1, 2 * is, 1, buf, j->inverse ? 1.0f : -1.0f);
         if (n % 2 == 0) {
             FP_NAME(c2r_pre)(p, buf, buf2);
-            FP_NAME(xf)(j, p->c, buf2, scratch);
             /* y_2e = re, y_2e+1 = -im */
-            FP_NAME(scatter)(dst, nl, h, 2 * os, os, buf2, sc, -sc);
+            FP_NAME(scatter)(dst, nl, h, 2 * os, os, FP_NAME(xf)(j, p->c, buf2, scratch), sc, -sc);
         } else {
             /* the full Hermitian spectrum, conjugated for the forward pass */
             buf2[0].r = buf[0].r;
@@ -234,9 +234,9 @@ static FP_ATTR void FP_NAME(group)(const fft_job *j, int64_t t0, int nl, void *b
                 buf2[k] = FP_NAME(conj)(buf[k]);
                 buf2[n - k] = buf[k];
             }
-            FP_NAME(xf)(j, p->c, buf2, scratch);
+            const C *r = FP_NAME(xf)(j, p->c, buf2, scratch);
             for (int l = 0; l < nl; l++)
-                for (int64_t e = 0; e < n; e++) dst[l][e * os] = sc * FP_LANE(buf2[e].r, l);
+                for (int64_t e = 0; e < n; e++) dst[l][e * os] = sc * FP_LANE(r[e].r, l);
         }
         break;
     default: break;

@@ -222,16 +222,13 @@ static FP_ATTR C *FP_NAME(passes)(const fft_cplan *p, C *x, C *scratch) {
     return p1;
 }
 
-/* The forward transform of x (p->n elements) in place; scratch holds
- * p->scratch elements. Bluestein: X_k = conj(w_k) sum_j x_j conj(w_j) w_(k-j)
- * with w_j = e^(pi i j^2/n), a circular convolution of length m done as
- * conj(forward(conj(forward(a) * bkf))) (the inverse through the forward). */
-static FP_ATTR void FP_NAME(cfft)(const fft_cplan *p, C *x, C *scratch) {
-    if (!p->blue) {
-        C *r = FP_NAME(passes)(p, x, scratch);
-        if (r != x) memcpy(x, r, (size_t)p->n * sizeof(C));
-        return;
-    }
+/* The forward transform of x (p->n elements); scratch holds p->scratch
+ * elements. Returns where the result is: x or scratch. Bluestein:
+ * X_k = conj(w_k) sum_j x_j conj(w_j) w_(k-j) with w_j = e^(pi i j^2/n), a
+ * circular convolution of length m done as conj(forward(conj(forward(a) *
+ * bkf))) (the inverse through the forward); its result is in x. */
+static FP_ATTR C *FP_NAME(cfft_to)(const fft_cplan *p, C *x, C *scratch) {
+    if (!p->blue) return FP_NAME(passes)(p, x, scratch);
     int64_t n = p->n, m = p->m;
     C *a = scratch, *b = scratch + m;
     for (int64_t k = 0; k < n; k++) a[k] = MULW(x[k], p->bk[k]);
@@ -240,6 +237,13 @@ static FP_ATTR void FP_NAME(cfft)(const fft_cplan *p, C *x, C *scratch) {
     for (int64_t k = 0; k < m; k++) r[k] = FP_NAME(conj)(MULW(r[k], p->bkf[k]));
     C *r2 = FP_NAME(passes)(p->blue, r, r == a ? b : a);
     for (int64_t k = 0; k < n; k++) x[k] = MULW(FP_NAME(conj)(r2[k]), p->bk[k]);
+    return x;
+}
+
+/* The same, the result in x. */
+static FP_ATTR void FP_NAME(cfft)(const fft_cplan *p, C *x, C *scratch) {
+    C *r = FP_NAME(cfft_to)(p, x, scratch);
+    if (r != x) memcpy(x, r, (size_t)p->n * sizeof(C));
 }
 
 /* Real forward transform of even length n = 2h, after the complex one: Z
