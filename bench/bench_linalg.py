@@ -45,18 +45,22 @@ def calibrate(fn, min_time):
 
 
 def measure_all(fns, min_time, samples):
-    """{name: (best, median)} seconds per call; the frameworks' samples are
-    taken in turn, so that all of them see the same machine state (this
-    matters on a shared machine, where the best time is the steadier one)."""
+    """{name: (best, median, best CPU)} seconds per call; the frameworks'
+    samples are taken in turn, so that all of them see the same machine state
+    (this matters on a shared machine, where the best time is the steadier
+    one). CPU time is the process's, all threads (OpenBLAS's and MLX's too):
+    on a loaded machine it shows the work done when wall time shows waits."""
     inner = {k: calibrate(f, min_time) for k, f in fns.items()}
     ts = {k: [] for k in fns}
+    cs = {k: [] for k in fns}
     for _ in range(samples):
         for k, f in fns.items():
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             for _ in range(inner[k]):
                 f()
             ts[k].append((time.perf_counter() - t0) / inner[k])
-    return {k: (min(v), statistics.median(v)) for k, v in ts.items()}
+            cs[k].append((time.process_time() - c0) / inner[k])
+    return {k: (min(v), statistics.median(v), min(cs[k])) for k, v in ts.items()}
 
 
 def main():
@@ -79,7 +83,8 @@ def main():
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
           f"numpy {np.__version__}; mlx {mlx.__version__ if mlx else 'absent'}")
     print()
-    print("Times in ms per call: best of the samples (median in parentheses).")
+    print("Times in ms per call: best wall-clock time of the samples (median in parentheses;")
+    print("CPU time of the process, best sample, in brackets).")
     print()
     print("| case | ember | NumPy | MLX cpu | NumPy / ember |")
     print("|---|---|---|---|---|")
@@ -103,7 +108,7 @@ def main():
 
             fns["mlx"] = run_mx
         r = measure_all(fns, args.min_time, args.samples)
-        cell = lambda k: f"{r[k][0] * 1e3:.3f} ({r[k][1] * 1e3:.3f})" if k in r else "-"
+        cell = lambda k: f"{r[k][0] * 1e3:.3f} ({r[k][1] * 1e3:.3f}) [{r[k][2] * 1e3:.3f}]" if k in r else "-"
         print(f"| {name} | {cell('ember')} | {cell('numpy')} | {cell('mlx')} | {r['numpy'][0] / r['ember'][0]:.2f} |")
 
 

@@ -314,8 +314,8 @@ static em_status run(const em_node *nd, const em_array *in, em_array *out) {
     fft_plan *plan = fft_plan_get(j.n, j.kind != EM_FFT_C2C);
     if (!plan) return em_error_code();
     j.plan = plan;
+    /* a split (four-step) plan runs only through j.big, one line at a time */
     const fft_cplan *c = plan->c;
-
     /* lanes: 8 lines at once when there are several and they fit the cache */
     int w = 1, bigw = 1;
     group_fn fn = s1_group;
@@ -326,7 +326,7 @@ static em_status run(const em_node *nd, const em_array *in, em_array *out) {
         j.big = v8_big;
         bigw = 8;
         bigsz = sizeof(v8_c);
-        if (lines > 1 && (j.n + 1) * 8 * 8 <= LANE_BUF_MAX) {
+        if (lines > 1 && (j.n + 1) * 8 * 8 <= LANE_BUF_MAX && !c->sub1) {
             w = 8;
             fn = v8_group;
             csz = sizeof(v8_c);

@@ -20,45 +20,6 @@ static FP_ATTR C *FP_NAME(xf)(const fft_job *j, const fft_cplan *c, C *buf, C *s
     return FP_NAME(cfft_to)(c, buf, scratch);
 }
 
-/* count pairs of nl lines into buf: lane l's element e is (src[l][e*step],
- * cj * src[l][e*step + imoff]). */
-static FP_ATTR void FP_NAME(gather)(const float *const *src, int nl, int64_t count, int64_t step,
-                                    int64_t imoff, C *buf, float cj) {
-#ifdef FP_GATHER
-    if (step == 2 && imoff == 1) {
-        FP_GATHER(src, nl, count, buf, cj);
-        return;
-    }
-#endif
-    for (int l = 0; l < nl; l++) {
-        const float *x = src[l];
-        for (int64_t e = 0; e < count; e++) {
-            FP_LANE(buf[e].r, l) = x[e * step];
-            FP_LANE(buf[e].i, l) = cj * x[e * step + imoff];
-        }
-    }
-}
-
-/* The converse: dst[l][e*step] = sr * re, dst[l][e*step + imoff] = si * im. */
-static FP_ATTR void FP_NAME(scatter)(float *const *dst, int nl, int64_t count, int64_t step,
-                                     int64_t imoff, const C *buf, float sr, float si) {
-#ifdef FP_SCATTER
-    if (step == 2 && imoff == 1) {
-        FP_SCATTER(dst, nl, count, buf, sr, si);
-        return;
-    }
-#endif
-    for (int l = 0; l < nl; l++) {
-        float *y = dst[l];
-        for (int64_t e = 0; e < count; e++) {
-            y[e * step] = sr * FP_LANE(buf[e].r, l);
-            y[e * step + imoff] = si * FP_LANE(buf[e].i, l);
-        }
-    }
-}
-
-/* ---------------------------------------------------------------- four-step */
-
 /* Lane element e gets 8 / FP_W consecutive complex values (re, cj * im), and
  * the converse with scaling; FP_LD_LANES / FP_ST_LANES replace them where the
  * lane type has shuffles for it. */
@@ -83,6 +44,66 @@ static inline FP_ATTR void FP_NAME(st_lanes)(fft_cf *dst, const C *e, float sr, 
     }
 #endif
 }
+
+/* Whether the nl line starts are `step` floats apart (adjacent lines, whose
+ * same elements are consecutive complex values). */
+static inline bool FP_NAME(adjacent)(const float *const *p, int nl, int64_t step) {
+    for (int l = 1; l < nl; l++)
+        if (p[l] != p[0] + l * step) return false;
+    return true;
+}
+
+/* count pairs of nl lines into buf: lane l's element e is (src[l][e*step],
+ * cj * src[l][e*step + imoff]). */
+static FP_ATTR void FP_NAME(gather)(const float *const *src, int nl, int64_t count, int64_t step,
+                                    int64_t imoff, C *buf, float cj) {
+#ifdef FP_GATHER
+    if (step == 2 && imoff == 1) {
+        FP_GATHER(src, nl, count, buf, cj);
+        return;
+    }
+#endif
+#ifdef FP_LD_LANES
+    if (imoff == 1 && nl == FP_W && FP_NAME(adjacent)(src, nl, 2)) {
+        for (int64_t e = 0; e < count; e++)
+            FP_LD_LANES((const fft_cf *)(const void *)(src[0] + e * step), buf + e, cj);
+        return;
+    }
+#endif
+    for (int l = 0; l < nl; l++) {
+        const float *x = src[l];
+        for (int64_t e = 0; e < count; e++) {
+            FP_LANE(buf[e].r, l) = x[e * step];
+            FP_LANE(buf[e].i, l) = cj * x[e * step + imoff];
+        }
+    }
+}
+
+/* The converse: dst[l][e*step] = sr * re, dst[l][e*step + imoff] = si * im. */
+static FP_ATTR void FP_NAME(scatter)(float *const *dst, int nl, int64_t count, int64_t step,
+                                     int64_t imoff, const C *buf, float sr, float si) {
+#ifdef FP_SCATTER
+    if (step == 2 && imoff == 1) {
+        FP_SCATTER(dst, nl, count, buf, sr, si);
+        return;
+    }
+#endif
+#ifdef FP_ST_LANES
+    if (imoff == 1 && nl == FP_W && FP_NAME(adjacent)((const float *const *)dst, nl, 2)) {
+        for (int64_t e = 0; e < count; e++) FP_ST_LANES((fft_cf *)(void *)(dst[0] + e * step), buf + e, sr, si);
+        return;
+    }
+#endif
+    for (int l = 0; l < nl; l++) {
+        float *y = dst[l];
+        for (int64_t e = 0; e < count; e++) {
+            y[e * step] = sr * FP_LANE(buf[e].r, l);
+            y[e * step + imoff] = si * FP_LANE(buf[e].i, l);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- four-step */
 
 /* Lane l of buf[j] gets rows[l][j] * twq[l][j/64] * twr[l][j%64], j < count
  * (a transposing, twiddling copy of FP_W rows); FP_LD_ROWS_TW replaces it. */

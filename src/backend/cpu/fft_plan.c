@@ -27,6 +27,7 @@
 #undef FP_LANE
 
 #define PLAN_CACHE 32
+#define PLAN_CACHE_BYTES ((size_t)128 << 20)
 
 /* e^(-2 pi i num / den), num reduced into [0, den) by the caller. */
 static fft_cf root(int64_t num, int64_t den) {
@@ -86,12 +87,12 @@ static int64_t smooth_size(int64_t n) {
     return best;
 }
 
-static fft_cplan *cplan_make(int64_t n);
+static fft_cplan *cplan_make(int64_t n, bool passes);
 
 static bool bluestein_init(fft_cplan *p) {
     int64_t n = p->n, m = smooth_size(2 * n - 1);
     p->m = m;
-    p->blue = cplan_make(m);
+    p->blue = cplan_make(m, true);
     p->bk = malloc((size_t)n * sizeof *p->bk);
     p->bkf = malloc((size_t)m * sizeof *p->bkf);
     plan_c *b = malloc((size_t)m * sizeof *b), *s = malloc((size_t)m * sizeof *s);
@@ -116,6 +117,7 @@ static bool bluestein_init(fft_cplan *p) {
             p->bkf[k].i = b[k].i * inv;
         }
         p->scratch = 2 * m;
+        p->bytes += (size_t)(n + m) * sizeof(fft_cf) + p->blue->bytes;
     }
     free(b);
     free(s);
@@ -135,12 +137,13 @@ static bool fourstep_init(fft_cplan *p) {
     if (n1 < 16 || n / n1 < 16) return true;
     p->n1 = n1;
     p->n2 = n / n1;
-    p->sub1 = cplan_make(p->n1);
-    p->sub2 = cplan_make(p->n2);
+    p->sub1 = cplan_make(p->n1, true);
+    p->sub2 = cplan_make(p->n2, true);
     p->nq = (p->n2 + 63) / 64;
     p->twq = malloc((size_t)(n1 * p->nq) * sizeof *p->twq);
     p->twr = malloc((size_t)(n1 * 64) * sizeof *p->twr);
     if (!p->sub1 || !p->sub2 || !p->twq || !p->twr) return false;
+    p->bytes += (size_t)(n1 * p->nq + n1 * 64) * sizeof(fft_cf) + p->sub1->bytes + p->sub2->bytes;
     for (int64_t k1 = 0; k1 < n1; k1++) {
         for (int64_t q = 0; q < p->nq; q++) p->twq[k1 * p->nq + q] = root(k1 * 64 * q % n, n);
         for (int64_t r = 0; r < 64; r++) p->twr[k1 * 64 + r] = root(k1 * r % n, n);
@@ -148,10 +151,15 @@ static bool fourstep_init(fft_cplan *p) {
     return true;
 }
 
-static fft_cplan *cplan_make(int64_t n) {
+/* The plan of length n. A long length is split for the four-step algorithm
+ * unless `passes` asks for a plan that runs by passes (Bluestein's inner
+ * plans, the four-step's own sub-plans): a split plan has no pass twiddles
+ * (half its memory) and only runs through the four-step routines. */
+static fft_cplan *cplan_make(int64_t n, bool passes) {
     fft_cplan *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->n = n;
+    p->bytes = sizeof *p;
     int f[FFT_MAX_FACTORS];
     int nf = n > 1 ? factorize(n, f) : 0;
     if (nf < 0) {
@@ -160,6 +168,13 @@ static fft_cplan *cplan_make(int64_t n) {
             return NULL;
         }
         return p;
+    }
+    if (!passes && n >= FFT_FOURSTEP_MIN) {
+        if (!fourstep_init(p)) {
+            cplan_free(p);
+            return NULL;
+        }
+        if (p->sub1) return p;
     }
     p->nfct = nf;
     p->scratch = n;
@@ -176,6 +191,7 @@ static fft_cplan *cplan_make(int64_t n) {
         return NULL;
     }
     p->mem = mem;
+    p->bytes += total * sizeof *mem;
     l1 = 1;
     for (int k = 0; k < nf; k++) {
         size_t ip = (size_t)f[k], ido = (size_t)n / (l1 * ip);
@@ -190,10 +206,6 @@ static fft_cplan *cplan_make(int64_t n) {
             mem += ip;
         }
         l1 *= ip;
-    }
-    if (n >= FFT_FOURSTEP_MIN && !fourstep_init(p)) {
-        cplan_free(p);
-        return NULL;
     }
     return p;
 }
@@ -213,7 +225,7 @@ static fft_plan *plan_make(int64_t n, bool real) {
     p->real = real;
     atomic_init(&p->rc, 1);
     bool half = real && n % 2 == 0;
-    p->c = cplan_make(half ? n / 2 : n);
+    p->c = cplan_make(half ? n / 2 : n, false);
     if (p->c && half) {
         p->rtw = malloc((size_t)(n / 2 + 1) * sizeof *p->rtw);
         if (p->rtw)
@@ -223,12 +235,30 @@ static fft_plan *plan_make(int64_t n, bool real) {
         plan_free(p);
         return NULL;
     }
+    p->bytes = sizeof *p + p->c->bytes + (half ? (size_t)(n / 2 + 1) * sizeof(fft_cf) : 0);
     return p;
 }
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static fft_plan *cache[PLAN_CACHE];
 static uint64_t cache_clock;
+static size_t cache_bytes;
+
+/* With the lock held: the least recently used plan only the cache holds
+ * (slot index), or -1. */
+static int cache_victim(void) {
+    int slot = -1;
+    for (int i = 0; i < PLAN_CACHE; i++)
+        if (cache[i] && atomic_load(&cache[i]->rc) == 1 && (slot < 0 || cache[i]->used < cache[slot]->used))
+            slot = i;
+    return slot;
+}
+
+static void cache_drop(int slot) {
+    cache_bytes -= cache[slot]->bytes;
+    plan_free(cache[slot]);
+    cache[slot] = NULL;
+}
 
 /* With the lock held: the cached plan for (n, real), retained, or NULL. */
 static fft_plan *cache_find(int64_t n, bool real) {
@@ -252,20 +282,23 @@ fft_plan *fft_plan_get(int64_t n, bool real) {
     pthread_mutex_lock(&cache_mu);
     p = cache_find(n, real);
     if (!p) {
-        /* insert into a free slot, or evict the least recently used plan that
-         * only the cache holds; if every plan is in use, do not cache */
-        int slot = -1;
+        /* make room (a slot, and the byte budget) by dropping the least
+         * recently used plans only the cache holds; if that is not enough,
+         * the plan is used once and not cached */
+        int slot = -1, v;
         for (int i = 0; i < PLAN_CACHE && slot < 0; i++)
             if (!cache[i]) slot = i;
-        if (slot < 0)
-            for (int i = 0; i < PLAN_CACHE; i++)
-                if (atomic_load(&cache[i]->rc) == 1 && (slot < 0 || cache[i]->used < cache[slot]->used))
-                    slot = i;
-        if (slot >= 0) {
-            if (cache[slot]) plan_free(cache[slot]);
+        if (slot < 0 && (v = cache_victim()) >= 0) {
+            cache_drop(v);
+            slot = v;
+        }
+        while (slot >= 0 && cache_bytes + made->bytes > PLAN_CACHE_BYTES && (v = cache_victim()) >= 0)
+            cache_drop(v);
+        if (slot >= 0 && cache_bytes + made->bytes <= PLAN_CACHE_BYTES) {
             atomic_fetch_add(&made->rc, 1);
             made->used = ++cache_clock;
             cache[slot] = made;
+            cache_bytes += made->bytes;
         }
         p = made;
         made = NULL;
@@ -286,5 +319,6 @@ __attribute__((destructor)) static void cache_clear(void) {
         fft_plan_release(cache[i]);
         cache[i] = NULL;
     }
+    cache_bytes = 0;
     pthread_mutex_unlock(&cache_mu);
 }

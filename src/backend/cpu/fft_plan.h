@@ -49,6 +49,7 @@ typedef struct fft_cplan {
     struct fft_cplan *sub1, *sub2;
     fft_cf *twq, *twr;
     void *mem;
+    size_t bytes;           /* memory held, sub-plans included */
 } fft_cplan;
 
 /* Lengths from this on are split for the four-step algorithm (their passes
@@ -65,9 +66,12 @@ typedef struct fft_plan {
     fft_cf *rtw;
     atomic_long rc;
     uint64_t used;          /* cache LRU stamp */
+    size_t bytes;
 } fft_plan;
 
-/* The plan for (n, real), from the cache or made and cached; a new
+/* The plan for (n, real), from the cache or made and cached (the cache keeps
+ * at most 32 plans and 128 MiB, dropping the least recently used unshared
+ * ones first); a new
  * reference the caller gives back with fft_plan_release. NULL with an error
  * (out of memory, n < 1). Thread-safe. */
 fft_plan *fft_plan_get(int64_t n, bool real);
