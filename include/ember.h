@@ -63,6 +63,9 @@ typedef enum em_status {
 EM_API em_status em_error_code(void);
 EM_API const char *em_error_message(void);
 EM_API void em_error_clear(void);
+/* Sets the calling thread's error, unless one is already set (the first error
+ * wins): for closures (see em_closure_fn) that fail for their own reasons. */
+EM_API void em_error_set(em_status code, const char *message);
 
 /* ---------------------------------------------------------------- dtypes */
 
@@ -349,6 +352,74 @@ EM_API em_array *em_tile(const em_array *a, const int64_t *reps, int nreps);
 /* axis NULL: flatten first. */
 EM_API em_array *em_repeat(const em_array *a, int64_t repeats, const int *axis);
 
+/* ---------------------------------------------------------------- indexing */
+
+/* Index arrays may have any integer dtype (not bool); negative indices count
+ * from the end of their axis. An index outside its axis is never read or
+ * written: evaluating the op fails with EM_ERR_INDEX ("[gather] Index 5 is
+ * out of bounds for axis 0 with size 3."), MLX leaves it unchecked. */
+
+/* a's entries at `indices` along axis (a flattened when !has_axis): NumPy's
+ * take, out shape a.shape[:axis] + indices.shape + a.shape[axis+1:]. */
+EM_API em_array *em_take(const em_array *a, const em_array *indices, int axis, bool has_axis);
+/* NumPy's take_along_axis: indices has a's rank (1 when !has_axis: a is
+ * flattened) and broadcasts with a on every axis but `axis`. */
+EM_API em_array *em_take_along_axis(const em_array *a, const em_array *indices, int axis,
+                                    bool has_axis);
+/* a copy of a with values (broadcast to the indices' shape) written at
+ * indices along axis (a flattened when !has_axis; the result has a's shape);
+ * a repeated index keeps the last value. The _add form sums instead. */
+EM_API em_array *em_put_along_axis(const em_array *a, const em_array *indices,
+                                   const em_array *values, int axis, bool has_axis);
+EM_API em_array *em_scatter_add_axis(const em_array *a, const em_array *indices,
+                                     const em_array *values, int axis);
+/* a copy of a whose slice (start, stop, step as em_slice: Python's rules, NULL
+ * step means 1) holds `update`, cast to a's dtype and broadcast to the
+ * slice's shape. */
+EM_API em_array *em_slice_update(const em_array *a, const em_array *update,
+                                 const int64_t *start, const int64_t *stop,
+                                 const int64_t *step, int ndim);
+/* MLX's dynamic slice: the window of shape slice_size (a.ndim entries) that
+ * starts at start_indices (a 0-d or 1-d integer array, one entry per axis in
+ * `axes`; 0 on the other axes). The window must fit in a. */
+EM_API em_array *em_slice_dynamic(const em_array *a, const em_array *start_indices,
+                                  const int *axes, int naxes, const int64_t *slice_size);
+/* a copy of a with `update` (a.ndim dims at most, broadcast as a window) at
+ * the window that starts at start_indices, as em_slice_dynamic. */
+EM_API em_array *em_slice_update_dynamic(const em_array *a, const em_array *update,
+                                         const em_array *start_indices, const int *axes,
+                                         int naxes);
+
+/* MLX's Gather: the n index arrays (broadcast together to shape B) index the
+ * distinct axes `axes` of a; slice_sizes (nslice == a.ndim entries) gives the
+ * window taken at each index, which must fit in a. Output: B + slice_sizes,
+ * out[b, w] = a[w + start(b)], start(b) = indices[k][b] on axes[k], 0 on the
+ * other axes. n may be 0 (one window at the origin). */
+EM_API em_array *em_gather(const em_array *a, const em_array *const *indices, size_t n,
+                           const int *axes, const int64_t *slice_sizes, int nslice);
+/* MLX's Scatter, the inverse: updates has shape B + W (B the indices'
+ * broadcast shape, W a window of a.ndim dims) and is cast to a's dtype; the
+ * result is a with each window written at start(b). em_scatter keeps the last
+ * write of a repeated index (row-major order of B); the others combine every
+ * update (sum, product, maximum, minimum; NaN propagates). */
+EM_API em_array *em_scatter(const em_array *a, const em_array *const *indices, size_t n,
+                            const em_array *updates, const int *axes);
+EM_API em_array *em_scatter_add(const em_array *a, const em_array *const *indices, size_t n,
+                                const em_array *updates, const int *axes);
+EM_API em_array *em_scatter_prod(const em_array *a, const em_array *const *indices, size_t n,
+                                 const em_array *updates, const int *axes);
+EM_API em_array *em_scatter_max(const em_array *a, const em_array *const *indices, size_t n,
+                                const em_array *updates, const int *axes);
+EM_API em_array *em_scatter_min(const em_array *a, const em_array *const *indices, size_t n,
+                                const em_array *updates, const int *axes);
+/* NumPy's a[mask] = src: mask (bool) has the shape of a's leading mask.ndim
+ * axes; src, cast to a's dtype, broadcasts to (K, rest of a's shape) where K
+ * is 1 or the number of true entries (then the k-th true entry takes row k),
+ * or, as MLX, has a multiple of the rest's size and is read in order.
+ * Evaluating fails with EM_ERR_VALUE when K does not match the mask. */
+EM_API em_array *em_masked_scatter(const em_array *a, const em_array *mask,
+                                   const em_array *src);
+
 /* ---------------------------------------------------------------- linear algebra */
 
 /* NumPy/MLX matmul: 1-d operands promoted and dropped, batch dims broadcast. */
@@ -467,6 +538,116 @@ EM_API em_array *em_fft_ifftshift(const em_array *a, const int *axes, int naxes)
 /* Sample frequencies (float32) for a length-n transform with spacing d. */
 EM_API em_array *em_fft_fftfreq(int64_t n, double d);
 EM_API em_array *em_fft_rfftfreq(int64_t n, double d);
+/* ---------------------------------------------------------------- array lists */
+
+/* A growable list of array references, how closures and transforms return a
+ * number of arrays known only at run time. The list owns what it holds. */
+typedef struct em_array_list em_array_list;
+
+EM_API em_array_list *em_array_list_new(void);           /* NULL when out of memory */
+EM_API void em_array_list_free(em_array_list *l);         /* releases its arrays; NULL-safe */
+EM_API void em_array_list_clear(em_array_list *l);        /* releases its arrays, keeps l */
+/* Appends a (retained). A NULL a keeps the first error and returns it. */
+EM_API em_status em_array_list_push(em_array_list *l, const em_array *a);
+EM_API size_t em_array_list_size(const em_array_list *l);
+/* The i-th array, BORROWED (valid while the list holds it); NULL out of range. */
+EM_API em_array *em_array_list_get(const em_array_list *l, size_t i);
+EM_API em_array *const *em_array_list_data(const em_array_list *l);
+
+/* ---------------------------------------------------------------- closures */
+
+/* A function of arrays to arrays, the unit the transforms work on: `fn` reads
+ * n_inputs borrowed inputs and appends its results to `outputs` (an empty
+ * list), returning EM_OK, or an error code with the thread's error set. `ctx`
+ * is passed through; destructor(ctx), when set, runs once the closure's last
+ * reference is released. Closures are reference-counted like arrays: every
+ * function returning an em_closure* returns a new reference. `fn` runs
+ * outside the scopes of whoever calls it: the references it makes are its own
+ * to release (or to leave to scopes it opens and ends itself). */
+typedef em_status (*em_closure_fn)(void *ctx, em_array *const *inputs, size_t n_inputs,
+                                   em_array_list *outputs);
+typedef struct em_closure em_closure;
+
+EM_API em_closure *em_closure_new(em_closure_fn fn, void *ctx, void (*destructor)(void *ctx));
+EM_API em_closure *em_closure_retain(em_closure *f);      /* returns f; NULL-safe */
+EM_API void em_closure_release(em_closure *f);            /* NULL-safe */
+/* Clears `outputs` and calls f. On error `outputs` is left empty. */
+EM_API em_status em_closure_call(em_closure *f, em_array *const *inputs, size_t n_inputs,
+                                 em_array_list *outputs);
+
+/* ---------------------------------------------------------------- transforms */
+
+/* The identity, through which no gradient flows. */
+EM_API em_array *em_stop_gradient(const em_array *a);
+
+/* Reverse mode: calls f(primals) and writes its outputs to `outputs` and, to
+ * `vjps`, one array per primal: the sum over f's outputs of the cotangent
+ * (one per output, of its shape; extra cotangents are ignored) times that
+ * output's Jacobian. */
+EM_API em_status em_vjp(em_closure *f, em_array *const *primals, size_t n_primals,
+                        em_array *const *cotangents, size_t n_cotangents,
+                        em_array_list *outputs, em_array_list *vjps);
+/* Forward mode: calls f(primals) and writes its outputs to `outputs` and, to
+ * `jvps`, one array per output: its Jacobian times the tangents (one per
+ * primal, of its shape). */
+EM_API em_status em_jvp(em_closure *f, em_array *const *primals, size_t n_primals,
+                        em_array *const *tangents, size_t n_tangents,
+                        em_array_list *outputs, em_array_list *jvps);
+/* A closure computing f and the gradient of its first output (a scalar) with
+ * respect to the inputs listed in argnums (n_argnums >= 1; NULL argnums with
+ * n_argnums 0 means input 0). value_and_grad's outputs are f's outputs
+ * followed by one gradient per argnum; grad's are the gradients alone. */
+EM_API em_closure *em_value_and_grad(em_closure *f, const int *argnums, size_t n_argnums);
+EM_API em_closure *em_grad(em_closure *f, const int *argnums, size_t n_argnums);
+
+/* f with user rules (each may be NULL, keeping the default: the transform of
+ * f itself). For f with n inputs and m outputs:
+ *   vjp(primals[n] ++ cotangents[m] ++ outputs[m]) -> n vjps;
+ *   jvp(primals[n] ++ tangents[n]) -> m tangents;
+ *   vmap(inputs[n] ++ axes[n]) -> outputs[m] ++ out_axes[m], where an axis is
+ *   a 0-d int32 array, -1 meaning "not mapped". */
+EM_API em_closure *em_custom_function(em_closure *f, em_closure *vjp, em_closure *jvp,
+                                      em_closure *vmap);
+/* f whose intermediates are not kept for the backward pass: its vjp runs f
+ * again from the inputs. */
+EM_API em_closure *em_checkpoint(em_closure *f);
+
+/* Vectorising map. An axis here is an input's or output's batch axis, in
+ * [0, ndim); EM_VMAP_NONE (-1) means "not mapped" (an input passed whole to
+ * every element; an output the same for every element). Negative axes do not
+ * wrap (the Python binding wraps them before calling).
+ *
+ * em_vmap returns a closure computing f over a batch: input i is sliced along
+ * in_axes[i] (all mapped inputs must have one length there, the batch size;
+ * at least one input must be mapped) and output j carries the batch along
+ * out_axes[j]. n_in_axes / n_out_axes of 0 (axes NULL) mean 0 for every
+ * input / output; otherwise they must equal the numbers of inputs / outputs
+ * when the closure is called. An output that does not depend on the batch is
+ * broadcast along its out axis, or returned as is for EM_VMAP_NONE; a mapped
+ * output with EM_VMAP_NONE is an error. */
+#define EM_VMAP_NONE (-1)
+EM_API em_closure *em_vmap(em_closure *f, const int *in_axes, size_t n_in_axes,
+                           const int *out_axes, size_t n_out_axes);
+/* The transform itself, for bindings that place the outputs themselves:
+ * calls f batched as em_vmap does (in_axes: one per input, or NULL for 0)
+ * and writes f's outputs, batched, to `outputs` and the batch axis each
+ * carries to *out_axes, an array of em_array_list_size(outputs) ints
+ * allocated with malloc (free it with em_free; NULL when f has no outputs),
+ * EM_VMAP_NONE for an output that does not depend on the batch (it then has
+ * f's unbatched shape). */
+EM_API em_status em_vmap_apply(em_closure *f, em_array *const *inputs, size_t n_inputs,
+                               const int *in_axes, em_array_list *outputs, int **out_axes);
+
+/* A closure equal to f that traces f once per input signature (count, dtypes,
+ * shapes) and then replays the recorded graph instead of calling f again.
+ * Arrays f uses without deriving them from its inputs are frozen into the
+ * graph; evaluating an array that depends on the inputs inside f is an error.
+ * shapeless is accepted (each new shape is traced again). */
+EM_API em_closure *em_compile(em_closure *f, bool shapeless);
+/* Process-wide switch: while disabled, compiled closures just call f. */
+EM_API void em_enable_compile(void);
+EM_API void em_disable_compile(void);
+EM_API bool em_compile_enabled(void);
 
 #ifdef __cplusplus
 }

@@ -555,21 +555,18 @@ static PyObject *at_getitem(PyObject *self, PyObject *key) {
     return (PyObject *)r;
 }
 
-/* Scatter updates need gather/scatter primitives the C library does not have
- * yet; until then every update says so. */
-static PyObject *at_update(PyObject *self, const char *name) {
-    if (!((AtObject *)self)->indices) {
+/* x.at[idx].op(value): the accumulating scatters (indexing.c). */
+static PyObject *at_update(PyObject *self, PyObject *value, const char *name) {
+    AtObject *o = (AtObject *)self;
+    if (!o->indices) {
         PyErr_SetString(PyExc_ValueError, "Cannot update without indices, use x.at[idx].add(y).");
         return NULL;
     }
-    PyErr_Format(PyExc_NotImplementedError,
-                 "[ArrayAt.%s] Scatter updates are not supported yet (the C library has no "
-                 "scatter primitive).", name);
-    return NULL;
+    return py_array_at_update(o->array, o->indices, value, name);
 }
 
 #define AT_METHOD(name)                                                             \
-    static PyObject *at_##name(PyObject *self, PyObject *value) { return at_update(self, #name); }
+    static PyObject *at_##name(PyObject *self, PyObject *value) { return at_update(self, value, #name); }
 AT_METHOD(add)
 AT_METHOD(subtract)
 AT_METHOD(multiply)

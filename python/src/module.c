@@ -111,6 +111,9 @@ static int core_traverse(PyObject *m, visitproc visit, void *arg) {
     Py_VISIT(st->stream_ctx_type);
     Py_VISIT(st->printopts_type);
     Py_VISIT(st->printopts_ctx_type);
+    Py_VISIT(st->transformed_type);
+    Py_VISIT(st->custom_function_type);
+    Py_VISIT(st->tree_slot);
     for (int i = 0; i < EM_NUM_DTYPES; i++) Py_VISIT(st->dtypes[i]);
     Py_VISIT(st->dtype_category);
     for (int i = 0; i < CAT_COUNT; i++) Py_VISIT(st->categories[i]);
@@ -136,6 +139,9 @@ static int core_clear(PyObject *m) {
     Py_CLEAR(st->stream_ctx_type);
     Py_CLEAR(st->printopts_type);
     Py_CLEAR(st->printopts_ctx_type);
+    Py_CLEAR(st->transformed_type);
+    Py_CLEAR(st->custom_function_type);
+    Py_CLEAR(st->tree_slot);
     for (int i = 0; i < EM_NUM_DTYPES; i++) Py_CLEAR(st->dtypes[i]);
     Py_CLEAR(st->dtype_category);
     for (int i = 0; i < CAT_COUNT; i++) Py_CLEAR(st->categories[i]);
@@ -168,6 +174,7 @@ static int core_exec(PyObject *m) {
     if (ops_module_init(m, st) < 0) return -1;
     if (misc_module_init(m, st) < 0) return -1;
     if (linalg_module_init(m, st) < 0 || fft_module_init(m, st) < 0) return -1;
+    if (transforms_module_init(m, st) < 0) return -1;
     if (PyModule_AddStringConstant(m, "__version__", em_version()) < 0) return -1;
     if (add_float(m, "pi", 3.141592653589793) < 0 || add_float(m, "e", 2.718281828459045) < 0 ||
         add_float(m, "euler_gamma", 0.5772156649015329) < 0 ||

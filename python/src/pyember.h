@@ -41,6 +41,9 @@ typedef struct em_state {
     PyObject *cpu, *gpu;              /* DeviceType.cpu / .gpu */
     PyObject *default_device;         /* a Device */
     PyObject *default_stream;         /* a Stream */
+    PyTypeObject *transformed_type;   /* what grad/value_and_grad/checkpoint/compile return */
+    PyTypeObject *custom_function_type;
+    PyObject *tree_slot;              /* marks where an array was in a tree skeleton */
     int print_precision;              /* -1: MLX's default */
     int next_stream;                  /* index of the next new_stream() */
 } em_state;
@@ -178,6 +181,8 @@ extern PyMethodDef py_reduce_methods[];
 extern PyMethodDef py_shape_methods[];
 extern PyMethodDef py_creation_methods[];
 extern PyMethodDef py_misc_methods[];
+extern PyMethodDef py_index_methods[];
+extern PyMethodDef py_vmap_methods[];
 int device_module_init(PyObject *m, em_state *st);
 int linalg_module_init(PyObject *m, em_state *st);  /* linalg.c: ember.core.linalg */
 int fft_module_init(PyObject *m, em_state *st);     /* fft.c: ember.core.fft */
@@ -186,6 +191,42 @@ int misc_module_init(PyObject *m, em_state *st);
 /* Indexing (indexing.c). */
 PyObject *py_array_getitem(PyObject *self, PyObject *key);
 int py_array_setitem(PyObject *self, PyObject *key, PyObject *value);
+/* x.at[key].op(value) for op "add", "subtract", "multiply", "divide",
+ * "maximum", "minimum": the updated array (a new object), or NULL. */
+PyObject *py_array_at_update(PyObject *array, PyObject *key, PyObject *value, const char *op);
+
+/* ---------------------------------------------------------------- trees.c */
+
+/* Appends the array leaves of a tree of lists, tuples and dicts (dict values
+ * in order) to out. strict: any other leaf is MLX's ValueError "[tree_flatten]
+ * The argument should contain only arrays"; otherwise other leaves are
+ * skipped. 0, or -1 with an exception. */
+int py_tree_flatten(em_state *st, PyObject *tree, em_array_list *out, bool strict);
+/* A copy of tree with its slots (arrays, or st->tree_slot in a skeleton)
+ * replaced in flatten order by new Python arrays of arrays[*pos], ...
+ * (*pos advances); other leaves are shared. New reference or NULL. */
+PyObject *py_tree_fill(em_state *st, PyObject *tree, em_array *const *arrays, size_t n, size_t *pos);
+/* The same with arbitrary objects (borrowed) for the slots. */
+PyObject *py_tree_fill_objects(em_state *st, PyObject *tree, PyObject *const *objs, size_t n,
+                               size_t *pos);
+/* tree with its arrays replaced by st->tree_slot (holds no array). */
+PyObject *py_tree_skeleton(em_state *st, PyObject *tree);
+/* A hashable key of the tree's structure, constants and arrays' dtypes and
+ * shapes (ranks only when !shapes); ValueError (MLX's compile message) for
+ * leaves that are neither arrays nor None, bool, int, float or str. */
+PyObject *py_tree_key(em_state *st, PyObject *tree, bool shapes);
+/* Replaces, in place, the array leaves held by the lists and dicts of tree
+ * (in flatten order) by arrays[*pos], ... (compile's captured state). An
+ * array directly in a tuple cannot be replaced: ValueError. 0 or -1. */
+int py_tree_replace(em_state *st, PyObject *tree, em_array *const *arrays, size_t n, size_t *pos);
+/* Replaces, in place, each array leaf of tree's lists and dicts that is
+ * from[i] by to[i] (the others stay). 0 or -1. */
+int py_tree_swap(em_state *st, PyObject *tree, em_array *const *from, em_array *const *to, size_t n);
+
+/* ---------------------------------------------------------------- transforms.c */
+
+int transforms_module_init(PyObject *m, em_state *st);
+extern PyMethodDef py_transform_methods[];
 
 /* A borrowed em_array from a Python array, or NULL if o is not one. */
 static inline em_array *py_as_array(em_state *st, PyObject *o) {

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../backend/cpu/scalar.h"
 #include "dtype.h"
 
 #define NAME(E, s, t) [E] = #s,
@@ -98,51 +99,33 @@ double dtype_load_double(em_dtype dt, const void *p) {
     }
 }
 
-/* Float to integer casts saturate NaN to 0 and clamp out-of-range values, so
- * they are never undefined behaviour (NumPy's results there are unspecified). */
-static int64_t double_to_i64(double v) {
-    if (isnan(v)) return 0;
-    if (v >= 9223372036854775807.0) return INT64_MAX;
-    if (v <= -9223372036854775808.0) return INT64_MIN;
-    return (int64_t)v;
-}
-
 int64_t dtype_load_int(em_dtype dt, const void *p) {
     switch (dt) {
     case EM_UINT64: return (int64_t)*(const uint64_t *)p;
     case EM_INT64: return *(const int64_t *)p;
     case EM_FLOAT16: case EM_BFLOAT16: case EM_FLOAT32: case EM_FLOAT64: case EM_COMPLEX64:
-        return double_to_i64(dtype_load_double(dt, p));
+        return em_int64_from_f64(dtype_load_double(dt, p));
     default: return (int64_t)dtype_load_double(dt, p);
     }
 }
 
+/* Stores convert exactly as the astype kernels do (scalar.h is the one
+ * definition of every conversion): floats to integers truncate and saturate,
+ * NaN gives 0, integers wrap, half types round once. */
 void dtype_store_double(em_dtype dt, void *p, double v) {
     switch (dt) {
-    case EM_BOOL: *(bool *)p = v != 0; break;
-    case EM_FLOAT16: *(em_f16 *)p = em_f32_to_f16((float)v); break;
-    case EM_BFLOAT16: *(em_bf16 *)p = em_f32_to_bf16((float)v); break;
-    case EM_FLOAT32: *(float *)p = (float)v; break;
-    case EM_FLOAT64: *(double *)p = v; break;
-    case EM_COMPLEX64: *(em_c64 *)p = (float)v; break;
-    case EM_UINT64:
-        *(uint64_t *)p = isnan(v) || v <= 0 ? 0 : v >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)v;
-        break;
-    default: dtype_store_int(dt, p, double_to_i64(v)); break;
+#define STORE(E, s, t) case E: { t x = em_##s##_from_f64(v); memcpy(p, &x, sizeof x); break; }
+        EM_DTYPES(STORE)
+#undef STORE
+    default: break;
     }
 }
 
 void dtype_store_int(em_dtype dt, void *p, int64_t v) {
     switch (dt) {
-    case EM_BOOL: *(bool *)p = v != 0; break;
-    case EM_UINT8: *(uint8_t *)p = (uint8_t)v; break;
-    case EM_UINT16: *(uint16_t *)p = (uint16_t)v; break;
-    case EM_UINT32: *(uint32_t *)p = (uint32_t)v; break;
-    case EM_UINT64: *(uint64_t *)p = (uint64_t)v; break;
-    case EM_INT8: *(int8_t *)p = (int8_t)v; break;
-    case EM_INT16: *(int16_t *)p = (int16_t)v; break;
-    case EM_INT32: *(int32_t *)p = (int32_t)v; break;
-    case EM_INT64: *(int64_t *)p = v; break;
-    default: dtype_store_double(dt, p, (double)v); break;
+#define STORE(E, s, t) case E: { t x = em_##s##_from_i64(v); memcpy(p, &x, sizeof x); break; }
+        EM_DTYPES(STORE)
+#undef STORE
+    default: break;
     }
 }

@@ -18,7 +18,8 @@ static inline float em_f16_to_f32(em_f16 h) {
     uint32_t sign = (uint32_t)(h.bits & 0x8000u) << 16;
     uint32_t exp = (h.bits >> 10) & 0x1fu;
     uint32_t man = h.bits & 0x3ffu;
-    if (exp == 0x1f) return half_bits_f32(sign | 0x7f800000u | (man << 13)); /* inf/nan */
+    if (exp == 0x1f) /* inf, or NaN made quiet (as IEEE and F16C's vcvtph2ps do) */
+        return half_bits_f32(sign | 0x7f800000u | ((man ? man | 0x200u : 0) << 13));
     if (exp == 0) {
         if (man == 0) return half_bits_f32(sign);
         /* subnormal: man * 2^-24 */

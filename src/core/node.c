@@ -21,6 +21,8 @@ static em_node *node_alloc(em_prim_id prim, const void *params, size_t params_si
     n->mark = 0;
     n->params_size = params_size;
     if (params_size) memcpy(n->params, params, params_size);
+    if (em_primitives[prim].flags & EM_PF_REFPARAMS)
+        refobj_retain(*(em_refobj *const *)(const void *)n->params);
     n->inputs = (em_array **)(void *)(n->params + psz);
     n->outputs = n->inputs + n_in;
     for (int i = 0; i < n_in; i++) n->inputs[i] = em_array_retain(inputs[i]);
@@ -30,6 +32,8 @@ static em_node *node_alloc(em_prim_id prim, const void *params, size_t params_si
 /* Frees a node that never got outputs. */
 static void node_discard(em_node *n) {
     for (int i = 0; i < n->n_in; i++) em_array_release(n->inputs[i]);
+    if (em_primitives[n->prim].flags & EM_PF_REFPARAMS)
+        refobj_release(*(em_refobj *const *)(const void *)n->params);
     free(n);
 }
 
@@ -75,6 +79,10 @@ em_status node_make_multi(em_prim_id prim, const void *params, size_t params_siz
     }
     return EM_OK;
 }
+
+static atomic_ullong stamp_counter;
+
+uint64_t node_stamps(unsigned k) { return atomic_fetch_add(&stamp_counter, k) + 1; }
 
 void node_retain(em_node *n) { atomic_fetch_add(&n->rc, 1); }
 

@@ -14,7 +14,7 @@ struct em_node {
     em_prim_id prim;
     int n_in, n_out;
     int stream;           /* the stream it runs on (0: the CPU's default) */
-    uint64_t mark;        /* scratch for graph walks (eval's visit stamp) */
+    uint64_t mark;        /* scratch for graph walks: a stamp from node_stamps() */
     em_array **inputs;    /* strong */
     em_array **outputs;   /* weak: an output clears its slot when it dies */
     size_t params_size;
@@ -33,6 +33,11 @@ em_status node_make_multi(em_prim_id prim, const void *params, size_t params_siz
                           em_array *const *inputs, int n_in, int n_out,
                           const em_dtype *dtypes, const int64_t *const *shapes,
                           const int *ndims, em_array **outs);
+
+/* Reserves k consecutive fresh stamps for a graph walk and returns the first:
+ * a walk marks the nodes it has seen with them, and a mark from an earlier
+ * walk (of any kind: eval, autodiff, vmap, compile) never equals them. */
+uint64_t node_stamps(unsigned k);
 
 void node_retain(em_node *n);
 void node_release(em_node *n);

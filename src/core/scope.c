@@ -58,3 +58,17 @@ EM_API em_array *em_scope_keep(em_array *a) {
     }
     return a;
 }
+
+scope_saved scope_hide(void) {
+    scope_saved s = {top, scope_op_depth};
+    top = NULL;
+    scope_op_depth = 0;
+    return s;
+}
+
+void scope_restore(scope_saved s) {
+    /* scopes the function opened and did not end are ended here */
+    while (top) em_scope_end();
+    top = s.top;
+    scope_op_depth = s.depth;
+}

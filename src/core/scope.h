@@ -18,6 +18,13 @@ extern _Thread_local int scope_op_depth;
  * outermost op (scope_op_depth == 0). Returns a. */
 em_array *scope_track(em_array *a);
 
+/* Hides the open scopes (and op nesting) from code about to run as a user's
+ * function (a closure): what it makes is its own, whatever scopes its caller
+ * opened. scope_restore puts them back. */
+typedef struct scope_saved { void *top; int depth; } scope_saved;
+scope_saved scope_hide(void);
+void scope_restore(scope_saved s);
+
 #define EM_PUBLIC_OP(name, params, args)                                       \
     static em_array *name##_body params;                                       \
     EM_API em_array *name params {                                             \

@@ -1,7 +1,7 @@
 /* binary.c -- builders of the binary elementwise ops: broadcasting, MLX's
  * promotion, and each op's dtype rule. Kernels see two inputs of one dtype
  * and one shape. */
-#include "ops.h"
+#include "rules.h"
 
 typedef enum {
     B_SAME,      /* the promoted dtype */
@@ -85,3 +85,121 @@ BINARY(bitwise_or, BITWISE_OR, B_BITWISE, true)
 BINARY(bitwise_xor, BITWISE_XOR, B_BITWISE, true)
 BINARY(left_shift, LEFT_SHIFT, B_SHIFT, true)
 BINARY(right_shift, RIGHT_SHIFT, B_SHIFT, true)
+
+/* ---------------------------------------------------------------- autodiff */
+
+/* Derivatives written MLX's way (the same masks for ties, the same handling
+ * of a zero base in power), with cotangents conjugating complex factors. */
+
+static em_array *conj_if(rule_tmp *t, em_array *a) {
+    return a && a->dtype == EM_COMPLEX64 ? tk(t, em_conjugate(a)) : a;
+}
+
+/* The partial derivatives of the node's function with respect to a (arg 0)
+ * and b (arg 1), for MULTIPLY, DIVIDE, REMAINDER, POWER, LOGADDEXP, ARCTAN2.
+ * Written as temporaries of t; NULL on error. */
+static em_array *partial(const em_node *n, const em_array *a, const em_array *b, const em_array *y,
+                         int arg, rule_tmp *t) {
+    switch (n->prim) {
+    case EM_PRIM_MULTIPLY: return (em_array *)(arg == 0 ? b : a);
+    case EM_PRIM_DIVIDE:
+        if (arg == 0) return tk(t, em_reciprocal(b));
+        return tk(t, em_negative(tk(t, em_divide(a, tk(t, em_square(b))))));
+    case EM_PRIM_REMAINDER:
+        if (arg == 0) return sc(t, 1, a);
+        return tk(t, em_negative(tk(t, em_floor(tk(t, em_divide(a, b))))));
+    case EM_PRIM_POWER:
+        if (arg == 0) return tk(t, em_multiply(tk(t, em_power(a, tk(t, em_subtract(b, sc(t, 1, b))))), b));
+        /* log of a zero base counts as 0, so 0^b has derivative 0 in b (MLX) */
+        return tk(t, em_multiply(tk(t, em_log(tk(t, em_where(tk(t, em_equal(a, sc(t, 0, a))),
+                                                              sc(t, 1, a), a)))), y));
+    case EM_PRIM_LOGADDEXP:
+        return tk(t, em_sigmoid(tk(t, arg == 0 ? em_subtract(a, b) : em_subtract(b, a))));
+    case EM_PRIM_ARCTAN2: {
+        em_array *den = tk(t, em_add(tk(t, em_square(a)), tk(t, em_square(b))));
+        return tk(t, arg == 0 ? em_divide(b, den) : em_divide(tk(t, em_negative(a)), den));
+    }
+    default: return NULL;
+    }
+}
+
+/* MAXIMUM/MINIMUM: which input the output follows (ties go to b, as MLX). */
+static em_array *pick_mask(const em_node *n, const em_array *a, const em_array *b, int arg, rule_tmp *t) {
+    bool max = n->prim == EM_PRIM_MAXIMUM;
+    if (arg == 0) return tk(t, max ? em_greater(a, b) : em_less(a, b));
+    return tk(t, max ? em_less_equal(a, b) : em_greater_equal(a, b));
+}
+
+static bool has_partials(em_prim_id p) {
+    return p == EM_PRIM_MULTIPLY || p == EM_PRIM_DIVIDE || p == EM_PRIM_REMAINDER ||
+           p == EM_PRIM_POWER || p == EM_PRIM_LOGADDEXP || p == EM_PRIM_ARCTAN2;
+}
+
+static bool is_compare(em_prim_id p) {
+    return p == EM_PRIM_EQUAL || p == EM_PRIM_NOT_EQUAL || p == EM_PRIM_LESS ||
+           p == EM_PRIM_LESS_EQUAL || p == EM_PRIM_GREATER || p == EM_PRIM_GREATER_EQUAL;
+}
+
+em_status ops_binary_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                         em_array *const *cot, const bool *want, em_array **grads) {
+    const em_array *a = in[0], *b = in[1], *c = cot[0];
+    rule_tmp t = {0};
+    em_status st = EM_OK;
+    for (int arg = 0; arg < 2 && st == EM_OK; arg++) {
+        if (!want[arg]) continue;
+        em_array *g = NULL;
+        switch (n->prim) {
+        case EM_PRIM_ADD: g = em_array_retain(cot[0]); break;
+        case EM_PRIM_SUBTRACT: g = arg == 0 ? em_array_retain(cot[0]) : em_negative(c); break;
+        case EM_PRIM_MAXIMUM:
+        case EM_PRIM_MINIMUM: g = em_multiply(c, pick_mask(n, a, b, arg, &t)); break;
+        default:
+            if (!has_partials(n->prim)) continue; /* comparisons, logic, bitwise, floor_divide: zero */
+            g = em_multiply(c, conj_if(&t, partial(n, a, b, out[0], arg, &t)));
+            break;
+        }
+        grads[arg] = g;
+        st = rule_status(g);
+    }
+    rule_tmp_free(&t);
+    return st;
+}
+
+em_status ops_binary_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                         em_array *const *tan, em_array **out_tan) {
+    const em_array *a = in[0], *b = in[1];
+    rule_tmp t = {0};
+    em_array *r = NULL;
+    if (is_compare(n->prim)) {
+        /* MLX: zeros of the inputs' dtype */
+        r = em_zeros(out[0]->shape, out[0]->ndim, a->dtype);
+    } else if (n->prim == EM_PRIM_ADD || n->prim == EM_PRIM_SUBTRACT) {
+        em_array *tb = tan[1] && n->prim == EM_PRIM_SUBTRACT ? tk(&t, em_negative(tan[1])) : tan[1];
+        r = !tan[0] ? em_array_retain(tb) : !tb ? em_array_retain(tan[0]) : em_add(tan[0], tb);
+    } else if (n->prim == EM_PRIM_MAXIMUM || n->prim == EM_PRIM_MINIMUM) {
+        r = em_where(pick_mask(n, a, b, 0, &t), tk(&t, rules_or_zeros(tan[0], a)),
+                     tk(&t, rules_or_zeros(tan[1], b)));
+    } else if (has_partials(n->prim)) {
+        for (int arg = 0; arg < 2; arg++) {
+            if (!tan[arg]) continue;
+            em_array *term = tk(&t, em_multiply(tan[arg], partial(n, a, b, out[0], arg, &t)));
+            r = r ? tk(&t, em_add(r, term)) : term;
+        }
+        r = em_array_retain(r);
+    } else {
+        return EM_OK; /* zero: floor_divide, logic, bitwise */
+    }
+    rule_tmp_free(&t);
+    out_tan[0] = r;
+    return rule_status(r);
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+#include "../transforms/vmap.h"
+
+/* Elementwise: the batch axes lined up, unmapped operands broadcast. */
+em_status ops_binary_vmap(const em_node *n, em_array *const *in, const int *axes,
+                          em_array **out, int *out_axes) {
+    return vmap_elementwise(n, in, axes, out, out_axes);
+}

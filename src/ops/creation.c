@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops.h"
+#include "rules.h"
 
 static bool check_dtype(const char *op, em_dtype dtype) {
     if (em_dtype_is_valid((int)dtype)) return true;
@@ -192,3 +192,46 @@ static em_array *triangle(const char *op, const em_array *a, int64_t k, bool low
 
 EM_PUBLIC_OP(em_tril, (const em_array *a, int64_t k), (a, k)) { return triangle("tril", a, k, true); }
 EM_PUBLIC_OP(em_triu, (const em_array *a, int64_t k), (a, k)) { return triangle("triu", a, k, false); }
+
+/* ---------------------------------------------------------------- autodiff */
+
+/* FULL broadcasts its 0-d value; the other creation primitives have no
+ * inputs, so no transform ever asks them for a rule. */
+em_status ops_creation_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                           em_array *const *cot, const bool *want, em_array **grads) {
+    (void)in, (void)out;
+    if (n->prim != EM_PRIM_FULL || !want[0]) return EM_OK;
+    grads[0] = em_sum(cot[0], NULL, -1, false);
+    return rule_status(grads[0]);
+}
+
+em_status ops_creation_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                           em_array *const *tan, em_array **out_tan) {
+    (void)in;
+    if (n->prim != EM_PRIM_FULL) return EM_OK;
+    out_tan[0] = em_full(out[0]->shape, out[0]->ndim, tan[0], tan[0]->dtype);
+    return rule_status(out_tan[0]);
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+#include "../transforms/vmap.h"
+
+/* FULL is the only creation primitive with an input (its 0-d value): a
+ * mapped value (B,) fills (B, shape...), batch in front. The others have no
+ * input to map over, so the engine never asks them. */
+em_status ops_creation_vmap(const em_node *n, em_array *const *in, const int *axes,
+                            em_array **out, int *out_axes) {
+    if (n->prim != EM_PRIM_FULL) return ops_no_vmap(n);
+    (void)axes;
+    const em_array *like = vmap_traced_out(n, 0);
+    int64_t shape[EM_MAX_NDIM];
+    shape[0] = in[0]->shape[0];
+    for (int i = 0; i < like->ndim; i++) shape[1 + i] = 1;
+    em_array *v = ops_reshape(in[0], shape, like->ndim + 1);
+    memcpy(shape + 1, like->shape, (size_t)like->ndim * sizeof *shape);
+    out[0] = v ? em_full(shape, like->ndim + 1, v, like->dtype) : NULL;
+    out_axes[0] = 0;
+    em_array_release(v);
+    return out[0] ? EM_OK : em_error_code();
+}

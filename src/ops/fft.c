@@ -22,7 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops.h"
+#include "../transforms/vmap.h"
+#include "rules.h"
 
 static bool check_norm(const char *op, em_fft_norm norm) {
     if (norm == EM_FFT_NORM_BACKWARD || norm == EM_FFT_NORM_ORTHO || norm == EM_FFT_NORM_FORWARD)
@@ -248,3 +249,75 @@ static em_array *freq(const char *op, int64_t n, double d, bool real) {
 
 EM_PUBLIC_OP(em_fft_fftfreq, (int64_t n, double d), (n, d)) { return freq("fftfreq", n, d, false); }
 EM_PUBLIC_OP(em_fft_rfftfreq, (int64_t n, double d), (n, d)) { return freq("rfftfreq", n, d, true); }
+
+/* ---------------------------------------------------------------- rules */
+
+/* The node of params p (with axis replaced) over x, x already of the
+ * contract's dtype and length. */
+static em_array *fft_like(const em_fft_params *p, const em_array *x, int axis, int kind, bool inverse) {
+    return fft_axis(x, axis, (em_fft_kind)kind, inverse, p->n, p->scale);
+}
+
+/* jvp: the transform is linear; the tangent goes through the same node. */
+em_status ops_fft_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                      em_array *const *tan, em_array **out_tan) {
+    (void)in, (void)out;
+    const em_fft_params *p = NODE_PARAMS(n, em_fft_params);
+    if (!tan[0]) return EM_OK;
+    out_tan[0] = fft_like(p, tan[0], p->axis, p->kind, p->inverse);
+    return rule_status(out_tan[0]);
+}
+
+/* vjp (MLX's convention: the cotangent times the conjugate Jacobian), for
+ * y = s F x with F the DFT of the node's direction:
+ *   C2C: s F^H c, the other direction with the same scale;
+ *   R2C (x real, the first n/2 + 1 outputs): Re(s F^H pad_n(c));
+ *   C2R (x the half spectrum of a Hermitian one, imaginary parts of X_0
+ *        and X_n/2 unused): s * m * R2C_other(c), m = 2 except at 0 and
+ *        n/2 (n even), where a coefficient is used once. */
+em_status ops_fft_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                      em_array *const *cot, const bool *want, em_array **grads) {
+    (void)in, (void)out;
+    const em_fft_params *p = NODE_PARAMS(n, em_fft_params);
+    if (!want[0] || !cot[0]) return EM_OK;
+    rule_tmp t = {0};
+    em_array *g = NULL;
+    if (p->kind == EM_FFT_C2C) {
+        g = tk(&t, fft_like(p, cot[0], p->axis, EM_FFT_C2C, !p->inverse));
+    } else if (p->kind == EM_FFT_R2C) {
+        g = tk(&t, em_real(tk(&t, fft_like(p, cot[0], p->axis, EM_FFT_C2C, !p->inverse))));
+    } else {
+        em_array *h = tk(&t, fft_like(p, cot[0], p->axis, EM_FFT_R2C, !p->inverse));
+        if (!h) {
+            rule_tmp_free(&t);
+            return em_error_code();
+        }
+        int64_t m = p->n / 2 + 1, twos = p->n % 2 ? m - 1 : m - 2;
+        float *w = malloc((size_t)m * sizeof *w);
+        if (!w) {
+            rule_tmp_free(&t);
+            return error_status(EM_ERR_MEMORY, "[FFT::vjp] Out of memory.");
+        }
+        for (int64_t k = 0; k < m; k++) w[k] = k >= 1 && k <= twos ? 2.0f : 1.0f;
+        int64_t shape[EM_MAX_NDIM];
+        for (int d = 0; d < h->ndim; d++) shape[d] = d == p->axis ? m : 1;
+        em_array *mask = tk(&t, em_array_from_data(w, &m, 1, EM_FLOAT32));
+        free(w);
+        mask = tk(&t, ops_reshape(mask, shape, h->ndim));
+        g = tk(&t, em_multiply(h, mask));
+    }
+    grads[0] = em_array_retain(g);
+    rule_tmp_free(&t);
+    return rule_status(grads[0]);
+}
+
+/* vmap: the batch axis is one more axis of lines; the transform's axis moves
+ * past it when it comes first. */
+em_status ops_fft_vmap(const em_node *n, em_array *const *in, const int *axes, em_array **out,
+                       int *out_axes) {
+    const em_fft_params *p = NODE_PARAMS(n, em_fft_params);
+    int axis = p->axis + (axes[0] <= p->axis ? 1 : 0);
+    out[0] = fft_like(p, in[0], axis, p->kind, p->inverse);
+    out_axes[0] = axes[0];
+    return rule_status(out[0]);
+}

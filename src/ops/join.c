@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops.h"
+#include "rules.h"
 
 EM_PUBLIC_OP(em_concatenate, (const em_array *const *arrays, size_t n, int axis), (arrays, n, axis)) {
     if (n == 0) return error_set(EM_ERR_VALUE, "[concatenate] No arrays provided for concatenation");
@@ -221,4 +221,175 @@ EM_PUBLIC_OP(em_repeat, (const em_array *a, int64_t repeats, const int *axis), (
     em_array_release(x);
     em_array_release(y);
     return z;
+}
+
+/* ---------------------------------------------------------------- autodiff */
+
+/* The cotangent of a pad for its array: the middle block, plus (edge mode)
+ * each padded region summed onto the edge it repeats. */
+static em_array *unpad(const em_pad_params *p, const em_array *c, const em_array *x) {
+    rule_tmp t = {0};
+    em_array *g = (em_array *)c;
+    for (int d = 0; d < p->ndim && g; d++) {
+        int64_t lo = p->low_high[2 * d], hi = p->low_high[2 * d + 1], len = x->shape[d];
+        if (!lo && !hi) continue;
+        em_array *mid = tk(&t, rules_slice_axis(g, d, lo, len));
+        if (p->mode == EM_PAD_EDGE && len > 0) {
+            for (int side = 0; side < 2; side++) {
+                int64_t w = side ? hi : lo;
+                if (!w) continue;
+                em_array *part = tk(&t, rules_slice_axis(g, d, side ? lo + len : 0, w));
+                em_array *s = tk(&t, em_sum(part, &d, 1, true));
+                int64_t pw[2 * EM_MAX_NDIM] = {0};
+                pw[2 * d + (side ? 0 : 1)] = len - 1;
+                mid = tk(&t, em_add(mid, tk(&t, em_pad(s, pw, p->ndim, EM_PAD_CONSTANT, NULL))));
+            }
+        }
+        g = mid;
+    }
+    em_array *r = em_array_retain(g);
+    rule_tmp_free(&t);
+    return r;
+}
+
+em_status ops_join_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                       em_array *const *cot, const bool *want, em_array **grads) {
+    (void)out;
+    const em_array *c = cot[0];
+    if (n->prim == EM_PRIM_CONCATENATE) {
+        int ax = NODE_PARAMS(n, em_axis_params)->axis;
+        int64_t off = 0;
+        for (int i = 0; i < n->n_in; i++) {
+            int64_t len = in[i]->shape[ax];
+            if (want[i] && !(grads[i] = rules_slice_axis(c, ax, off, len))) return em_error_code();
+            off += len;
+        }
+        return EM_OK;
+    }
+    const em_pad_params *p = NODE_PARAMS(n, em_pad_params);
+    if (want[0] && !(grads[0] = unpad(p, c, in[0]))) return em_error_code();
+    if (want[1] && p->mode == EM_PAD_CONSTANT) {
+        /* the value fills everything outside the middle block */
+        rule_tmp t = {0};
+        em_array *mid = tk(&t, unpad(p, c, in[0]));
+        grads[1] = em_subtract(tk(&t, em_sum(c, NULL, -1, false)), tk(&t, em_sum(mid, NULL, -1, false)));
+        rule_tmp_free(&t);
+        return rule_status(grads[1]);
+    }
+    return EM_OK;
+}
+
+em_status ops_join_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                       em_array *const *tan, em_array **out_tan) {
+    rule_tmp t = {0};
+    em_array *r = NULL;
+    if (n->prim == EM_PRIM_CONCATENATE) {
+        em_array *sb[16] = {0}, **parts = n->n_in <= 16 ? sb : malloc((size_t)n->n_in * sizeof *parts);
+        if (!parts) return error_status(EM_ERR_MEMORY, "[concatenate] Out of memory.");
+        int made = 0;
+        for (; made < n->n_in; made++)
+            if (!(parts[made] = rules_or_zeros(tan[made], in[made]))) break;
+        if (made == n->n_in)
+            r = em_concatenate((const em_array *const *)parts, (size_t)n->n_in,
+                               NODE_PARAMS(n, em_axis_params)->axis);
+        for (int i = 0; i < made; i++) em_array_release(parts[i]);
+        if (parts != sb) free(parts);
+    } else {
+        /* pad the array's tangent with the value's tangent */
+        em_array *ta = tk(&t, rules_or_zeros(tan[0], in[0]));
+        em_array *tv = tk(&t, rules_or_zeros(tan[1], in[1]));
+        em_dtype dt = ta && tv ? em_result_type(ta->dtype, tv->dtype) : EM_FLOAT32;
+        em_array *args[2] = {tk(&t, ops_cast(ta, dt)), tk(&t, ops_cast(tv, dt))};
+        if (args[0] && args[1])
+            r = node_make(EM_PRIM_PAD, n->params, n->params_size, args, 2, dt, out[0]->shape,
+                          out[0]->ndim);
+    }
+    rule_tmp_free(&t);
+    out_tan[0] = r;
+    return rule_status(r);
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+#include "../transforms/vmap.h"
+
+/* CONCATENATE: every input with the batch at the first mapped one's axis t
+ * (unmapped ones broadcast), joined along the shifted axis. */
+static em_status concatenate_vmap(const em_node *n, em_array *const *in, const int *axes,
+                                  em_array **out, int *out_axes) {
+    int t = axes[vmap_first(axes, n->n_in)];
+    int64_t size = vmap_size(in, axes, n->n_in);
+    int ax = NODE_PARAMS(n, em_axis_params)->axis;
+    em_array *sb[16], **x = n->n_in <= 16 ? sb : calloc((size_t)n->n_in, sizeof *x);
+    if (!x) return error_status(EM_ERR_MEMORY, "[vmap] Out of memory.");
+    int made = 0;
+    for (; made < n->n_in; made++)
+        if (!(x[made] = vmap_move(in[made], axes[made], t, size))) break;
+    out[0] = made == n->n_in ? em_concatenate((const em_array *const *)x, (size_t)made, ax + (ax >= t))
+                             : NULL;
+    out_axes[0] = t;
+    for (int i = 0; i < made; i++) em_array_release(x[i]);
+    if (x != sb) free(x);
+    return out[0] ? EM_OK : em_error_code();
+}
+
+/* A PAD node over x with the widths of p and none on the batch axis t. */
+static em_array *pad_batched(const em_pad_params *p, em_array *x, em_array *value, int t) {
+    union {
+        em_pad_params p;
+        int64_t storage[1 + 2 * EM_MAX_NDIM];
+    } u;
+    memset(&u, 0, sizeof u);
+    u.p.mode = p->mode;
+    u.p.ndim = x->ndim;
+    int64_t shape[EM_MAX_NDIM];
+    for (int i = 0, k = 0; i < x->ndim; i++) {
+        int64_t lo = i == t ? 0 : p->low_high[2 * k], hi = i == t ? 0 : p->low_high[2 * k + 1];
+        k += i != t;
+        u.p.low_high[2 * i] = lo;
+        u.p.low_high[2 * i + 1] = hi;
+        shape[i] = x->shape[i] + lo + hi;
+    }
+    em_array *ins[2] = {x, value};
+    return node_make(EM_PRIM_PAD, &u.p, PARAMS_SIZE(em_pad_params, low_high, 2 * x->ndim), ins, 2,
+                     x->dtype, shape, x->ndim);
+}
+
+/* PAD: no padding along the batch. A mapped constant (one per element) pads
+ * with zeros and then selects it where a padded mask of ones is false. */
+static em_status pad_vmap(const em_node *n, em_array *const *in, const int *axes, em_array **out,
+                          int *out_axes) {
+    const em_pad_params *p = NODE_PARAMS(n, em_pad_params);
+    int t = axes[0] >= 0 ? axes[0] : 0;
+    int64_t size = vmap_size(in, axes, 2);
+    em_array *x = vmap_move(in[0], axes[0], t, size);
+    out_axes[0] = t;
+    if (axes[1] < 0 || p->mode != EM_PAD_CONSTANT) {
+        em_array *v = axes[1] < 0 ? em_array_retain(in[1]) : ops_scalar(0, in[0]->dtype);
+        out[0] = x && v ? pad_batched(p, x, v, t) : NULL;
+        em_array_release(v);
+        em_array_release(x);
+        return out[0] ? EM_OK : em_error_code();
+    }
+    /* the value (size,) as (1, ..., size at t, ..., 1) */
+    int64_t vshape[EM_MAX_NDIM];
+    for (int i = 0; x && i < x->ndim; i++) vshape[i] = i == t ? size : 1;
+    em_array *zero = ops_scalar(0, in[0]->dtype), *no = em_array_from_bool(false);
+    em_array *ones = x ? em_ones(x->shape, x->ndim, EM_BOOL) : NULL;
+    em_array *padded = x && zero ? pad_batched(p, x, zero, t) : NULL;
+    em_array *mask = ones && no ? pad_batched(p, ones, no, t) : NULL;
+    em_array *v = x ? ops_reshape(in[1], vshape, x->ndim) : NULL;
+    out[0] = mask && padded && v ? em_where(mask, padded, v) : NULL;
+    em_array *tmp[] = {x, zero, no, ones, padded, mask, v};
+    for (size_t i = 0; i < sizeof tmp / sizeof *tmp; i++) em_array_release(tmp[i]);
+    return out[0] ? EM_OK : em_error_code();
+}
+
+em_status ops_join_vmap(const em_node *n, em_array *const *in, const int *axes,
+                        em_array **out, int *out_axes) {
+    switch (n->prim) {
+    case EM_PRIM_CONCATENATE: return concatenate_vmap(n, in, axes, out, out_axes);
+    case EM_PRIM_PAD: return pad_vmap(n, in, axes, out, out_axes);
+    default: return ops_no_vmap(n);
+    }
 }

@@ -1,18 +1,30 @@
-/* primitives.h -- THE list of primitives, and their parameter structs.
+/* primitives.h -- THE list of primitives, their parameter structs, and the
+ * contracts of their transform rules (vjp, jvp, vmap).
  *
  * Everything indexed by primitive comes from EM_PRIMITIVES: the enum, the names
- * and flags (primitives.c) and each backend's kernel table (the `family` names
- * the backend entry point cpu_<family>_kernel that runs it). Adding a primitive
- * is one line here, its builder in src/ops/<family>.c and its kernel case in
- * src/backend/cpu/<family>.c.
+ * and flags, the rule table (primitives.c) and each backend's kernel table. The
+ * `family` names one entry point per family and use:
+ *   cpu_<family>_kernel        src/backend/cpu/<family>.c   (runs the node)
+ *   ops_<family>_vjp/jvp/vmap  src/ops/<family>.c           (transform rules)
+ * each of which switches on the node's primitive. Adding a primitive is one
+ * line here, its builder and rule cases in src/ops/<family>.c and its kernel
+ * case in src/backend/cpu/<family>.c. Adding a family also means defining its
+ * three rule entry points (ops_no_vjp & co. below give the standard errors for
+ * the cases a family cannot handle yet).
  *
  * Parameter structs are plain data (no pointers); builders zero them before
  * filling, so equality and hashing may compare bytes. */
 #ifndef EM_OPS_PRIMITIVES_H
 #define EM_OPS_PRIMITIVES_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ember.h"
+
+typedef struct em_node em_node;
 
 /* Flags. */
 #define EM_PF_UNARY (1u << 0)   /* elementwise, one input, same shape out */
@@ -22,8 +34,11 @@
 /* Outputs released before evaluation are not an error: their slots reach the
  * kernel as NULL and it computes without them (multi-output factorisations,
  * where a caller may keep only Q of QR). */
-#define EM_PF_OPTIONAL_OUTPUTS (1u << 4)
+#define EM_PF_OPTIONAL_OUTPUTS (1u << 5)
 #define EM_PF_ELEMENTWISE (EM_PF_UNARY | EM_PF_BINARY | EM_PF_TERNARY)
+/* The parameter struct starts with an em_refobj pointer that the node owns a
+ * reference to (taken by node_make, dropped when the node dies): CUSTOM. */
+#define EM_PF_REFPARAMS (1u << 4)
 
 /* X(ID, "Name", family, flags) */
 #define EM_PRIMITIVES(X)                                                       \
@@ -113,9 +128,18 @@
     X(TRANSPOSE, "Transpose", view, EM_PF_VIEW)                                \
     X(SLICE, "Slice", view, EM_PF_VIEW)                                        \
     X(BROADCAST, "Broadcast", view, EM_PF_VIEW)                                \
+    X(STOP_GRADIENT, "StopGradient", view, EM_PF_VIEW)                         \
     /* joining and padding */                                                  \
     X(CONCATENATE, "Concatenate", join, 0)                                     \
     X(PAD, "Pad", join, 0)                                                     \
+    /* indexing (EM_PF_VIEW on the updates: the kernel gives the output the   \
+     * input's buffer when only the node holds it, else a fresh copy) */      \
+    X(GATHER, "Gather", index, 0)                                              \
+    X(GATHER_AXIS, "GatherAxis", index, 0)                                     \
+    X(SCATTER, "Scatter", index, EM_PF_VIEW)                                   \
+    X(SCATTER_AXIS, "ScatterAxis", index, EM_PF_VIEW)                          \
+    X(SLICE_UPDATE, "SliceUpdate", index, EM_PF_VIEW)                          \
+    X(MASKED_SCATTER, "MaskedScatter", index, EM_PF_VIEW)                      \
     /* products */                                                             \
     X(MATMUL, "Matmul", matmul, 0)                                             \
     /* linear algebra (LAPACK) */                                              \
@@ -129,7 +153,9 @@
     X(SOLVE, "Solve", linalg, 0)                                               \
     X(SOLVE_TRIANGULAR, "SolveTriangular", linalg, 0)                          \
     /* Fourier transforms */                                                   \
-    X(FFT, "FFT", fft, 0)
+    X(FFT, "FFT", fft, 0)                                                     \
+    /* user rules: custom_function, checkpoint */                              \
+    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -138,13 +164,83 @@ typedef enum em_prim_id {
     EM_PRIM_COUNT
 } em_prim_id;
 
+/* ---- transform rules ----
+ *
+ * Rules are graph rewrites: written with the public ops (em_add, em_sum, ...),
+ * never evaluating, so that what they build can itself be differentiated and
+ * batched (grad(grad(f)), vmap(grad(f)), ...). Arguments are borrowed; every
+ * array a rule writes is a new reference owned by the caller. On failure a
+ * rule sets the thread's error, releases what it made, leaves its outputs NULL
+ * and returns the error code. `n` is the node the rule is for: its primitive,
+ * parameters, n->n_in and n->n_out; rules read the arrays from their
+ * arguments, not from n->inputs (an engine may substitute them).
+ *
+ * vjp (reverse mode): `in` holds the node's n_in primal inputs and `out` its
+ * n_out outputs (an output that nobody holds any more may be NULL; it then has
+ * no cotangent). `cot` holds one cotangent per output, of the output's shape
+ * and dtype, or NULL for a zero one; at least one is non-NULL. For each input
+ * i with want[i] set, the rule writes to grads[i] the vector-Jacobian product
+ * for that input: an array of in[i]'s shape (the engine casts it to in[i]'s
+ * dtype if it differs), or NULL when it is identically zero (a constant or
+ * piecewise-constant function of that input). Entries with want[i] false are
+ * left NULL.
+ *
+ * jvp (forward mode): `tan` holds one tangent per input, of the input's shape,
+ * or NULL for a zero one (at least one is non-NULL). The rule writes one
+ * tangent per output to out_tan, of the output's shape, or NULL for zero.
+ *
+ * vmap (batching): `n` is the node as traced for one batch element (its
+ * parameters describe unbatched shapes; its outputs, n->outputs, are alive
+ * and give the unbatched output shapes and dtypes, except possibly a CUSTOM
+ * node's). `in` holds the n_in inputs with
+ * their batch axes: axes[i] is the axis of in[i] that is mapped over, or -1
+ * when in[i] is the same for every element (at least one is mapped). The rule
+ * writes the n_out outputs, batched, to out and the mapped axis of each to
+ * out_axes (-1: the output does not vary along the batch). */
+typedef em_status (*em_vjp_rule)(const em_node *n, em_array *const *in, em_array *const *out,
+                                 em_array *const *cot, const bool *want, em_array **grads);
+typedef em_status (*em_jvp_rule)(const em_node *n, em_array *const *in, em_array *const *out,
+                                 em_array *const *tan, em_array **out_tan);
+typedef em_status (*em_vmap_rule)(const em_node *n, em_array *const *in, const int *axes,
+                                  em_array **out, int *out_axes);
+
 typedef struct em_primitive {
     em_prim_id id;
     const char *name;
     unsigned flags;
+    em_vjp_rule vjp;
+    em_jvp_rule jvp;
+    em_vmap_rule vmap;
 } em_primitive;
 
 extern const em_primitive em_primitives[EM_PRIM_COUNT];
+
+/* The per-family rule entry points (primitives.c builds the table from them). */
+#define X(ID, name, family, flags)                                             \
+    em_status ops_##family##_vjp(const em_node *n, em_array *const *in, em_array *const *out, \
+                                 em_array *const *cot, const bool *want, em_array **grads); \
+    em_status ops_##family##_jvp(const em_node *n, em_array *const *in, em_array *const *out, \
+                                 em_array *const *tan, em_array **out_tan);    \
+    em_status ops_##family##_vmap(const em_node *n, em_array *const *in, const int *axes, \
+                                  em_array **out, int *out_axes);
+EM_PRIMITIVES(X)
+#undef X
+
+/* The standard errors of a rule a primitive does not have (MLX's wording,
+ * EM_ERR_VALUE): "[Primitive::vjp] Not implemented for Sort." Each returns
+ * the code, for `return ops_no_vjp(n);` in a family's default case. */
+em_status ops_no_vjp(const em_node *n);
+em_status ops_no_jvp(const em_node *n);
+em_status ops_no_vmap(const em_node *n);
+
+/* A reference-counted object a parameter struct may point to (EM_PF_REFPARAMS).
+ * destroy frees it when the count reaches zero. */
+typedef struct em_refobj {
+    atomic_long rc;
+    void (*destroy)(struct em_refobj *self);
+} em_refobj;
+void refobj_retain(em_refobj *o);
+void refobj_release(em_refobj *o);
 
 /* ---- parameter structs (primitives without one take none) ---- */
 
@@ -173,6 +269,11 @@ typedef struct { int32_t ndim; int32_t perm[]; } em_transpose_params;
  * start_step[2i+1] (never 0); the output's shape gives the counts. */
 typedef struct { int32_t ndim, pad_; int64_t start_step[]; } em_slice_params;
 typedef struct { int32_t axis; } em_axis_params;                   /* CONCATENATE */
+/* CUSTOM: an identity node carrying user rules (custom_function, checkpoint).
+ * Inputs: the function's n_in - n_out primal inputs, then its n_out outputs
+ * (already computed, behind stop_gradient); outputs: views of those last
+ * n_out inputs. `rules` is a custom_rules (src/ops/custom.h), owned. */
+typedef struct { em_refobj *rules; int32_t n_out, pad_; } em_custom_params;
 /* PAD: inputs (a, value: a 0-d array of a's dtype); per axis i, the widths
  * low_high[2i] before and low_high[2i+1] after; mode is an em_pad_mode. */
 typedef struct { int32_t mode, ndim; int64_t low_high[]; } em_pad_params;
@@ -199,5 +300,31 @@ typedef enum { EM_FFT_C2C, EM_FFT_R2C, EM_FFT_C2R } em_fft_kind;
  * inverse direction (exponent sign +) when inverse is set, every output
  * multiplied by scale. */
 typedef struct { int32_t axis, kind, inverse, pad_; int64_t n; double scale; } em_fft_params;
+/* ---- indexing (src/ops/index.c) ---- */
+
+/* GATHER: inputs (a, idx_0 .. idx_{n-1}), the indices of one shape B and any
+ * integer dtypes. axes_sizes[0..nidx) are the indexed axes of a (distinct),
+ * axes_sizes[nidx..nidx+ndim) the slice size along each of a's ndim axes; the
+ * output has shape B + slice sizes: out[b, w] = a[w + start(b)], where
+ * start(b) is idx_k[b] (negative wraps) on axis axes[k] and 0 elsewhere. */
+typedef struct { int32_t nidx, ndim; int64_t axes_sizes[]; } em_gather_params;
+typedef enum { EM_SCATTER_NONE, EM_SCATTER_SUM, EM_SCATTER_PROD, EM_SCATTER_MAX,
+               EM_SCATTER_MIN } em_scatter_op;
+/* SCATTER: inputs (a, idx_0 .. idx_{n-1}, updates); updates has shape
+ * B + W (W: a window of a.ndim dims, each no larger than a's); out is a with
+ * out[w + start(b)] = updates[b, w] (or combined by op, in row-major order
+ * of b, so the last write wins for EM_SCATTER_NONE). */
+typedef struct { int32_t op, nidx; int32_t axes[]; } em_scatter_params;
+/* GATHER_AXIS: inputs (a, idx) of one shape but along `axis`; out has idx's
+ * shape: out[..i..] = a[..idx[..i..]..]. SCATTER_AXIS: inputs (a, idx, upd),
+ * idx and upd of one shape, a's shape but along axis; out = a with
+ * out[..idx[..i..]..] = upd[..i..] (op NONE or SUM). */
+typedef struct { int32_t axis, op; } em_index_axis_params;
+/* SLICE_UPDATE: inputs (a, update), update of the slice's shape and a's
+ * dtype; the slice as in em_slice_params. */
+/* MASKED_SCATTER: inputs (a, mask, src); mask (bool) has the shape of a's
+ * first mask.ndim axes (the rest, the block, follow), src is (K, block) with
+ * K = 1 (repeated) or K = the number of true entries: the k-th true entry's
+ * block of a takes src's row k. */
 
 #endif

@@ -22,7 +22,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops.h"
+#include "rules.h"
 
 /* The parameter block of a REDUCE node, on the stack. */
 typedef union {
@@ -303,4 +303,151 @@ EM_PUBLIC_OP(em_argmax, (const em_array *a, int axis, bool all_axes, bool keepdi
 EM_PUBLIC_OP(em_argmin, (const em_array *a, int axis, bool all_axes, bool keepdims),
              (a, axis, all_axes, keepdims)) {
     return arg_reduce(EM_ARG_MIN, a, axis, all_axes, keepdims);
+}
+
+/* ---------------------------------------------------------------- autodiff */
+
+/* For each element of x, the product of the others along the reduced axes,
+ * without dividing by zero: with no zero in its group it is prod / x, with
+ * exactly one zero it is the product of the non-zeros at the zero and 0
+ * elsewhere, with more it is 0. */
+static em_array *prod_others(const em_array *x, const int32_t *axes32, int naxes, rule_tmp *t) {
+    int axes[EM_MAX_NDIM];
+    for (int i = 0; i < naxes; i++) axes[i] = axes32[i];
+    em_array *zero = sc(t, 0, x), *one = sc(t, 1, x);
+    em_array *isz = tk(t, em_equal(x, zero));
+    em_array *nz = tk(t, em_sum(isz, axes, naxes, true));
+    em_array *pnz = tk(t, em_prod(tk(t, em_where(isz, one, x)), axes, naxes, true));
+    em_array *none = tk(t, em_equal(nz, tk(t, ops_scalar(0, nz ? nz->dtype : EM_INT32))));
+    em_array *single = tk(t, em_logical_and(isz, tk(t, em_equal(nz, tk(t, ops_scalar(1, nz ? nz->dtype : EM_INT32))))));
+    em_array *at_zero = tk(t, em_where(single, pnz, zero));
+    return tk(t, em_where(none, tk(t, em_divide(pnz, x)), at_zero));
+}
+
+/* max/min: the cotangent is shared equally by the elements equal to the
+ * result (MLX). */
+static em_array *extremum_share(const em_array *x, const em_array *y, const em_array *c,
+                                const int32_t *axes32, int naxes, rule_tmp *t) {
+    int axes[EM_MAX_NDIM];
+    for (int i = 0; i < naxes; i++) axes[i] = axes32[i];
+    em_array *mask = tk(t, ops_cast(tk(t, em_equal(x, tk(t, rules_expand_reduced(y, x, axes32, naxes)))),
+                                    c->dtype));
+    em_array *count = tk(t, em_sum(mask, axes, naxes, true));
+    em_array *cb = tk(t, rules_expand_reduced(c, x, axes32, naxes));
+    return em_multiply(cb, tk(t, em_divide(mask, count)));
+}
+
+em_status ops_reduce_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                         em_array *const *cot, const bool *want, em_array **grads) {
+    if (!want[0] || n->prim != EM_PRIM_REDUCE) return EM_OK; /* argmax/argmin: zero */
+    const em_reduce_params *p = NODE_PARAMS(n, em_reduce_params);
+    rule_tmp t = {0};
+    em_array *g = NULL;
+    switch ((em_reduce_op)p->op) {
+    case EM_REDUCE_SUM: g = rules_expand_reduced(cot[0], in[0], p->axes, p->naxes); break;
+    case EM_REDUCE_PROD:
+        g = em_multiply(tk(&t, rules_expand_reduced(cot[0], in[0], p->axes, p->naxes)),
+                        prod_others(in[0], p->axes, p->naxes, &t));
+        break;
+    case EM_REDUCE_MAX:
+    case EM_REDUCE_MIN: g = extremum_share(in[0], out[0], cot[0], p->axes, p->naxes, &t); break;
+    default: rule_tmp_free(&t); return EM_OK; /* all, any: zero */
+    }
+    rule_tmp_free(&t);
+    grads[0] = g;
+    return rule_status(g);
+}
+
+/* max/min forward: the tangent of the first extreme element (MLX picks it
+ * with argmax/argmin): the reduced axes are moved last and flattened, and a
+ * one-hot of the arg-reduction selects the tangent. */
+static em_array *extremum_tangent(const em_node *n, const em_array *x, const em_array *tan,
+                                  const em_array *y, rule_tmp *t) {
+    const em_reduce_params *p = NODE_PARAMS(n, em_reduce_params);
+    int perm[EM_MAX_NDIM], k = 0;
+    int64_t shape[EM_MAX_NDIM], K = 1;
+    bool red[EM_MAX_NDIM] = {false};
+    for (int i = 0; i < p->naxes; i++) red[p->axes[i]] = true;
+    for (int i = 0; i < x->ndim; i++)
+        if (!red[i]) {
+            shape[k] = x->shape[i];
+            perm[k++] = i;
+        }
+    int kept = k;
+    for (int i = 0; i < x->ndim; i++)
+        if (red[i]) {
+            K *= x->shape[i];
+            perm[k++] = i;
+        }
+    shape[kept] = K;
+    em_array *xf = tk(t, em_reshape(tk(t, em_transpose(x, perm, x->ndim)), shape, kept + 1));
+    em_array *tf = tk(t, em_reshape(tk(t, em_transpose(tan, perm, x->ndim)), shape, kept + 1));
+    em_array *idx = tk(t, p->op == EM_REDUCE_MAX ? em_argmax(xf, -1, false, true)
+                                                 : em_argmin(xf, -1, false, true));
+    em_array *ar = tk(t, em_arange(0, (double)K, 1, EM_UINT32));
+    int last = -1;
+    em_array *pick = tk(t, em_sum(tk(t, em_multiply(tf, tk(t, em_equal(ar, idx)))), &last, 1, false));
+    return em_reshape(pick, y->shape, y->ndim);
+}
+
+em_status ops_reduce_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                         em_array *const *tan, em_array **out_tan) {
+    if (n->prim != EM_PRIM_REDUCE) return EM_OK;
+    const em_reduce_params *p = NODE_PARAMS(n, em_reduce_params);
+    int axes[EM_MAX_NDIM];
+    for (int i = 0; i < p->naxes; i++) axes[i] = p->axes[i];
+    bool keep = out[0]->ndim == in[0]->ndim;
+    rule_tmp t = {0};
+    em_array *r = NULL;
+    switch ((em_reduce_op)p->op) {
+    case EM_REDUCE_SUM: r = em_sum(tan[0], axes, p->naxes, keep); break;
+    case EM_REDUCE_PROD:
+        r = em_sum(tk(&t, em_multiply(tan[0], prod_others(in[0], p->axes, p->naxes, &t))), axes,
+                   p->naxes, keep);
+        break;
+    case EM_REDUCE_MAX:
+    case EM_REDUCE_MIN: r = extremum_tangent(n, in[0], tan[0], out[0], &t); break;
+    default: return EM_OK;
+    }
+    rule_tmp_free(&t);
+    out_tan[0] = r;
+    return rule_status(r);
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+#include "../transforms/vmap.h"
+
+/* The reduced axes shift past the batch axis b, which stays (keepdims) or
+ * moves left by the number of reduced axes before it. keepdims is read from
+ * the traced output's rank. */
+em_status ops_reduce_vmap(const em_node *n, em_array *const *in, const int *axes,
+                          em_array **out, int *out_axes) {
+    const em_array *x = in[0], *like = vmap_traced_out(n, 0);
+    int b = axes[0], before = 0;
+    bool keepdims = like->ndim == x->ndim - 1;
+    int64_t shape[EM_MAX_NDIM];
+    if (n->prim == EM_PRIM_ARG_REDUCE) {
+        em_argreduce_params p = *NODE_PARAMS(n, em_argreduce_params);
+        before = p.axis < b;
+        if (p.axis >= b) p.axis++;
+        int nd = reduced_shape(x, &p.axis, 1, keepdims, shape);
+        out[0] = node_make(EM_PRIM_ARG_REDUCE, &p, sizeof p, (em_array *const *)in, 1, like->dtype,
+                           shape, nd);
+    } else {
+        const em_reduce_params *p = NODE_PARAMS(n, em_reduce_params);
+        reduce_params_buf pb;
+        memset(&pb, 0, sizeof pb);
+        pb.p.op = p->op;
+        pb.p.naxes = p->naxes;
+        for (int i = 0; i < p->naxes; i++) {
+            before += p->axes[i] < b;
+            pb.p.axes[i] = p->axes[i] + (p->axes[i] >= b);
+        }
+        int nd = reduced_shape(x, pb.p.axes, p->naxes, keepdims, shape);
+        out[0] = node_make(EM_PRIM_REDUCE, &pb.p, PARAMS_SIZE(em_reduce_params, axes, p->naxes),
+                           (em_array *const *)in, 1, like->dtype, shape, nd);
+    }
+    out_axes[0] = keepdims ? b : b - before;
+    return out[0] ? EM_OK : em_error_code();
 }

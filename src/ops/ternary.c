@@ -1,5 +1,5 @@
 /* ternary.c -- where (select) and clip. */
-#include "ops.h"
+#include "rules.h"
 
 EM_PUBLIC_OP(em_where, (const em_array *cond, const em_array *x, const em_array *y),
              (cond, x, y)) {
@@ -41,4 +41,41 @@ EM_PUBLIC_OP(em_clip, (const em_array *a, const em_array *lo, const em_array *hi
         r = t;
     }
     return r;
+}
+
+/* ---------------------------------------------------------------- autodiff */
+
+/* SELECT(cond, x, y): the condition has no derivative; each branch gets the
+ * cotangent where it was chosen. */
+em_status ops_ternary_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                          em_array *const *cot, const bool *want, em_array **grads) {
+    (void)n, (void)out;
+    rule_tmp t = {0};
+    em_array *zero = sc(&t, 0, cot[0]);
+    em_status st = EM_OK;
+    if (want[1] && st == EM_OK) st = rule_status(grads[1] = em_where(in[0], cot[0], zero));
+    if (want[2] && st == EM_OK) st = rule_status(grads[2] = em_where(in[0], zero, cot[0]));
+    rule_tmp_free(&t);
+    return st;
+}
+
+em_status ops_ternary_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                          em_array *const *tan, em_array **out_tan) {
+    (void)n, (void)out;
+    if (!tan[1] && !tan[2]) return EM_OK;
+    rule_tmp t = {0};
+    out_tan[0] = em_where(in[0], tk(&t, rules_or_zeros(tan[1], in[1])),
+                          tk(&t, rules_or_zeros(tan[2], in[2])));
+    rule_tmp_free(&t);
+    return rule_status(out_tan[0]);
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+#include "../transforms/vmap.h"
+
+/* Elementwise: the batch axes lined up, unmapped operands broadcast. */
+em_status ops_ternary_vmap(const em_node *n, em_array *const *in, const int *axes,
+                           em_array **out, int *out_axes) {
+    return vmap_elementwise(n, in, axes, out, out_axes);
 }

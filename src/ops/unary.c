@@ -2,7 +2,7 @@
 #include <float.h>
 #include <math.h>
 
-#include "ops.h"
+#include "rules.h"
 
 typedef enum {
     U_SAME,      /* output keeps the input dtype */
@@ -144,4 +144,126 @@ EM_PUBLIC_OP(em_nan_to_num,
     em_nan_to_num_params p = {nan, posinf ? *posinf : dtype_max(a->dtype),
                               neginf ? *neginf : -dtype_max(a->dtype)};
     return unary_params(EM_PRIM_NAN_TO_NUM, &u, a, &p, sizeof p);
+}
+
+/* ---------------------------------------------------------------- autodiff */
+
+/* The derivative of the node's function at x (output y), as an array of x's
+ * shape, or NULL when it is zero (a temporary of t; *err set on failure).
+ * Both vjp (cotangent times derivative; conjugated for complex, as MLX) and
+ * jvp (tangent times derivative) use it. */
+static em_array *derivative(const em_node *n, const em_array *x, const em_array *y, rule_tmp *t,
+                            bool *err) {
+    em_array *d = NULL;
+    switch (n->prim) {
+    case EM_PRIM_ABS: d = tk(t, em_sign(x)); break;
+    case EM_PRIM_EXP: return (em_array *)y;
+    case EM_PRIM_EXPM1: d = tk(t, em_add(y, sc(t, 1, y))); break;
+    case EM_PRIM_LOG: d = tk(t, em_reciprocal(x)); break;
+    case EM_PRIM_LOG1P: d = tk(t, em_reciprocal(tk(t, em_add(x, sc(t, 1, x))))); break;
+    case EM_PRIM_LOG2:
+        d = tk(t, em_reciprocal(tk(t, em_multiply(x, sc(t, M_LN2, x)))));
+        break;
+    case EM_PRIM_LOG10:
+        d = tk(t, em_reciprocal(tk(t, em_multiply(x, sc(t, M_LN10, x)))));
+        break;
+    case EM_PRIM_SQRT: d = tk(t, em_divide(sc(t, 0.5, y), y)); break;
+    case EM_PRIM_RSQRT: d = tk(t, em_multiply(sc(t, -0.5, y), tk(t, em_divide(y, x)))); break;
+    case EM_PRIM_SQUARE: d = tk(t, em_multiply(sc(t, 2, x), x)); break;
+    case EM_PRIM_RECIPROCAL: d = tk(t, em_negative(tk(t, em_square(y)))); break;
+    case EM_PRIM_SIN: d = tk(t, em_cos(x)); break;
+    case EM_PRIM_COS: d = tk(t, em_negative(tk(t, em_sin(x)))); break;
+    case EM_PRIM_TAN: d = tk(t, em_reciprocal(tk(t, em_square(tk(t, em_cos(x)))))); break;
+    case EM_PRIM_ARCSIN:
+    case EM_PRIM_ARCCOS:
+        d = tk(t, em_rsqrt(tk(t, em_subtract(sc(t, 1, x), tk(t, em_square(x))))));
+        if (n->prim == EM_PRIM_ARCCOS) d = tk(t, em_negative(d));
+        break;
+    case EM_PRIM_ARCTAN: d = tk(t, em_reciprocal(tk(t, em_add(sc(t, 1, x), tk(t, em_square(x)))))); break;
+    case EM_PRIM_SINH: d = tk(t, em_cosh(x)); break;
+    case EM_PRIM_COSH: d = tk(t, em_sinh(x)); break;
+    case EM_PRIM_TANH: d = tk(t, em_subtract(sc(t, 1, y), tk(t, em_square(y)))); break;
+    case EM_PRIM_ARCSINH: d = tk(t, em_rsqrt(tk(t, em_add(tk(t, em_square(x)), sc(t, 1, x))))); break;
+    case EM_PRIM_ARCCOSH: d = tk(t, em_rsqrt(tk(t, em_subtract(tk(t, em_square(x)), sc(t, 1, x))))); break;
+    case EM_PRIM_ARCTANH: d = tk(t, em_reciprocal(tk(t, em_subtract(sc(t, 1, x), tk(t, em_square(x)))))); break;
+    case EM_PRIM_ERF: /* 2/sqrt(pi) exp(-x^2) */
+        d = tk(t, em_multiply(sc(t, M_2_SQRTPI, x), tk(t, em_exp(tk(t, em_negative(tk(t, em_square(x))))))));
+        break;
+    case EM_PRIM_ERFINV: /* sqrt(pi)/2 exp(y^2) */
+        d = tk(t, em_multiply(sc(t, 0.5 * sqrt(M_PI), y), tk(t, em_exp(tk(t, em_square(y))))));
+        break;
+    case EM_PRIM_SIGMOID: d = tk(t, em_multiply(y, tk(t, em_subtract(sc(t, 1, y), y)))); break;
+    case EM_PRIM_NAN_TO_NUM: d = tk(t, ops_cast(tk(t, em_isfinite(x)), x->dtype)); break;
+    default: return NULL; /* piecewise constant: sign, floor, ceil, round, predicates */
+    }
+    if (!d) *err = true;
+    return d;
+}
+
+/* The linear unary primitives map a cotangent or tangent directly. */
+static em_status linear(const em_node *n, const em_array *v, bool reverse, em_array **r) {
+    rule_tmp t = {0};
+    switch (n->prim) {
+    case EM_PRIM_NEGATIVE: *r = em_negative(v); break;
+    case EM_PRIM_CONJUGATE: *r = em_conjugate(v); break;
+    case EM_PRIM_REAL:
+        *r = reverse ? ops_cast(v, EM_COMPLEX64) : em_real(v);
+        break;
+    case EM_PRIM_IMAG:
+        *r = reverse ? em_multiply(v, tk(&t, em_array_from_complex(0, 1))) : em_imag(v);
+        break;
+    default: *r = NULL; break;
+    }
+    rule_tmp_free(&t);
+    return rule_status(*r);
+}
+
+static bool is_linear(em_prim_id p) {
+    return p == EM_PRIM_NEGATIVE || p == EM_PRIM_CONJUGATE || p == EM_PRIM_REAL || p == EM_PRIM_IMAG;
+}
+
+em_status ops_unary_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                        em_array *const *cot, const bool *want, em_array **grads) {
+    if (n->prim == EM_PRIM_BITWISE_INVERT) return ops_no_vjp(n);
+    if (!want[0]) return EM_OK;
+    if (is_linear(n->prim)) return linear(n, cot[0], true, &grads[0]);
+    rule_tmp t = {0};
+    bool err = false;
+    em_array *d = derivative(n, in[0], out[0], &t, &err);
+    if (d && d->dtype == EM_COMPLEX64 && n->prim != EM_PRIM_ABS) d = tk(&t, em_conjugate(d));
+    if (d) grads[0] = em_multiply(cot[0], d);
+    rule_tmp_free(&t);
+    return err || (d && !grads[0]) ? em_error_code() : EM_OK;
+}
+
+em_status ops_unary_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                        em_array *const *tan, em_array **out_tan) {
+    if (n->prim == EM_PRIM_BITWISE_INVERT) return ops_no_jvp(n);
+    if (is_linear(n->prim)) return linear(n, tan[0], false, &out_tan[0]);
+    switch (n->prim) {
+    case EM_PRIM_ISNAN: case EM_PRIM_ISFINITE: case EM_PRIM_ISPOSINF: case EM_PRIM_ISNEGINF:
+        /* MLX: zeros of the input's float dtype (bool zeros for other inputs) */
+        if (dtype_is_inexact(in[0]->dtype)) {
+            out_tan[0] = em_zeros(out[0]->shape, out[0]->ndim, in[0]->dtype);
+            return rule_status(out_tan[0]);
+        }
+        return EM_OK;
+    default: break;
+    }
+    rule_tmp t = {0};
+    bool err = false;
+    em_array *d = derivative(n, in[0], out[0], &t, &err);
+    if (d) out_tan[0] = em_multiply(tan[0], d);
+    rule_tmp_free(&t);
+    return err || (d && !out_tan[0]) ? em_error_code() : EM_OK;
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+#include "../transforms/vmap.h"
+
+/* Elementwise: the batch axes lined up, unmapped operands broadcast. */
+em_status ops_unary_vmap(const em_node *n, em_array *const *in, const int *axes,
+                         em_array **out, int *out_axes) {
+    return vmap_elementwise(n, in, axes, out, out_axes);
 }

@@ -4,7 +4,7 @@
  * way, which its kernel decides). Messages follow MLX's text. */
 #include <string.h>
 
-#include "ops.h"
+#include "rules.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -467,4 +467,183 @@ EM_PUBLIC_MULTI(em_split, (const em_array *a, int64_t sections, const int64_t *i
     }
     *nout = parts;
     return EM_OK;
+}
+
+/* ---------------------------------------------------------------- stop_gradient */
+
+EM_PUBLIC_OP(em_stop_gradient, (const em_array *a), (a)) {
+    EM_CHECK_ARG("stop_gradient", a);
+    em_array *in = (em_array *)a;
+    return node_make(EM_PRIM_STOP_GRADIENT, NULL, 0, &in, 1, a->dtype, a->shape, a->ndim);
+}
+
+/* ---------------------------------------------------------------- autodiff */
+
+/* The same view primitive with the same parameters, applied to v (whose
+ * shape is the node's input shape): the tangent of a linear view. */
+static em_array *same_view(const em_node *n, const em_array *v, const em_array *out) {
+    EM_CHECK_ARG("jvp", v);
+    em_array *in = (em_array *)v;
+    return node_make(n->prim, n->params, n->params_size, &in, 1, v->dtype, out->shape, out->ndim);
+}
+
+/* The cotangent of a slice, put back where the slice took it from: stepped
+ * axes are dilated (each element followed by |step| - 1 zeros, reversed
+ * first for negative steps), then one zero pad places the block. */
+static em_array *unslice(const em_node *n, const em_array *c, const em_array *x) {
+    const em_slice_params *p = NODE_PARAMS(n, em_slice_params);
+    int nd = x->ndim;
+    for (int i = 0; i < nd; i++)
+        if (c->shape[i] == 0) return NULL;
+    rule_tmp t = {0};
+    em_array *g = (em_array *)c;
+    int64_t widths[2 * EM_MAX_NDIM];
+    for (int i = 0; i < nd && g; i++) {
+        int64_t k = c->shape[i], first = p->start_step[2 * i], step = p->start_step[2 * i + 1];
+        int64_t len = k;
+        if (step != 1) {
+            int64_t s = step < 0 ? -step : step;
+            if (step < 0) {
+                int64_t lo[EM_MAX_NDIM], hi[EM_MAX_NDIM], st[EM_MAX_NDIM];
+                for (int d = 0; d < nd; d++) {
+                    lo[d] = 0;
+                    hi[d] = g->shape[d];
+                    st[d] = 1;
+                }
+                lo[i] = k - 1;
+                hi[i] = -k - 1;
+                st[i] = -1;
+                g = tk(&t, em_slice(g, lo, hi, st, nd));
+                first += (k - 1) * step;
+            }
+            int ax = i + 1;
+            em_array *e = tk(&t, em_expand_dims(g, &ax, 1));
+            int64_t pw[2 * EM_MAX_NDIM + 2] = {0};
+            pw[2 * ax + 1] = s - 1;
+            em_array *pd = tk(&t, em_pad(e, pw, nd + 1, EM_PAD_CONSTANT, NULL));
+            int64_t shape[EM_MAX_NDIM];
+            for (int d = 0; d < nd; d++) shape[d] = g ? g->shape[d] : 0;
+            shape[i] = k * s;
+            len = (k - 1) * s + 1;
+            g = tk(&t, rules_slice_axis(tk(&t, ops_reshape(pd, shape, nd)), i, 0, len));
+        }
+        widths[2 * i] = first;
+        widths[2 * i + 1] = x->shape[i] - first - len;
+    }
+    em_array *r = g ? em_pad(g, widths, nd, EM_PAD_CONSTANT, NULL) : NULL;
+    rule_tmp_free(&t);
+    return r;
+}
+
+em_status ops_view_vjp(const em_node *n, em_array *const *in, em_array *const *out,
+                       em_array *const *cot, const bool *want, em_array **grads) {
+    (void)out;
+    if (!want[0]) return EM_OK;
+    const em_array *x = in[0], *c = cot[0];
+    em_array *g = NULL;
+    switch (n->prim) {
+    case EM_PRIM_RESHAPE: g = ops_reshape(c, x->shape, x->ndim); break;
+    case EM_PRIM_TRANSPOSE: {
+        const em_transpose_params *p = NODE_PARAMS(n, em_transpose_params);
+        int inv[EM_MAX_NDIM];
+        for (int i = 0; i < p->ndim; i++) inv[p->perm[i]] = i;
+        g = em_transpose(c, inv, p->ndim);
+        break;
+    }
+    case EM_PRIM_SLICE:
+        g = unslice(n, c, x);
+        if (!g && error_is_set()) return em_error_code();
+        grads[0] = g;
+        return EM_OK;
+    case EM_PRIM_BROADCAST: g = rules_unbroadcast(c, x); break;
+    default: return EM_OK; /* stop_gradient: zero */
+    }
+    grads[0] = g;
+    return rule_status(g);
+}
+
+em_status ops_view_jvp(const em_node *n, em_array *const *in, em_array *const *out,
+                       em_array *const *tan, em_array **out_tan) {
+    (void)in;
+    if (n->prim == EM_PRIM_STOP_GRADIENT) return EM_OK;
+    out_tan[0] = same_view(n, tan[0], out[0]);
+    return rule_status(out_tan[0]);
+}
+
+/* ---------------------------------------------------------------- vmap */
+
+#include "../transforms/vmap.h"
+
+/* RESHAPE and BROADCAST work on the batch axis moved to the front: reshape
+ * is row-major per element, and broadcasting aligns trailing axes. */
+static em_status reshape_vmap(const em_node *n, const em_array *x, int b, em_array **out,
+                              int *out_axes) {
+    const em_array *like = vmap_traced_out(n, 0);
+    int64_t shape[EM_MAX_NDIM];
+    shape[0] = x->shape[b];
+    em_array *m = em_moveaxis(x, b, 0);
+    if (n->prim == EM_PRIM_RESHAPE) {
+        memcpy(shape + 1, like->shape, (size_t)like->ndim * sizeof *shape);
+        out[0] = m ? ops_reshape(m, shape, like->ndim + 1) : NULL;
+    } else {
+        /* (B, in...) -> (B, 1..., in...) -> (B, out...) */
+        int extra = like->ndim - (x->ndim - 1);
+        for (int i = 0; i < extra; i++) shape[1 + i] = 1;
+        for (int i = 1; i < x->ndim; i++) shape[extra + i] = m ? m->shape[i] : 0;
+        em_array *r = m ? ops_reshape(m, shape, like->ndim + 1) : NULL;
+        memcpy(shape + 1, like->shape, (size_t)like->ndim * sizeof *shape);
+        out[0] = r ? ops_broadcast(r, shape, like->ndim + 1) : NULL;
+        em_array_release(r);
+    }
+    em_array_release(m);
+    out_axes[0] = 0;
+    return out[0] ? EM_OK : em_error_code();
+}
+
+em_status ops_view_vmap(const em_node *n, em_array *const *in, const int *axes,
+                        em_array **out, int *out_axes) {
+    const em_array *x = in[0];
+    int b = axes[0];
+    switch (n->prim) {
+    case EM_PRIM_RESHAPE:
+    case EM_PRIM_BROADCAST: return reshape_vmap(n, x, b, out, out_axes);
+    case EM_PRIM_TRANSPOSE: {
+        /* the batch axis stays where it is; the others are permuted around it */
+        const em_transpose_params *p = NODE_PARAMS(n, em_transpose_params);
+        int perm[EM_MAX_NDIM];
+        for (int i = 0, k = 0; i <= p->ndim; i++) {
+            if (i == b) {
+                perm[i] = b;
+                continue;
+            }
+            perm[i] = p->perm[k] + (p->perm[k] >= b);
+            k++;
+        }
+        out[0] = make_transpose(x, perm);
+        out_axes[0] = b;
+        break;
+    }
+    case EM_PRIM_SLICE: {
+        /* the whole batch axis: start 0, step 1 */
+        const em_slice_params *p = NODE_PARAMS(n, em_slice_params);
+        int64_t start[EM_MAX_NDIM], step[EM_MAX_NDIM];
+        for (int i = 0, k = 0; i <= p->ndim; i++) {
+            start[i] = i == b ? 0 : p->start_step[2 * k];
+            step[i] = i == b ? 1 : p->start_step[2 * k + 1];
+            k += i != b;
+        }
+        int64_t shape[EM_MAX_NDIM];
+        const em_array *like = vmap_traced_out(n, 0);
+        for (int i = 0, k = 0; i <= p->ndim; i++) shape[i] = i == b ? x->shape[b] : like->shape[k++];
+        out[0] = make_slice(x, start, step, shape);
+        out_axes[0] = b;
+        break;
+    }
+    case EM_PRIM_STOP_GRADIENT:
+        out[0] = em_stop_gradient(x);
+        out_axes[0] = b;
+        break;
+    default: return ops_no_vmap(n);
+    }
+    return out[0] ? EM_OK : em_error_code();
 }

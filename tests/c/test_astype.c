@@ -1,6 +1,7 @@
 /* test_astype.c -- astype between every pair of the 14 dtypes against an
  * independent reference (exact source values, one rounding), the named
  * rounding and saturation cases, strided/broadcast sources, copy, errors. */
+#include "backend/cpu/simd.h"
 #include "ew_util.h"
 
 /* The exact value of a source element: an integer (exact in __int128), a
@@ -274,6 +275,49 @@ static void test_layouts_and_copy(void) {
     CHECK(check_shape(e, 2, (int64_t[]){2, 0}) && em_eval1(e) == EM_OK);
 }
 
+/* The vectorised float16/bfloat16 conversions give half.h's bits exactly,
+ * NaN payloads included: every half to float32, and float32 bit patterns
+ * (random, near ties, subnormal) to halves, on each level against "none". */
+static void test_half_bits_every_level(void) {
+    enum { NF = 100003 };
+    uint16_t *h = malloc(65536 * 2);
+    float *f = malloc(NF * 4);
+    for (int i = 0; i < 65536; i++) h[i] = (uint16_t)i;
+    uint64_t s = 77;
+    for (int i = 0; i < NF; i++) {
+        uint32_t u = (uint32_t)ew_rand(&s);
+        if (i % 3 == 1) u = (u & 0xffff0000u) | 0x8000u | (u & 0x1000u); /* bfloat16 ties */
+        if (i % 3 == 2) u = (u & 0x80000000u) | ((u % 0x3a000000u) & ~0xfffu) | 0x1000u; /* float16 ties, subnormals */
+        f[i] = ew_bits_f32(u);
+    }
+    const char *levels[3] = {"none", "avx2", "avx512"};
+    void *ref[4] = {NULL, NULL, NULL, NULL};
+    for (int l = 0; l < 3; l++) {
+        if (!cpu_simd_force(levels[l])) continue;
+        em_scope_begin();
+        em_array *outs[4] = {em_astype(ew_vec(h, 65536, EM_FLOAT16), EM_FLOAT32),
+                             em_astype(ew_vec(h, 65536, EM_BFLOAT16), EM_FLOAT32),
+                             em_astype(ew_vec(f, NF, EM_FLOAT32), EM_FLOAT16),
+                             em_astype(ew_vec(f, NF, EM_FLOAT32), EM_BFLOAT16)};
+        for (int k = 0; k < 4; k++) {
+            const void *g = ew_raw(outs[k]);
+            size_t nb = em_array_nbytes(outs[k]);
+            if (!g) continue;
+            if (l == 0) {
+                ref[k] = malloc(nb);
+                memcpy(ref[k], g, nb);
+            } else {
+                CHECK_MSG(ref[k] && !memcmp(g, ref[k], nb), "conversion %d on %s differs from scalar", k, levels[l]);
+            }
+        }
+        em_scope_end();
+    }
+    cpu_simd_force(NULL);
+    for (int k = 0; k < 4; k++) free(ref[k]);
+    free(h);
+    free(f);
+}
+
 static void test_errors(void) {
     CHECK_ERROR(em_astype(NULL, EM_FLOAT32), EM_ERR_NULL, "astype");
     CHECK_ERROR(em_copy(NULL), EM_ERR_NULL, "copy");
@@ -293,6 +337,7 @@ int main(void) {
     RUN(test_every_pair);
     RUN(test_named_cases);
     RUN(test_layouts_and_copy);
+    RUN(test_half_bits_every_level);
     RUN(test_errors);
     CHECK_MSG(em_live_arrays() == live, "%lld arrays leaked", (long long)(em_live_arrays() - live));
     CHECK_NO_ERROR();

@@ -24,6 +24,28 @@ static void test_from_data(void) {
     em_array_release(z);
 }
 
+/* C scalars convert exactly as astype does. */
+static void test_scalar_casts(void) {
+    struct { em_array *a; double want; } cases[] = {
+        {em_array_from_double(300.0, EM_UINT8), 255},   /* floats saturate */
+        {em_array_from_double(-5.0, EM_UINT8), 0},
+        {em_array_from_double(NAN, EM_INT32), 0},
+        {em_array_from_double(INFINITY, EM_INT16), 32767},
+        {em_array_from_double(-2.7, EM_INT8), -2},       /* truncation */
+        {em_array_from_int(300, EM_UINT8), 44},          /* integers wrap */
+        {em_array_from_int(-1, EM_UINT16), 65535},
+        {em_array_from_double(0.1, EM_FLOAT16), 0.0999755859375},
+        {em_array_from_double(1.0 / 3.0, EM_BFLOAT16), 0.333984375},
+        {em_array_from_double(2.0, EM_BOOL), 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double v = -1;
+        CHECK_MSG(em_array_item_double(cases[i].a, &v) == EM_OK && v == cases[i].want,
+                  "case %zu: got %.17g want %.17g", i, v, cases[i].want);
+        em_array_release(cases[i].a);
+    }
+}
+
 static void test_lazy_add(void) {
     float x[4] = {1, 2, 3, 4}, y[4] = {10, 20, 30, 40};
     int64_t sh[1] = {4};
@@ -185,6 +207,7 @@ static void test_memory_api(void) {
 
 int main(void) {
     test_from_data();
+    test_scalar_casts();
     test_lazy_add();
     test_broadcast_add();
     test_long_chain();

@@ -343,6 +343,45 @@ static void check_threads(void) {
     }
 }
 
+/* ---------------------------------------------------------------- rules */
+
+static em_status call_rfft(void *ctx, em_array *const *in, size_t n, em_array_list *out) {
+    (void)ctx, (void)n;
+    int64_t len = 10;
+    em_array *r = em_fft_rfft(in[0], &len, -1, EM_FFT_NORM_ORTHO);
+    if (!r) return em_error_code();
+    em_status s = em_array_list_push(out, r);
+    em_array_release(r);
+    return s;
+}
+
+/* rfft (n = 10 from 8 samples, ortho): the vjp is Re(F^H pad(c)) / sqrt(10)
+ * cut to 8, the jvp the transform of the tangent. */
+static void check_rules(void) {
+    em_scope_begin();
+    zd x[8], c[6];
+    for (int i = 0; i < 8; i++) x[i] = round(uniform() * 8) / 8;
+    for (int i = 0; i < 6; i++) c[i] = round(uniform() * 8) / 8 + I * round(uniform() * 8) / 8;
+    em_array *a = real_array(x, 1, 8), *ca = cplx_array(c, 1, 6);
+    em_closure *f = em_closure_new(call_rfft, NULL, NULL);
+    em_array_list *out = em_array_list_new(), *res = em_array_list_new();
+    CHECK(em_vjp(f, &a, 1, &ca, 1, out, res) == EM_OK);
+    zd want[8];
+    for (int j = 0; j < 8; j++) {
+        zd s = 0;
+        for (int k = 0; k < 6; k++) s += c[k] * (cos(2 * PI * j * k / 10) + I * sin(2 * PI * j * k / 10));
+        want[j] = creal(s) / sqrt(10.0);
+    }
+    CHECK(close_to(em_array_list_get(res, 0), want, 8, 10));
+    em_array_list_clear(res);
+    CHECK(em_jvp(f, &a, 1, &a, 1, out, res) == EM_OK);
+    CHECK(em_array_dtype(em_array_list_get(res, 0)) == EM_COMPLEX64);
+    em_closure_release(f);
+    em_array_list_free(out);
+    em_array_list_free(res);
+    em_scope_end();
+}
+
 int main(void) {
     int64_t live = em_live_arrays();
     const char *levels[] = {"none", "avx2", "avx512"};
@@ -362,6 +401,7 @@ int main(void) {
     }
     cpu_simd_force(NULL);
     check_shift_freq();
+    check_rules();
     check_errors();
     check_threads();
     CHECK_MSG(em_live_arrays() == live, "%lld arrays leaked", (long long)(em_live_arrays() - live));

@@ -419,6 +419,116 @@ static void check_errors(void) {
     em_array_release(s);
 }
 
+/* ---------------------------------------------------------------- rules */
+
+typedef em_array *(*unary_op)(const em_array *);
+
+static em_status call_unary(void *ctx, em_array *const *in, size_t n, em_array_list *out) {
+    (void)n;
+    em_array *r = ((unary_op)ctx)(in[0]);
+    if (!r) return em_error_code();
+    em_status s = em_array_list_push(out, r);
+    em_array_release(r);
+    return s;
+}
+
+static em_status call_qr(void *ctx, em_array *const *in, size_t n, em_array_list *out) {
+    (void)ctx, (void)n;
+    em_array *r[2];
+    em_status s = em_linalg_qr(in[0], r);
+    if (s != EM_OK) return s;
+    em_array_list_push(out, r[0]);
+    em_array_list_push(out, r[1]);
+    em_array_release(r[0]);
+    em_array_release(r[1]);
+    return EM_OK;
+}
+
+/* inv's vjp and jvp against their formulas (-Y^T G Y^T, -Y T Y); QR's vjp
+ * against central differences of <G, Q> + <H, R>; vmap of inv. The rules
+ * also run here under the sanitizers and valgrind. */
+static void check_rules(void) {
+    em_scope_begin();
+    const int64_t n = 4;
+    double *v = random_mats(1, n, n, 1), *g = random_mats(1, n, n, 0);
+    em_array *a = make(v, 1, n, n, EM_FLOAT64), *c = make(g, 1, n, n, EM_FLOAT64);
+    em_closure *f = em_closure_new(call_unary, (void *)em_linalg_inv, NULL);
+    em_array_list *out = em_array_list_new(), *res = em_array_list_new();
+    CHECK(em_vjp(f, &a, 1, &c, 1, out, res) == EM_OK);
+    double *y = check_values(em_linalg_inv(a)), *got = check_values(em_array_list_get(res, 0));
+    double *yt = transposed(y, 1, n, n), *want = malloc(sizeof(double) * n * n), *tmp = malloc(sizeof(double) * n * n);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double s = 0;
+            for (int64_t k = 0; k < n; k++) s += yt[i * n + k] * g[k * n + j];
+            tmp[i * n + j] = s;
+        }
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double s = 0;
+            for (int64_t k = 0; k < n; k++) s += tmp[i * n + k] * yt[k * n + j];
+            want[i * n + j] = -s;
+        }
+    for (int64_t i = 0; got && i < n * n; i++) CHECK_CLOSE(got[i], want[i], 1e-12);
+    em_array_list_clear(res);
+    CHECK(em_jvp(f, &a, 1, &c, 1, out, res) == EM_OK);
+    free(got);
+    got = check_values(em_array_list_get(res, 0));
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double s = 0;
+            for (int64_t k = 0; k < n; k++) s += y[i * n + k] * g[k * n + j];
+            tmp[i * n + j] = s;
+        }
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double s = 0;
+            for (int64_t k = 0; k < n; k++) s += tmp[i * n + k] * y[k * n + j];
+            CHECK_CLOSE(got ? got[i * n + j] : 0, -s, 1e-12);
+        }
+    /* QR: vjp element by element against central differences */
+    em_closure *fq = em_closure_new(call_qr, NULL, NULL);
+    double *h = random_mats(1, n, n, 0);
+    em_array *cq[2] = {c, make(h, 1, n, n, EM_FLOAT64)};
+    em_array_list_clear(res);
+    CHECK(em_vjp(fq, &a, 1, cq, 2, out, res) == EM_OK);
+    double *gq = check_values(em_array_list_get(res, 0));
+    for (int64_t e = 0; gq && e < n * n; e++) {
+        double side[2];
+        for (int sgn = 0; sgn < 2; sgn++) {
+            double *w = malloc(sizeof(double) * n * n);
+            memcpy(w, v, sizeof(double) * n * n);
+            w[e] += sgn ? -1e-6 : 1e-6;
+            em_array *o[2];
+            side[sgn] = 0;
+            if (em_linalg_qr(make(w, 1, n, n, EM_FLOAT64), o) == EM_OK) {
+                double *q = check_values(o[0]), *r = check_values(o[1]);
+                for (int64_t i = 0; q && r && i < n * n; i++) side[sgn] += g[i] * q[i] + h[i] * r[i];
+                free(q);
+                free(r);
+            }
+            free(w);
+        }
+        CHECK_CLOSE(gq[e], (side[0] - side[1]) / 2e-6, 1e-6);
+    }
+    /* vmap of inv over a batch of 3 */
+    double *vb = random_mats(3, n, n, 1);
+    em_array *ab = make(vb, 3, n, n, EM_FLOAT64);
+    em_closure *fv = em_vmap(f, NULL, 0, NULL, 0);
+    em_array_list_clear(res);
+    CHECK(em_closure_call(fv, &ab, 1, res) == EM_OK);
+    double *bv = check_values(em_array_list_get(res, 0)), *binv = check_values(em_linalg_inv(ab));
+    for (int64_t i = 0; bv && binv && i < 3 * n * n; i++) CHECK_CLOSE(bv[i], binv[i], 1e-12);
+    CHECK_NO_ERROR();
+    em_closure_release(fv);
+    em_closure_release(fq);
+    em_closure_release(f);
+    em_array_list_free(out);
+    em_array_list_free(res);
+    free(v), free(g), free(h), free(vb), free(y), free(yt), free(want), free(tmp), free(got), free(gq), free(bv), free(binv);
+    em_scope_end();
+}
+
 int main(void) {
     int64_t live = em_live_arrays();
     for (int d = 0; d < 2; d++) {
@@ -436,6 +546,7 @@ int main(void) {
         }
     }
     check_values_small();
+    check_rules();
     check_errors();
     CHECK_MSG(em_live_arrays() == live, "%lld arrays leaked", (long long)(em_live_arrays() - live));
     CHECK_DONE();

@@ -4,6 +4,7 @@
  * strided inputs, the vectorised loops against the scalar ones bit for bit,
  * and errors. */
 #include "backend/cpu/simd.h"
+#include "core/node.h"
 #include "ew_util.h"
 
 typedef em_array *(*unary_op)(const em_array *);
@@ -592,6 +593,20 @@ static void test_dtypes_and_errors(void) {
                 "[bitwise_invert] Bitwise inverse only allowed on integer types.");
     CHECK_ERROR(em_negative(b), EM_ERR_VALUE,
                 "[negative] Not supported for bool, use logical_not instead.");
+    /* a node whose dtypes do not fit its kernel (a builder bug) is an error
+     * at eval, never a write of the wrong width */
+    em_array *fx = ew_vec((float[]){1, 2}, 2, EM_FLOAT32);
+    int64_t two = 2;
+    em_array *bad = node_make(EM_PRIM_EXP, NULL, 0, &fx, 1, EM_INT8, &two, 1);
+    em_error_clear();
+    CHECK(bad && em_eval1(bad) == EM_ERR_RUNTIME && strstr(em_error_message(), "[Exp] Internal error"));
+    em_error_clear();
+    em_array_release(bad);
+    em_array *pair[2] = {fx, ew_vec((double[]){1, 2}, 2, EM_FLOAT64)};
+    em_array *bad2 = node_make(EM_PRIM_ADD, NULL, 0, pair, 2, EM_FLOAT32, &two, 1);
+    CHECK(bad2 && em_eval1(bad2) == EM_ERR_RUNTIME);
+    em_error_clear();
+    em_array_release(bad2);
     /* a chain whose inputs are donated computes in place correctly */
     em_array *x = ew_vec((float[]){1, 2, 3, 4}, 4, EM_FLOAT32);
     em_array *y = em_sqrt(em_exp(em_negative(em_square(x))));

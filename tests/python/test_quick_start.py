@@ -1,7 +1,6 @@
 """The seed document's quick start, run verbatim as an interactive session
 (with `import ember.core as mx` for `import mlx.core as mx`), printing what
-MLX 0.32 prints (whose dtype reprs name mlx.core where ours name ember.core).
-`grad` and `vmap` come later."""
+MLX 0.32 prints (whose dtype reprs name mlx.core where ours name ember.core)."""
 import contextlib
 import io
 
@@ -22,6 +21,8 @@ SESSION = [
     "np.array(c)   # Also evaluates c",
     "x = mx.array(0.0)",
     "mx.sin(x)",
+    "mx.grad(mx.sin)(x)",
+    "mx.grad(mx.grad(mx.sin))(x)",
 ]
 
 EXPECTED = [
@@ -31,6 +32,8 @@ EXPECTED = [
     "array([2, 4, 6, 8], dtype=float32)",
     "array([2., 4., 6., 8.], dtype=float32)",
     "array(0, dtype=float32)",
+    "array(1, dtype=float32)",
+    "array(-0, dtype=float32)",
 ]
 
 

@@ -6,6 +6,8 @@
  * once) and the general strided case. float16/bfloat16 run the float32 loops
  * block by block (elementwise.c). The builders (src/ops/binary.c) have cast
  * both inputs to one dtype and broadcast them to one shape. */
+#include <string.h>
+
 #include "elementwise.h"
 #include "kernels.h"
 #include "scalar.h"
@@ -45,17 +47,30 @@ static bool simd_binary_f32(em_prim_id prim, char **p, const int64_t *st, int64_
         const char *a = p[1], *b = p[2];                                       \
         int64_t so = st[0], sa = st[1], sb = st[2];                            \
         if (so == sizeof(Tout) && sa == sizeof(T) && sb == sizeof(T)) {        \
-            Tout *oo = (Tout *)o;                                              \
+            int64_t i = 0;                                                     \
+            for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                     \
+                T x[CPU_VBLOCK], y[CPU_VBLOCK];                                \
+                Tout r[CPU_VBLOCK];                                            \
+                memcpy(x, a + i * sizeof(T), sizeof x);                        \
+                memcpy(y, b + i * sizeof(T), sizeof y);                        \
+                for (int j = 0; j < CPU_VBLOCK; j++) r[j] = em_##op##s(x[j], y[j]); \
+                memcpy(o + i * sizeof(Tout), r, sizeof r);                     \
+            }                                                                  \
+            for (; i < n; i++)                                                 \
+                ((Tout *)o)[i] = em_##op##s(((const T *)a)[i], ((const T *)b)[i]); \
+        } else if (so == sizeof(Tout) && (sa == 0 || sa == sizeof(T)) &&      \
+                   (sb == 0 || sb == sizeof(T))) { /* one broadcast operand */ \
+            int64_t i = 0, ka = sa ? 1 : 0, kb = sb ? 1 : 0;                   \
             const T *aa = (const T *)a, *bb = (const T *)b;                    \
-            for (int64_t i = 0; i < n; i++) oo[i] = em_##op##s(aa[i], bb[i]); \
-        } else if (so == sizeof(Tout) && sa == 0 && sb == sizeof(T)) {        \
-            Tout *oo = (Tout *)o;                                              \
-            const T x = *(const T *)a, *bb = (const T *)b;                     \
-            for (int64_t i = 0; i < n; i++) oo[i] = em_##op##s(x, bb[i]);   \
-        } else if (so == sizeof(Tout) && sa == sizeof(T) && sb == 0) {         \
-            Tout *oo = (Tout *)o;                                              \
-            const T *aa = (const T *)a, y = *(const T *)b;                     \
-            for (int64_t i = 0; i < n; i++) oo[i] = em_##op##s(aa[i], y);   \
+            for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                     \
+                T x[CPU_VBLOCK], y[CPU_VBLOCK];                                \
+                Tout r[CPU_VBLOCK];                                            \
+                for (int j = 0; j < CPU_VBLOCK; j++) x[j] = aa[(i + j) * ka];  \
+                for (int j = 0; j < CPU_VBLOCK; j++) y[j] = bb[(i + j) * kb];  \
+                for (int j = 0; j < CPU_VBLOCK; j++) r[j] = em_##op##s(x[j], y[j]); \
+                memcpy(o + i * sizeof(Tout), r, sizeof r);                     \
+            }                                                                  \
+            for (; i < n; i++) ((Tout *)o)[i] = em_##op##s(aa[i * ka], bb[i * kb]); \
         } else {                                                               \
             for (int64_t i = 0; i < n; i++)                                    \
                 *(Tout *)(o + i * so) = em_##op##s(*(const T *)(a + i * sa), \
@@ -128,14 +143,34 @@ static const cpu_inner_fn loops[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
     OPS_COMPLEX(ENTRY, EM_COMPLEX64, _complex64, em_c64)
 };
 #undef ENTRY
+
+/* The dtype each loop writes, to check the node against (a builder bug must
+ * give an error, not a write of the wrong width). */
+#define OUT_DTYPE(P, op, E, s, T, Tout) [EM_PRIM_##P][E] = 1 + CPU_DTYPE_OF(Tout),
+#define OUT_INT(E, s, t) OPS_INT(OUT_DTYPE, E, _##s, t)
+#define OUT_FLOAT(E, s, t) OPS_FLOAT(OUT_DTYPE, E, _##s, t)
+static const signed char out_dtype[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
+    OPS_BOOL(OUT_DTYPE, EM_BOOL, _bool, bool)
+    EM_DTYPES_INT(OUT_INT)
+    EM_DTYPES_NATIVE_FLOAT(OUT_FLOAT)
+    OPS_COMPLEX(OUT_DTYPE, EM_COMPLEX64, _complex64, em_c64)
+};
 #undef TAB_INT
 #undef TAB_FLOAT
+#undef OUT_INT
+#undef OUT_FLOAT
+#undef OUT_DTYPE
 
 em_status cpu_binary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype dt = in[0]->dtype;
     bool half = dt == EM_FLOAT16 || dt == EM_BFLOAT16;
-    cpu_inner_fn fn = loops[n->prim][half ? EM_FLOAT32 : dt];
-    if (!fn || in[1]->dtype != dt) return cpu_unsupported(n, dt);
+    em_dtype cdt = half ? EM_FLOAT32 : dt;
+    cpu_inner_fn fn = loops[n->prim][cdt];
+    if (!fn) return cpu_unsupported(n, dt);
+    em_dtype want = (em_dtype)(out_dtype[n->prim][cdt] - 1);
+    if (half && want == EM_FLOAT32) want = dt;
+    if (in[1]->dtype != dt || out[0]->dtype != want)
+        return cpu_elementwise_mismatch(n, in[1]->dtype != dt ? in[1]->dtype : dt, out[0]->dtype);
     em_array *ops[3] = {out[0], in[0], in[1]};
     if (half) {
         cpu_half_ctx h = {fn, NULL, dt, out[0]->dtype, 2};

@@ -9,6 +9,7 @@
 #include "elementwise.h"
 #include "kernels.h"
 #include "scalar.h"
+#include "simd.h"
 
 enum { CLS_U64, CLS_I64, CLS_F32, CLS_F64, CLS_C64, CLS_COUNT };
 
@@ -81,6 +82,31 @@ static const narrow_fn narrow[CLS_COUNT][EM_NUM_DTYPES] = {
 #undef N
 };
 
+/* float16/bfloat16 <-> float32, the common casts of mixed precision,
+ * vectorised when the CPU allows (bit for bit the same). */
+static void widen_half_fast(const char *src, int64_t st, wide_block *dst, int64_t k, em_dtype dt) {
+    const cpu_simd_table *t = cpu_simd_active();
+    if (st == 2 && t) (dt == EM_FLOAT16 ? t->f16_to_f32 : t->bf16_to_f32)((const uint16_t *)src, dst->f32, k);
+    else (dt == EM_FLOAT16 ? widen_float16 : widen_bfloat16)(src, st, dst, k);
+}
+static void widen_f16_fast(const char *src, int64_t st, wide_block *dst, int64_t k) {
+    widen_half_fast(src, st, dst, k, EM_FLOAT16);
+}
+static void widen_bf16_fast(const char *src, int64_t st, wide_block *dst, int64_t k) {
+    widen_half_fast(src, st, dst, k, EM_BFLOAT16);
+}
+static void narrow_half_fast(const wide_block *src, char *dst, int64_t st, int64_t k, em_dtype dt) {
+    const cpu_simd_table *t = cpu_simd_active();
+    if (st == 2 && t) (dt == EM_FLOAT16 ? t->f32_to_f16 : t->f32_to_bf16)(src->f32, (uint16_t *)dst, k);
+    else (dt == EM_FLOAT16 ? narrow_f32_float16 : narrow_f32_bfloat16)(src, dst, st, k);
+}
+static void narrow_f32_f16_fast(const wide_block *src, char *dst, int64_t st, int64_t k) {
+    narrow_half_fast(src, dst, st, k, EM_FLOAT16);
+}
+static void narrow_f32_bf16_fast(const wide_block *src, char *dst, int64_t st, int64_t k) {
+    narrow_half_fast(src, dst, st, k, EM_BFLOAT16);
+}
+
 typedef struct { widen_fn w; narrow_fn n; } cast_ctx;
 
 /* Aliasing: an in-place cast (a donated buffer, same item size) reads each
@@ -104,6 +130,10 @@ em_status cpu_convert_kernel(const em_node *n, em_array *const *in, em_array *co
         return EM_OK;
     }
     cast_ctx c = {widen[from], narrow[class_of[from]][to]};
+    if (from == EM_FLOAT16) c.w = widen_f16_fast;
+    if (from == EM_BFLOAT16) c.w = widen_bf16_fast;
+    if (to == EM_FLOAT16 && class_of[from] == CLS_F32) c.n = narrow_f32_f16_fast;
+    if (to == EM_BFLOAT16 && class_of[from] == CLS_F32) c.n = narrow_f32_bf16_fast;
     em_array *ops[2] = {out[0], in[0]};
     cpu_elementwise_run(2, ops, cast_inner, &c);
     return EM_OK;

@@ -1,6 +1,13 @@
 /* elementwise.c -- the shared driver of the elementwise kernels and the
  * float16/bfloat16-through-float32 block loop. */
+#include "../../core/error.h"
 #include "elementwise.h"
+#include "simd.h"
+
+em_status cpu_elementwise_mismatch(const em_node *n, em_dtype in, em_dtype out) {
+    return error_status(EM_ERR_RUNTIME, "[%s] Internal error: no kernel from %s to %s.",
+                        em_primitives[n->prim].name, em_dtype_name(in), em_dtype_name(out));
+}
 
 void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const void *ctx) {
     int64_t n = ops[0]->size;
@@ -23,38 +30,24 @@ void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const 
 }
 
 void cpu_elementwise_widen_half(em_dtype dt, const char *src, int64_t st, float *dst, int64_t k) {
-    if (dt == EM_FLOAT16) {
-        if (st == 2) {
-            const em_f16 *a = (const em_f16 *)src;
-            for (int64_t i = 0; i < k; i++) dst[i] = em_f16_to_f32(a[i]);
-        } else {
-            for (int64_t i = 0; i < k; i++) dst[i] = em_f16_to_f32(*(const em_f16 *)(src + i * st));
-        }
+    const cpu_simd_table *t = cpu_simd_active();
+    if (st == 2 && t) {
+        (dt == EM_FLOAT16 ? t->f16_to_f32 : t->bf16_to_f32)((const uint16_t *)src, dst, k);
+    } else if (dt == EM_FLOAT16) {
+        for (int64_t i = 0; i < k; i++) dst[i] = em_f16_to_f32(*(const em_f16 *)(src + i * st));
     } else {
-        if (st == 2) {
-            const em_bf16 *a = (const em_bf16 *)src;
-            for (int64_t i = 0; i < k; i++) dst[i] = em_bf16_to_f32(a[i]);
-        } else {
-            for (int64_t i = 0; i < k; i++) dst[i] = em_bf16_to_f32(*(const em_bf16 *)(src + i * st));
-        }
+        for (int64_t i = 0; i < k; i++) dst[i] = em_bf16_to_f32(*(const em_bf16 *)(src + i * st));
     }
 }
 
 void cpu_elementwise_narrow_half(em_dtype dt, const float *src, char *dst, int64_t st, int64_t k) {
-    if (dt == EM_FLOAT16) {
-        if (st == 2) {
-            em_f16 *o = (em_f16 *)dst;
-            for (int64_t i = 0; i < k; i++) o[i] = em_f32_to_f16(src[i]);
-        } else {
-            for (int64_t i = 0; i < k; i++) *(em_f16 *)(dst + i * st) = em_f32_to_f16(src[i]);
-        }
+    const cpu_simd_table *t = cpu_simd_active();
+    if (st == 2 && t) {
+        (dt == EM_FLOAT16 ? t->f32_to_f16 : t->f32_to_bf16)(src, (uint16_t *)dst, k);
+    } else if (dt == EM_FLOAT16) {
+        for (int64_t i = 0; i < k; i++) *(em_f16 *)(dst + i * st) = em_f32_to_f16(src[i]);
     } else {
-        if (st == 2) {
-            em_bf16 *o = (em_bf16 *)dst;
-            for (int64_t i = 0; i < k; i++) o[i] = em_f32_to_bf16(src[i]);
-        } else {
-            for (int64_t i = 0; i < k; i++) *(em_bf16 *)(dst + i * st) = em_f32_to_bf16(src[i]);
-        }
+        for (int64_t i = 0; i < k; i++) *(em_bf16 *)(dst + i * st) = em_f32_to_bf16(src[i]);
     }
 }
 

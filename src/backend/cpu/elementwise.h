@@ -4,10 +4,26 @@
 #ifndef EM_BACKEND_CPU_ELEMENTWISE_H
 #define EM_BACKEND_CPU_ELEMENTWISE_H
 
+#include "../../core/node.h"
 #include "loops.h"
 
 /* Elements per block when a loop works through a scratch buffer. */
 #define CPU_BLOCK 512
+/* Elements per block of the plain contiguous loops: copying a block into
+ * local arrays tells the compiler the output does not alias the inputs, and
+ * a constant trip count lets GCC vectorise it at -O2. */
+#define CPU_VBLOCK 32
+
+/* The dtype of a C element type of the compute dtypes (not the halves,
+ * which the kernels handle as float32). */
+#define CPU_DTYPE_OF(T)                                                        \
+    _Generic((T){0}, bool: EM_BOOL, uint8_t: EM_UINT8, uint16_t: EM_UINT16,    \
+             uint32_t: EM_UINT32, uint64_t: EM_UINT64, int8_t: EM_INT8,        \
+             int16_t: EM_INT16, int32_t: EM_INT32, int64_t: EM_INT64,          \
+             float: EM_FLOAT32, double: EM_FLOAT64, em_c64: EM_COMPLEX64)
+
+/* The error for a node whose dtypes do not fit its loop (a builder bug). */
+em_status cpu_elementwise_mismatch(const em_node *n, em_dtype in, em_dtype out);
 
 /* Runs fn over ops[0..nops) (ops[0] the output; all evaluated, same shape):
  * one call over the whole array when every operand is row-contiguous, else

@@ -1,4 +1,5 @@
 /* simd.c -- picks the vectorised loops (simd.h) the CPU can run. */
+#include <cpuid.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -11,12 +12,19 @@ enum { LEVEL_AUTO = -1, LEVEL_NONE = 0, LEVEL_AVX2 = 1, LEVEL_AVX512 = 2 };
 static atomic_int forced = LEVEL_AUTO;
 static atomic_int detected = -2; /* -2: not yet */
 
+/* F16C (CPUID.1:ECX bit 29); Clang's __builtin_cpu_supports lacks it. */
+static bool has_f16c(void) {
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c >> 29) & 1;
+}
+
 static int cpu_level(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
         return LEVEL_AVX512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return LEVEL_AVX2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c())
+        return LEVEL_AVX2;
     return LEVEL_NONE;
 }
 

@@ -20,11 +20,17 @@ typedef void (*cpu_simd_unary_fn)(const float *a, float *out, int64_t n);
 enum { CPU_SIMD_VV, CPU_SIMD_SV, CPU_SIMD_VS };
 typedef void (*cpu_simd_binary_fn)(const float *a, const float *b, float *out, int64_t n, int mode);
 
+/* float16/bfloat16 <-> float32 conversions, bit for bit half.h's. */
+typedef void (*cpu_simd_widen_fn)(const uint16_t *a, float *out, int64_t n);
+typedef void (*cpu_simd_narrow_fn)(const float *a, uint16_t *out, int64_t n);
+
 /* Per primitive, the loop (NULL where there is none). */
 typedef struct cpu_simd_table {
     const char *name;
     cpu_simd_unary_fn unary[EM_PRIM_COUNT];
     cpu_simd_binary_fn binary[EM_PRIM_COUNT];
+    cpu_simd_widen_fn f16_to_f32, bf16_to_f32;
+    cpu_simd_narrow_fn f32_to_f16, f32_to_bf16;
 } cpu_simd_table;
 
 extern const cpu_simd_table cpu_simd_avx2_table;   /* simd_avx2.c */

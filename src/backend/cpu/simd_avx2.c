@@ -1,10 +1,10 @@
-/* simd_avx2.c -- the AVX2+FMA float32 loops of simd.h, lane for lane the float32 functions of scalar.h. */
+/* simd_avx2.c -- the AVX2+FMA(+F16C) float32 loops of simd.h, lane for lane the float32 functions of scalar.h. */
 #include <immintrin.h>
 
 #include "scalar.h"
 #include "simd.h"
 
-#define T256 __attribute__((target("avx2,fma")))
+#define T256 __attribute__((target("avx2,fma,f16c")))
 
 typedef __m256 V;
 #define W 8
@@ -28,28 +28,29 @@ static inline T256 __m256i tail_mask(int64_t k) {
 /* ---- the functions (see scalar.h for each algorithm) ---- */
 
 static inline T256 V exp256(V x) {
-    V nan = cmp_unord(x);
-    V c = _mm256_min_ps(x, SET1(EM_EXP_HI_F));
-    c = _mm256_max_ps(c, SET1(EM_EXP_LO_F));
-    V magic = SET1(0x1.8p23f);
-    V n = _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(c, SET1(EM_LOG2E_F)), magic), magic);
+    /* min/max return their second operand when one is NaN: x's NaN flows
+     * through to the result, quieted, as scalar.h's x + x. */
+    V c = _mm256_min_ps(SET1(EM_EXP_BOUND_F), x);
+    c = _mm256_max_ps(SET1(-EM_EXP_BOUND_F), c);
+    V magic = SET1(EM_ROUND_MAGIC_F);
+    V n = _mm256_sub_ps(_mm256_fmadd_ps(c, SET1(EM_LOG2E_F), magic), magic);
     V r = _mm256_fnmadd_ps(n, SET1(EM_LN2_HI_F), c);
     r = _mm256_fnmadd_ps(n, SET1(EM_LN2_LO_F), r);
-    V p = SET1(EM_EXP_P5);
-    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P4));
-    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P3));
-    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P2));
-    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P1));
-    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_P0));
-    V y = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), SET1(1.0f));
-    /* y * 2^n1 (exact) * 2^n2 (one rounding), n = n1 + n2 */
+    V p = SET1(EM_EXP_C6);
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_C5));
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_C4));
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_C3));
+    p = _mm256_fmadd_ps(p, r, SET1(EM_EXP_C2));
+    p = _mm256_fmadd_ps(p, r, SET1(1.0f));
+    p = _mm256_fmadd_ps(p, r, SET1(1.0f));
+    /* p * 2^n1 (exact) * 2^n2 (one rounding), n = n1 + n2; NaN lanes give
+     * garbage exponents here but p is NaN, so the product stays NaN */
     __m256i ni = _mm256_cvtps_epi32(n);
     __m256i n1 = _mm256_srai_epi32(ni, 1), n2 = _mm256_sub_epi32(ni, n1);
     __m256i bias = _mm256_set1_epi32(127);
     V s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
     V s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
-    y = _mm256_mul_ps(_mm256_mul_ps(y, s1), s2);
-    return sel(nan, y, _mm256_add_ps(x, x));
+    return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
 }
 
 static inline T256 V log256(V x) {
@@ -219,6 +220,50 @@ BINARY(b_max, max256)
 BINARY(b_min, min256)
 #undef BINARY
 
+static T256 void f16_to_f32(const uint16_t *a, float *o, int64_t n) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) _mm256_storeu_ps(o + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i))));
+    for (; i < n; i++) {
+        em_f16 h = {a[i]};
+        o[i] = em_f16_to_f32(h);
+    }
+}
+static T256 void f32_to_f16(const float *a, uint16_t *o, int64_t n) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W)
+        _mm_storeu_si128((__m128i *)(o + i), _mm256_cvtps_ph(LOAD(a + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    for (; i < n; i++) o[i] = em_f32_to_f16(a[i]).bits;
+}
+
+static T256 void bf16_to_f32(const uint16_t *a, float *o, int64_t n) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) {
+        __m256i u = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(a + i)));
+        _mm256_storeu_ps(o + i, _mm256_castsi256_ps(_mm256_slli_epi32(u, 16)));
+    }
+    for (; i < n; i++) {
+        em_bf16 b = {a[i]};
+        o[i] = em_bf16_to_f32(b);
+    }
+}
+/* half.h's em_f32_to_bf16: round to nearest even, NaN kept quiet. */
+static T256 void f32_to_bf16(const float *a, uint16_t *o, int64_t n) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) {
+        V x = LOAD(a + i);
+        __m256i u = _mm256_castps_si256(x);
+        __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+        __m256i r = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7fff)), lsb), 16);
+        __m256i q = _mm256_or_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(0x40));
+        r = _mm256_castps_si256(sel(cmp_unord(x), _mm256_castsi256_ps(r), _mm256_castsi256_ps(q)));
+        /* 32 -> 16 bits: pack (saturation is harmless, values < 2^16), then
+         * undo the lane interleave of the 256-bit pack */
+        __m256i p = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);
+        _mm_storeu_si128((__m128i *)(o + i), _mm256_castsi256_si128(p));
+    }
+    for (; i < n; i++) o[i] = em_f32_to_bf16(a[i]).bits;
+}
+
 const cpu_simd_table cpu_simd_avx2_table = {
     .name = "avx2",
     .unary = {
@@ -230,4 +275,8 @@ const cpu_simd_table cpu_simd_avx2_table = {
         [EM_PRIM_ADD] = b_add, [EM_PRIM_SUBTRACT] = b_sub, [EM_PRIM_MULTIPLY] = b_mul,
         [EM_PRIM_DIVIDE] = b_div, [EM_PRIM_MAXIMUM] = b_max, [EM_PRIM_MINIMUM] = b_min,
     },
+    .f16_to_f32 = f16_to_f32,
+    .f32_to_f16 = f32_to_f16,
+    .bf16_to_f32 = bf16_to_f32,
+    .f32_to_bf16 = f32_to_bf16,
 };

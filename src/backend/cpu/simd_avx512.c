@@ -21,22 +21,22 @@ static inline T512 V copysign512(V mag, V sgn) {
 /* ---- the functions (see scalar.h for each algorithm) ---- */
 
 static inline T512 V exp512(V x) {
-    __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-    V c = _mm512_min_ps(x, SET1(EM_EXP_HI_F));
-    c = _mm512_max_ps(c, SET1(EM_EXP_LO_F));
-    V magic = SET1(0x1.8p23f);
-    V n = _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(c, SET1(EM_LOG2E_F)), magic), magic);
+    /* min/max return their second operand when one is NaN: x's NaN flows
+     * through to the result, quieted, as scalar.h's x + x. */
+    V c = _mm512_min_ps(SET1(EM_EXP_BOUND_F), x);
+    c = _mm512_max_ps(SET1(-EM_EXP_BOUND_F), c);
+    V magic = SET1(EM_ROUND_MAGIC_F);
+    V n = _mm512_sub_ps(_mm512_fmadd_ps(c, SET1(EM_LOG2E_F), magic), magic);
     V r = _mm512_fnmadd_ps(n, SET1(EM_LN2_HI_F), c);
     r = _mm512_fnmadd_ps(n, SET1(EM_LN2_LO_F), r);
-    V p = SET1(EM_EXP_P5);
-    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_P4));
-    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_P3));
-    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_P2));
-    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_P1));
-    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_P0));
-    V y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), SET1(1.0f));
-    y = _mm512_scalef_ps(y, n); /* y * 2^n, one rounding */
-    return _mm512_mask_add_ps(y, nan, x, x);
+    V p = SET1(EM_EXP_C6);
+    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_C5));
+    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_C4));
+    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_C3));
+    p = _mm512_fmadd_ps(p, r, SET1(EM_EXP_C2));
+    p = _mm512_fmadd_ps(p, r, SET1(1.0f));
+    p = _mm512_fmadd_ps(p, r, SET1(1.0f));
+    return _mm512_scalef_ps(p, n); /* p * 2^n, one rounding */
 }
 
 static inline T512 V log512(V x) {
@@ -209,6 +209,41 @@ BINARY(b_max, max512)
 BINARY(b_min, min512)
 #undef BINARY
 
+static T512 void f16_to_f32(const uint16_t *a, float *o, int64_t n) {
+    for (int64_t i = 0; i < n; i += W) {
+        __mmask16 m = n - i >= W ? (__mmask16)0xffff : tail_mask(n - i);
+        _mm512_mask_storeu_ps(o + i, m, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, a + i)));
+    }
+}
+static T512 void f32_to_f16(const float *a, uint16_t *o, int64_t n) {
+    for (int64_t i = 0; i < n; i += W) {
+        __mmask16 m = n - i >= W ? (__mmask16)0xffff : tail_mask(n - i);
+        __m256i h = _mm512_cvtps_ph(_mm512_maskz_loadu_ps(m, a + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        _mm256_mask_storeu_epi16(o + i, m, h);
+    }
+}
+
+static T512 void bf16_to_f32(const uint16_t *a, float *o, int64_t n) {
+    for (int64_t i = 0; i < n; i += W) {
+        __mmask16 m = n - i >= W ? (__mmask16)0xffff : tail_mask(n - i);
+        __m512i u = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, a + i));
+        _mm512_mask_storeu_ps(o + i, m, _mm512_castsi512_ps(_mm512_slli_epi32(u, 16)));
+    }
+}
+/* half.h's em_f32_to_bf16: round to nearest even, NaN kept quiet. */
+static T512 void f32_to_bf16(const float *a, uint16_t *o, int64_t n) {
+    for (int64_t i = 0; i < n; i += W) {
+        __mmask16 m = n - i >= W ? (__mmask16)0xffff : tail_mask(n - i);
+        V x = _mm512_maskz_loadu_ps(m, a + i);
+        __m512i u = _mm512_castps_si512(x);
+        __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+        __m512i r = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)), lsb), 16);
+        __m512i q = _mm512_or_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40));
+        r = _mm512_mask_mov_epi32(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), q);
+        _mm256_mask_storeu_epi16(o + i, m, _mm512_cvtepi32_epi16(r));
+    }
+}
+
 const cpu_simd_table cpu_simd_avx512_table = {
     .name = "avx512",
     .unary = {
@@ -220,4 +255,8 @@ const cpu_simd_table cpu_simd_avx512_table = {
         [EM_PRIM_ADD] = b_add, [EM_PRIM_SUBTRACT] = b_sub, [EM_PRIM_MULTIPLY] = b_mul,
         [EM_PRIM_DIVIDE] = b_div, [EM_PRIM_MAXIMUM] = b_max, [EM_PRIM_MINIMUM] = b_min,
     },
+    .f16_to_f32 = f16_to_f32,
+    .f32_to_f16 = f32_to_f16,
+    .bf16_to_f32 = bf16_to_f32,
+    .f32_to_bf16 = f32_to_bf16,
 };

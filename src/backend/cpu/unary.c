@@ -6,6 +6,8 @@
  * strided path. float16/bfloat16 run the float32 loops block by block
  * (elementwise.c). The builders (src/ops/unary.c) have already cast the input
  * to the dtype the op computes in. */
+#include <string.h>
+
 #include "elementwise.h"
 #include "kernels.h"
 #include "scalar.h"
@@ -48,9 +50,15 @@ static bool simd_unary_f32(em_prim_id prim, char **p, const int64_t *st, int64_t
         char *o = p[0];                                                        \
         const char *a = p[1];                                                  \
         if (st[0] == sizeof(Tout) && st[1] == sizeof(Tin)) {                   \
-            Tout *oo = (Tout *)o;                                              \
-            const Tin *aa = (const Tin *)a;                                    \
-            for (int64_t i = 0; i < n; i++) oo[i] = CALLER(op, s, aa[i]);      \
+            int64_t i = 0;                                                     \
+            for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                     \
+                Tin x[CPU_VBLOCK];                                             \
+                Tout r[CPU_VBLOCK];                                            \
+                memcpy(x, a + i * sizeof(Tin), sizeof x);                      \
+                for (int j = 0; j < CPU_VBLOCK; j++) r[j] = CALLER(op, s, x[j]); \
+                memcpy(o + i * sizeof(Tout), r, sizeof r);                     \
+            }                                                                  \
+            for (; i < n; i++) ((Tout *)o)[i] = CALLER(op, s, ((const Tin *)a)[i]); \
         } else if (st[1] == 0) {                                               \
             Tout v = CALLER(op, s, *(const Tin *)a);                           \
             for (int64_t i = 0; i < n; i++) *(Tout *)(o + i * st[0]) = v;      \
@@ -156,14 +164,33 @@ static const cpu_inner_fn loops[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
     OPS_COMPLEX(ENTRY, EM_COMPLEX64, _complex64, em_c64)
 };
 #undef ENTRY
+
+/* The dtype each loop writes, to check the node against (a builder bug must
+ * give an error, not a write of the wrong width). */
+#define OUT_DTYPE(P, op, E, s, Tin, Tout) [EM_PRIM_##P][E] = 1 + CPU_DTYPE_OF(Tout),
+#define OUT_INT(E, s, t) OPS_INT(OUT_DTYPE, E, _##s, t)
+#define OUT_FLOAT(E, s, t) OPS_FLOAT(OUT_DTYPE, E, _##s, t) OUT_DTYPE(NAN_TO_NUM, nan_to_num, E, _##s, t, t)
+static const signed char out_dtype[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
+    OPS_BOOL(OUT_DTYPE, EM_BOOL, _bool, bool)
+    EM_DTYPES_INT(OUT_INT)
+    EM_DTYPES_NATIVE_FLOAT(OUT_FLOAT)
+    OPS_COMPLEX(OUT_DTYPE, EM_COMPLEX64, _complex64, em_c64)
+};
 #undef TAB_INT
 #undef TAB_FLOAT
+#undef OUT_INT
+#undef OUT_FLOAT
+#undef OUT_DTYPE
 
 em_status cpu_unary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype dt = in[0]->dtype;
     bool half = dt == EM_FLOAT16 || dt == EM_BFLOAT16;
-    cpu_inner_fn fn = loops[n->prim][half ? EM_FLOAT32 : dt];
+    em_dtype cdt = half ? EM_FLOAT32 : dt;
+    cpu_inner_fn fn = loops[n->prim][cdt];
     if (!fn) return cpu_unsupported(n, dt);
+    em_dtype want = (em_dtype)(out_dtype[n->prim][cdt] - 1);
+    if (half && want == EM_FLOAT32) want = dt;
+    if (out[0]->dtype != want) return cpu_elementwise_mismatch(n, dt, out[0]->dtype);
     em_array *ops[2] = {out[0], in[0]};
     if (half) {
         cpu_half_ctx h = {fn, n->params, dt, out[0]->dtype, 1};

@@ -115,6 +115,9 @@ em_status cpu_view_kernel(const em_node *n, em_array *const *in, em_array *const
     case EM_PRIM_RESHAPE: return reshape(in[0], out[0]);
     case EM_PRIM_TRANSPOSE: return transpose(n, in[0], out[0]);
     case EM_PRIM_SLICE: return slice(n, in[0], out[0]);
+    case EM_PRIM_STOP_GRADIENT:
+        array_share_data(out[0], in[0], in[0]->offset, in[0]->strides, in[0]->data_size);
+        return EM_OK;
     default: return cpu_unsupported(n, in[0]->dtype);
     }
 }
