@@ -4,7 +4,7 @@ MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 
-.PHONY: all setup build demo test test-c test-clang test-sanitize test-valgrind bench clean
+.PHONY: all setup build demo test test-c test-clang test-sanitize test-tsan test-valgrind bench clean
 
 all: build
 
@@ -19,9 +19,9 @@ demo: build
 	@./$(BUILD)/demo
 
 # Every test: the C suite (gcc), the C suite built with clang, the C suite
-# under AddressSanitizer + UndefinedBehaviorSanitizer, the C suite under
-# valgrind, and the Python suite when the Python package exists.
-test: test-c test-clang test-sanitize test-valgrind test-python
+# under AddressSanitizer + UndefinedBehaviorSanitizer, under ThreadSanitizer,
+# under valgrind, and the Python suite when the Python package exists.
+test: test-c test-clang test-sanitize test-tsan test-valgrind test-python
 	@echo "make test: all suites passed"
 
 test-c: build
@@ -36,6 +36,13 @@ test-sanitize: setup
 	@cmake -S . -B build-asan -DEMBER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build build-asan -j$(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
+
+# ThreadSanitizer: every C test, threads and streams included. halt_on_error
+# makes a race fail the test instead of only printing a report.
+test-tsan: setup
+	@cmake -S . -B build-tsan -DEMBER_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build-tsan -j$(JOBS)
+	@cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -j$(JOBS)
 
 test-valgrind: build
 	@for t in $(BUILD)/test_*; do \
@@ -57,4 +64,4 @@ bench: build
 	@.venv/bin/python bench/run.py
 
 clean:
-	rm -rf build build-clang build-asan
+	rm -rf build build-clang build-asan build-tsan

@@ -64,8 +64,9 @@ EM_API em_status em_error_code(void);
 EM_API const char *em_error_message(void);
 EM_API void em_error_clear(void);
 /* Sets the calling thread's error, unless one is already set (the first error
- * wins): for closures (see em_closure_fn) that fail for their own reasons. */
-EM_API void em_error_set(em_status code, const char *message);
+ * wins), and returns the code: for callbacks (closures, readers, writers)
+ * that fail for their own reasons. */
+EM_API em_status em_error_set(em_status code, const char *message);
 
 /* ---------------------------------------------------------------- dtypes */
 
@@ -161,9 +162,67 @@ EM_API void em_set_print_precision(int precision);
 /* ---------------------------------------------------------------- eval */
 
 /* Evaluates every array given (NULL entries are an error) and all they depend
- * on. Iterative: graphs of any depth. */
+ * on, and waits until their values are there. Iterative: graphs of any depth.
+ * Returns the error of any kernel that failed computing them (see streams). */
 EM_API em_status em_eval(em_array *const *arrays, size_t n);
 EM_API em_status em_eval1(em_array *a);
+/* Schedules the evaluation of the arrays and returns at once: their kernels
+ * run on their streams' worker threads, and a later em_eval, item, copy-out or
+ * em_synchronize waits for what it needs. May pause while too much work is in
+ * flight (memory stays bounded). */
+EM_API em_status em_async_eval(em_array *const *arrays, size_t n);
+
+/* ---------------------------------------------------------------- devices and streams
+ *
+ * A device is (type, index); a stream is an ordered queue of work on one
+ * device, run by its own worker thread. Both are small values (identifiers,
+ * like file descriptors), not objects to release. Every op runs on the stream
+ * current on the calling thread when it is built: the innermost em_stream_push
+ * if any, else the thread's default stream of the default device. Each thread
+ * has its own default streams (made on first use); work on different streams
+ * runs concurrently, and a kernel that needs another stream's result waits for
+ * it (an event), so results never depend on streams.
+ *
+ * Errors in kernels: a kernel that fails on a worker marks its outputs (and
+ * everything computed from them) failed; reading any of them (em_eval, item,
+ * copy-out, data) returns that error with its message, and so does the next
+ * em_synchronize of the stream, once. Nothing is lost or crashes.
+ *
+ * Only the CPU exists in this build: the GPU reports itself unavailable and
+ * asking for it is an EM_ERR_VALUE error. */
+typedef enum em_device_type { EM_CPU = 0, EM_GPU = 1 } em_device_type;
+typedef struct em_device { em_device_type type; int index; } em_device;
+typedef struct em_stream { int index; em_device device; } em_stream;
+
+EM_API em_device em_default_device(void);
+EM_API em_status em_set_default_device(em_device d);
+EM_API bool em_device_is_available(em_device d);
+EM_API int em_device_count(em_device_type type);
+/* The calling thread's default stream on d. */
+EM_API em_status em_default_stream(em_device d, em_stream *out);
+/* Makes s the calling thread's default stream on its device. */
+EM_API em_status em_set_default_stream(em_stream s);
+/* A new stream on d, usable from any thread. */
+EM_API em_status em_new_stream(em_device d, em_stream *out);
+/* The stream ops built now on this thread run on. */
+EM_API em_stream em_current_stream(void);
+/* Ops built on this thread run on s until the matching em_stream_pop (pushes
+ * nest up to 64 deep): MLX's stream= argument, and `with stream(s)`. */
+EM_API em_status em_stream_push(em_stream s);
+EM_API void em_stream_pop(void);
+/* Waits until everything submitted to s has run; returns the first kernel
+ * error on s since its last synchronization (then forgets it). */
+EM_API em_status em_synchronize(em_stream s);
+
+/* ---------------------------------------------------------------- threads */
+
+/* The number of threads the CPU kernels may use for one operation, the
+ * calling thread included. The default is EMBER_NUM_THREADS when set (a
+ * positive integer), else the number of CPUs the process may run on. n <= 0
+ * restores the default. Returns the previous count. Results never depend on
+ * it. BLAS runs single-threaded inside ember's own pool. */
+EM_API int em_set_num_threads(int n);
+EM_API int em_get_num_threads(void);
 
 /* ---------------------------------------------------------------- scopes */
 
@@ -648,6 +707,110 @@ EM_API em_closure *em_compile(em_closure *f, bool shapeless);
 EM_API void em_enable_compile(void);
 EM_API void em_disable_compile(void);
 EM_API bool em_compile_enabled(void);
+/* ---------------------------------------------------------------- files */
+
+/* .npy, .npz, .safetensors and .gguf files.
+ *
+ * LOADING never trusts a file: every length, offset, count, shape product,
+ * dtype code and alignment is checked against the file's real size before it
+ * is used, and a malformed file gives EM_ERR_IO with a message that names the
+ * file and what is wrong ("[load_npy] Cannot load 'x.npy': ..."). Arrays
+ * loaded from a path share the file's read-only memory mapping when their
+ * bytes are aligned and need no conversion (pages are read when first
+ * touched; writing over a file that is mapped replaces it instead of
+ * truncating it); other arrays own a copy. Arguments that are wrong whatever
+ * the file holds (an unknown format, metadata for npy) give EM_ERR_VALUE.
+ *
+ * SAVING evaluates the arrays it writes. Writers produce the bytes NumPy
+ * (np.save, np.savez, np.savez_compressed), the `safetensors` package and the
+ * `gguf` package produce for the same input.
+ *
+ * Strings (names, metadata) are UTF-8; a length out-parameter, where a
+ * function has one, gives the byte length (loaded strings may hold NULs). */
+
+typedef enum em_file_format {
+    EM_FORMAT_AUTO = 0,     /* from the path's extension; for memory and readers, from the magic bytes */
+    EM_FORMAT_NPY,
+    EM_FORMAT_NPZ,
+    EM_FORMAT_SAFETENSORS,
+    EM_FORMAT_GGUF
+} em_file_format;
+
+/* Flags for em_load* (EM_IO_COPY) and em_save* (EM_IO_COMPRESS). */
+enum {
+    EM_IO_COPY = 1u << 0,      /* never share a memory mapping: every array owns its bytes */
+    EM_IO_COMPRESS = 1u << 1   /* .npz: deflate each member (np.savez_compressed) */
+};
+
+/* A dictionary of named arrays plus named metadata values, both in insertion
+ * order; setting an existing name replaces its value in place. The map holds
+ * a reference to each array; em_map_free releases them. Accessors that return
+ * arrays return NEW references (the one rule); returned strings are borrowed
+ * and stay valid until the entry is replaced or the map freed. */
+typedef struct em_map em_map;
+
+/* What a metadata value holds: a string (safetensors, gguf), an array (gguf
+ * numbers: 0-d for a scalar, 1-d for an array) or a list of strings (gguf). */
+typedef enum em_meta_kind { EM_META_STRING, EM_META_ARRAY, EM_META_STRINGS } em_meta_kind;
+
+EM_API em_map *em_map_new(void);                    /* NULL with EM_ERR_MEMORY */
+EM_API void em_map_free(em_map *m);                 /* NULL-safe */
+EM_API size_t em_map_size(const em_map *m);         /* number of arrays */
+EM_API const char *em_map_key(const em_map *m, size_t i, size_t *len); /* NULL if out of range */
+EM_API em_array *em_map_at(const em_map *m, size_t i);        /* NULL + EM_ERR_INDEX if out of range */
+EM_API em_array *em_map_get(const em_map *m, const char *key); /* NULL + EM_ERR_VALUE if absent */
+EM_API em_status em_map_set(em_map *m, const char *key, const em_array *a);
+EM_API size_t em_map_meta_size(const em_map *m);
+EM_API const char *em_map_meta_key(const em_map *m, size_t i, size_t *len);
+EM_API em_meta_kind em_map_meta_kind(const em_map *m, size_t i);
+/* The value of metadata entry i as a string (EM_META_STRING; NULL otherwise),
+ * an array (EM_META_ARRAY; NULL + error otherwise), or the count and items of
+ * a list of strings (EM_META_STRINGS; 0 / NULL otherwise). */
+EM_API const char *em_map_meta_string(const em_map *m, size_t i, size_t *len);
+EM_API em_array *em_map_meta_array(const em_map *m, size_t i);
+EM_API size_t em_map_meta_count(const em_map *m, size_t i);
+EM_API const char *em_map_meta_item(const em_map *m, size_t i, size_t j, size_t *len);
+EM_API em_status em_map_set_meta_string(em_map *m, const char *key, const char *value);
+EM_API em_status em_map_set_meta_array(em_map *m, const char *key, const em_array *a);
+EM_API em_status em_map_set_meta_strings(em_map *m, const char *key, const char *const *values,
+                                         size_t n);
+
+/* A random-access source of bytes: `size` bytes, of which read_at copies
+ * exactly n starting at `offset` into dst (offset + n <= size), returning
+ * EM_OK, or an error code after setting the error (see em_error_set). */
+typedef struct em_reader {
+    void *ctx;
+    uint64_t size;
+    em_status (*read_at)(void *ctx, uint64_t offset, void *dst, size_t n);
+} em_reader;
+
+/* A sink: write stores all n bytes or returns an error code. */
+typedef struct em_writer {
+    void *ctx;
+    em_status (*write)(void *ctx, const void *src, size_t n);
+} em_writer;
+
+/* Loads every array (and the metadata) of a file. A .npy file gives a map with
+ * one array, named "". `name` names a memory block or reader in messages.
+ * em_load_memory copies what it keeps of `data`. NULL with an error on
+ * failure. */
+EM_API em_map *em_load(const char *path, em_file_format format, unsigned flags);
+EM_API em_map *em_load_memory(const void *data, size_t n, em_file_format format,
+                              const char *name, unsigned flags);
+EM_API em_map *em_load_reader(const em_reader *r, em_file_format format, const char *name,
+                              unsigned flags);
+/* The array of a .npy file. */
+EM_API em_array *em_load_npy(const char *path);
+
+/* Writes the map's arrays (and, for safetensors and gguf, its metadata) in
+ * `format` (EM_FORMAT_AUTO: from the path's extension). .npy takes exactly
+ * one array; .npz names each member "<key>.npy". The file is written in
+ * place unless arrays of this process map it. */
+EM_API em_status em_save(const char *path, em_file_format format, const em_map *arrays,
+                         unsigned flags);
+EM_API em_status em_save_writer(const em_writer *w, em_file_format format, const em_map *arrays,
+                                const char *name, unsigned flags);
+EM_API em_status em_save_npy(const char *path, const em_array *a);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(build-essential cmake clang libopenblas-dev liblapacke-dev valgrind pkg-config
+PKGS=(build-essential cmake clang libopenblas-dev liblapacke-dev valgrind pkg-config zlib1g-dev
       python3 python3-venv python3-dev)
 
 missing=()

@@ -122,6 +122,7 @@ static int core_traverse(PyObject *m, visitproc visit, void *arg) {
     Py_VISIT(st->gpu);
     Py_VISIT(st->default_device);
     Py_VISIT(st->default_stream);
+    Py_VISIT(st->file_error);
     return 0;
 }
 
@@ -150,6 +151,7 @@ static int core_clear(PyObject *m) {
     Py_CLEAR(st->gpu);
     Py_CLEAR(st->default_device);
     Py_CLEAR(st->default_stream);
+    Py_CLEAR(st->file_error);
     return 0;
 }
 
@@ -175,6 +177,7 @@ static int core_exec(PyObject *m) {
     if (misc_module_init(m, st) < 0) return -1;
     if (linalg_module_init(m, st) < 0 || fft_module_init(m, st) < 0) return -1;
     if (transforms_module_init(m, st) < 0) return -1;
+    if (io_module_init(m, st) < 0) return -1;
     if (PyModule_AddStringConstant(m, "__version__", em_version()) < 0) return -1;
     if (add_float(m, "pi", 3.141592653589793) < 0 || add_float(m, "e", 2.718281828459045) < 0 ||
         add_float(m, "euler_gamma", 0.5772156649015329) < 0 ||

@@ -44,6 +44,7 @@ typedef struct em_state {
     PyTypeObject *transformed_type;   /* what grad/value_and_grad/checkpoint/compile return */
     PyTypeObject *custom_function_type;
     PyObject *tree_slot;              /* marks where an array was in a tree skeleton */
+    PyObject *file_error;             /* ember.core._FileError (io.c) */
     int print_precision;              /* -1: MLX's default */
     int next_stream;                  /* index of the next new_stream() */
 } em_state;
@@ -183,6 +184,8 @@ extern PyMethodDef py_creation_methods[];
 extern PyMethodDef py_misc_methods[];
 extern PyMethodDef py_index_methods[];
 extern PyMethodDef py_vmap_methods[];
+extern PyMethodDef py_io_methods[];
+int io_module_init(PyObject *m, em_state *st);
 int device_module_init(PyObject *m, em_state *st);
 int linalg_module_init(PyObject *m, em_state *st);  /* linalg.c: ember.core.linalg */
 int fft_module_init(PyObject *m, em_state *st);     /* fft.c: ember.core.fft */

@@ -7,10 +7,12 @@
 #include "error.h"
 #include "node.h"
 #include "scope.h"
+#include "stream.h"
 
+/* Evaluates a if needed and waits for its value (or its kernel's error). */
 static em_status ensure_evaluated(em_array *a, const char *op) {
     if (!a) return error_null_arg(op), em_error_code();
-    if (a->buf) return EM_OK;
+    if (a->buf) return buffer_wait(a->buf);
     return em_eval(&a, 1);
 }
 

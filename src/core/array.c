@@ -7,6 +7,7 @@
 #include "error.h"
 #include "node.h"
 #include "scope.h"
+#include "stream.h"
 
 static atomic_long live_arrays;
 
@@ -24,14 +25,51 @@ em_buffer *buffer_new(size_t nbytes) {
     b->external = false;
     b->deleter = NULL;
     b->ctx = NULL;
+    atomic_init(&b->ev_stream, 0);
+    atomic_init(&b->ev_seq, 0);
+    b->fault = NULL;
     return b;
+}
+
+/* External memory's deleters belong to whoever lent it (a Python object, say,
+ * whose release needs the GIL): a stream's worker never runs them, it queues
+ * the buffer for the next thread that builds an op or evaluates. */
+static pthread_mutex_t deferred_mu = PTHREAD_MUTEX_INITIALIZER;
+static em_buffer *deferred;       /* linked through their ptr fields */
+static atomic_int ndeferred;
+
+static void buffer_free(em_buffer *b) {
+    fault_release(b->fault);
+    if (!b->external) alloc_free(b->ptr, b->nbytes);
+    else if (b->deleter) b->deleter(b->ctx);
+    free(b);
 }
 
 void buffer_release(em_buffer *b) {
     if (!b || atomic_fetch_sub(&b->rc, 1) != 1) return;
-    if (!b->external) alloc_free(b->ptr, b->nbytes);
-    else if (b->deleter) b->deleter(b->ctx);
-    free(b);
+    if (b->external && b->deleter && stream_on_worker()) {
+        pthread_mutex_lock(&deferred_mu);
+        b->ptr = deferred; /* the memory is no longer ours to read: reuse ptr */
+        deferred = b;
+        atomic_fetch_add(&ndeferred, 1);
+        pthread_mutex_unlock(&deferred_mu);
+        return;
+    }
+    buffer_free(b);
+}
+
+void buffer_run_deferred(void) {
+    if (atomic_load(&ndeferred) == 0 || stream_on_worker()) return;
+    pthread_mutex_lock(&deferred_mu);
+    em_buffer *list = deferred;
+    deferred = NULL;
+    atomic_store(&ndeferred, 0);
+    pthread_mutex_unlock(&deferred_mu);
+    while (list) {
+        em_buffer *next = list->ptr;
+        buffer_free(list);
+        list = next;
+    }
 }
 
 /* ---------------------------------------------------------------- shapes */
@@ -46,6 +84,7 @@ int64_t shape_numel(const int64_t *shape, int ndim) {
 }
 
 em_array *array_new(const char *op, em_dtype dtype, const int64_t *shape, int ndim) {
+    buffer_run_deferred();
     if (!em_dtype_is_valid((int)dtype))
         return error_set(EM_ERR_TYPE, "[%s] Invalid dtype %d.", op, (int)dtype);
     if (ndim < 0 || ndim > EM_MAX_NDIM)
@@ -61,6 +100,8 @@ em_array *array_new(const char *op, em_dtype dtype, const int64_t *shape, int nd
     em_array *a = malloc(sizeof *a + (ndim > ARRAY_INLINE_DIMS ? 2 * (size_t)ndim * sizeof(int64_t) : 0));
     if (!a) return error_set(EM_ERR_MEMORY, "[%s] Out of memory.", op);
     atomic_init(&a->rc, 1);
+    atomic_init(&a->task_refs, 0);
+    a->lent_buf = false;
     a->dtype = dtype;
     a->ndim = ndim;
     a->flags = 0;
@@ -160,15 +201,14 @@ static _Thread_local em_array **dead;
 static _Thread_local size_t ndead, capdead;
 static _Thread_local bool draining;
 
-/* The queue of each thread goes back when the thread exits (the key's value
- * is set to it once it exists, and the key's destructor frees it). */
+/* The queue is freed when its thread exits (a key's destructor). */
 static pthread_key_t dead_key;
 static pthread_once_t dead_once = PTHREAD_ONCE_INIT;
 static void dead_free(void *p) { free(p); }
 static void dead_key_init(void) { pthread_key_create(&dead_key, dead_free); }
 
 static void destroy(em_array *a) {
-    buffer_release(a->buf);
+    if (!a->lent_buf) buffer_release(a->buf);
     if (a->node) {
         em_node *n = a->node;
         n->outputs[a->out_index] = NULL;
@@ -235,6 +275,9 @@ EM_PUBLIC_OP(em_array_from_external,
     b->external = true;
     b->deleter = deleter;
     b->ctx = ctx;
+    atomic_init(&b->ev_stream, 0);
+    atomic_init(&b->ev_seq, 0);
+    b->fault = NULL;
     a->buf = b;
     a->offset = 0;
     if (strides) {

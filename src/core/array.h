@@ -12,8 +12,12 @@
 
 typedef struct em_node em_node;
 
+typedef struct em_fault em_fault;
+
 /* A block of bytes, shared by every view of it: from alloc_bytes(nbytes), or
- * external memory that `deleter(ctx)` (if set) gives back. */
+ * external memory that `deleter(ctx)` (if set) gives back. The event and the
+ * fault belong to streams (stream.h): the task that writes the bytes, and its
+ * failure if it failed. */
 typedef struct em_buffer {
     atomic_long rc;
     void *ptr;
@@ -21,6 +25,9 @@ typedef struct em_buffer {
     bool external;
     void (*deleter)(void *ctx);
     void *ctx;
+    atomic_int ev_stream;
+    _Atomic uint64_t ev_seq;  /* 0: no write pending */
+    em_fault *fault;          /* read only after waiting for the event */
 } em_buffer;
 
 enum {
@@ -33,6 +40,7 @@ enum {
 
 struct em_array {
     atomic_long rc;
+    atomic_int task_refs; /* references held by its pending writer (stream.h) */
     em_dtype dtype;
     int ndim;
     unsigned flags;     /* EM_AF_*; valid once evaluated */
@@ -42,6 +50,7 @@ struct em_array {
     int64_t data_size;  /* elements the view may touch, from `offset` on */
     size_t offset;      /* bytes from buf->ptr to element 0 */
     em_buffer *buf;     /* NULL until evaluated */
+    bool lent_buf;      /* buf was donated: its reference is the output's now */
     em_node *node;      /* the producer until evaluated (strong), else NULL */
     int out_index;      /* which output of node */
     int64_t dims_inline[2 * ARRAY_INLINE_DIMS];
@@ -72,6 +81,9 @@ static inline bool array_evaluated(const em_array *a) { return a->buf != NULL; }
 /* Buffers. */
 em_buffer *buffer_new(size_t nbytes);   /* from the allocator */
 void buffer_release(em_buffer *b);
+/* Runs the deleters of external buffers that died on stream workers (see
+ * array.c); a no-op on workers and when there are none. */
+void buffer_run_deferred(void);
 
 /* Product of shape with overflow check; -1 on overflow or a negative dim. */
 int64_t shape_numel(const int64_t *shape, int ndim);

@@ -46,6 +46,6 @@ EM_API void em_error_clear(void) {
 
 EM_API const char *em_version(void) { return "0.1.0"; }
 
-EM_API void em_error_set(em_status code, const char *message) {
-    error_set(code, "%s", message ? message : "");
+EM_API em_status em_error_set(em_status code, const char *message) {
+    return error_status(code, "%s", message ? message : "");
 }

@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "node.h"
+#include "stream.h"
 
 static em_node *node_alloc(em_prim_id prim, const void *params, size_t params_size,
                            em_array *const *inputs, int n_in, int n_out) {
@@ -17,7 +18,7 @@ static em_node *node_alloc(em_prim_id prim, const void *params, size_t params_si
     n->prim = prim;
     n->n_in = n_in;
     n->n_out = n_out;
-    n->stream = 0;
+    n->stream = stream_current();
     n->mark = 0;
     n->params_size = params_size;
     if (params_size) memcpy(n->params, params, params_size);

@@ -153,7 +153,7 @@ static void put_sub(sbuf *s, const em_array *a, const char *p, int dim, int prec
 
 EM_API char *em_array_to_string(em_array *a) {
     if (!a) return error_null_arg("array_to_string");
-    if (!a->buf && em_eval(&a, 1) != EM_OK) return NULL;
+    if (em_eval(&a, 1) != EM_OK) return NULL;
     int prec = atomic_load(&print_precision);
     sbuf s = {0};
     /* an empty array may have no memory at all: never offset its pointer */

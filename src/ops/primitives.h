@@ -31,10 +31,14 @@ typedef struct em_node em_node;
 #define EM_PF_BINARY (1u << 1)  /* elementwise, two same-shaped inputs */
 #define EM_PF_TERNARY (1u << 2) /* elementwise, three same-shaped inputs */
 #define EM_PF_VIEW (1u << 3)    /* the kernel sets the output's buffer itself */
+/* The output is input 0 updated (scatters): evaluation gives it input 0's
+ * buffer when only the node holds that array and its buffer, else a fresh
+ * buffer that the kernel first fills with input 0. */
+#define EM_PF_UPDATE (1u << 5)
 /* Outputs released before evaluation are not an error: their slots reach the
  * kernel as NULL and it computes without them (multi-output factorisations,
  * where a caller may keep only Q of QR). */
-#define EM_PF_OPTIONAL_OUTPUTS (1u << 5)
+#define EM_PF_OPTIONAL_OUTPUTS (1u << 6)
 #define EM_PF_ELEMENTWISE (EM_PF_UNARY | EM_PF_BINARY | EM_PF_TERNARY)
 /* The parameter struct starts with an em_refobj pointer that the node owns a
  * reference to (taken by node_make, dropped when the node dies): CUSTOM. */
@@ -132,14 +136,13 @@ typedef struct em_node em_node;
     /* joining and padding */                                                  \
     X(CONCATENATE, "Concatenate", join, 0)                                     \
     X(PAD, "Pad", join, 0)                                                     \
-    /* indexing (EM_PF_VIEW on the updates: the kernel gives the output the   \
-     * input's buffer when only the node holds it, else a fresh copy) */      \
+    /* indexing (EM_PF_UPDATE on the updates: see the flag) */                \
     X(GATHER, "Gather", index, 0)                                              \
     X(GATHER_AXIS, "GatherAxis", index, 0)                                     \
-    X(SCATTER, "Scatter", index, EM_PF_VIEW)                                   \
-    X(SCATTER_AXIS, "ScatterAxis", index, EM_PF_VIEW)                          \
-    X(SLICE_UPDATE, "SliceUpdate", index, EM_PF_VIEW)                          \
-    X(MASKED_SCATTER, "MaskedScatter", index, EM_PF_VIEW)                      \
+    X(SCATTER, "Scatter", index, EM_PF_UPDATE)                                \
+    X(SCATTER_AXIS, "ScatterAxis", index, EM_PF_UPDATE)                       \
+    X(SLICE_UPDATE, "SliceUpdate", index, EM_PF_UPDATE)                       \
+    X(MASKED_SCATTER, "MaskedScatter", index, EM_PF_UPDATE)                   \
     /* products */                                                             \
     X(MATMUL, "Matmul", matmul, 0)                                             \
     /* linear algebra (LAPACK) */                                              \

@@ -22,6 +22,7 @@
 
 #include "../core/error.h"
 #include "../core/scope.h"
+#include "../core/stream.h"
 #include "compile.h"
 #include "eval.h"
 #include "trace.h"
@@ -214,7 +215,9 @@ static void merge_constants(program *p) {
         size_t cnt = s < p->n_steps ? (size_t)p->steps[s].n_in : p->n_outputs;
         for (size_t i = 0; i < cnt; i++) {
             em_array *c = refs[i].kind == REF_CONST ? refs[i].constant : NULL;
-            if (!c || c->ndim != 0 || !array_evaluated(c)) continue;
+            /* (only values already computed: never wait for a stream here) */
+            if (!c || c->ndim != 0 || !array_evaluated(c) || !buffer_ready(c->buf) || c->buf->fault)
+                continue;
             int j = 0;
             for (; j < n; j++)
                 if (seen[j]->dtype == c->dtype && memcmp(array_ptr(seen[j]), array_ptr(c), array_itemsize(c)) == 0)

@@ -1,17 +1,23 @@
-/* eval.c -- evaluation: orders the graph behind the requested arrays, runs each
- * node's kernel once, donates buffers, and detaches what has been computed.
+/* eval.c -- evaluation: orders the graph behind the requested arrays, encodes
+ * each node once on the calling thread (outputs given buffers, donated where
+ * possible, views resolved), hands its kernel to the node's stream
+ * (src/core/stream.c), and detaches what has been encoded; em_eval then waits
+ * for the requested arrays' values, em_async_eval does not.
  *
  * The walk is an explicit-stack depth-first search (graphs of any depth), in
- * post-order, so each node runs after its inputs; arrays that already hold
- * data are leaves. After a node runs its outputs drop their node reference,
- * which frees the node and, through it, every input nobody else holds:
- * intermediates die as soon as they are used. Inside a keep-graph section
- * (eval.h) nothing is detached or donated. */
+ * post-order, so each node is encoded after its inputs. Once a node's task
+ * has run it lets go of the node and, through it, of every input nobody else
+ * holds: intermediates die as soon as they are used. Memory stays bounded:
+ * a stream takes at most a few dozen tasks ahead of its worker (the encoder
+ * waits), and an allocation the memory limit refuses waits for the work in
+ * flight before it fails. Arrays that already hold data are leaves. Inside a
+ * keep-graph section (eval.h) nothing is detached or donated. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../backend/cpu/kernels.h"
 #include "../core/error.h"
+#include "../core/stream.h"
 #include "eval.h"
 #include "trace.h"
 
@@ -79,85 +85,150 @@ static bool vec_push(vec *v, const void *item, size_t sz) {
     return true;
 }
 
-/* An input can give its buffer to an output of an elementwise node when only
- * that node holds it, it owns its buffer alone, and the layouts match. */
+/* An input can give its buffer to an output when only the node holds it (its
+ * pending writer's pin aside: that task runs first), it owns its buffer
+ * alone, and the layouts match. */
 static bool can_donate(const em_array *in, const em_array *out) {
-    return atomic_load(&in->rc) == 1 && in->buf && !in->buf->external &&
+    return !keep_graph && !in->lent_buf && array_owners(in) == 1 && in->buf && !in->buf->external &&
            atomic_load(&in->buf->rc) == 1 && (in->flags & EM_AF_ROW_CONTIG) &&
            in->offset == 0 && in->data_size == out->size && in->size == out->size &&
            array_itemsize(in) == array_itemsize(out);
 }
 
-static em_status prepare_outputs(em_node *n) {
-    unsigned flags = em_primitives[n->prim].flags;
-    if (flags & EM_PF_VIEW) return EM_OK;
-    for (int i = 0; i < n->n_out; i++) {
-        em_array *o = n->outputs[i];
-        if (!o && (flags & EM_PF_OPTIONAL_OUTPUTS)) continue;
-        if (!o)
-            return error_status(EM_ERR_RUNTIME,
-                                "[eval] An output of %s was released before evaluation.",
-                                em_primitives[n->prim].name);
-        if ((flags & EM_PF_ELEMENTWISE) && !keep_graph) {
-            bool donated = false;
-            for (int k = 0; k < n->n_in && !donated; k++) {
-                em_array *in = n->inputs[k];
-                if (can_donate(in, o)) {
-                    atomic_fetch_add(&in->buf->rc, 1);
-                    o->buf = in->buf;
-                    o->offset = 0;
-                    o->data_size = o->size;
-                    int64_t s = 1;
-                    for (int d = o->ndim - 1; d >= 0; d--) {
-                        o->strides[d] = s;
-                        s *= o->shape[d] ? o->shape[d] : 1;
-                    }
-                    array_update_flags(o);
-                    donated = true;
-                }
-            }
-            if (donated) continue;
-        }
-        if (array_alloc_data(o) != EM_OK) return em_error_code();
+/* The output takes over the input's reference to the buffer; the input keeps
+ * pointing at it (its reader, the node's kernel, runs before either dies) but
+ * no longer releases it. So a chain of donations, each made before the
+ * previous kernel has run, keeps finding buffers with a single owner. */
+static void donate(em_array *in, em_array *o) {
+    in->lent_buf = true;
+    o->buf = in->buf;
+    o->offset = 0;
+    o->data_size = o->size;
+    int64_t s = 1;
+    for (int d = o->ndim - 1; d >= 0; d--) {
+        o->strides[d] = s;
+        s *= o->shape[d] ? o->shape[d] : 1;
     }
-    return EM_OK;
+    array_update_flags(o);
 }
 
-static em_status run_node(em_node *n) {
-    em_status st = prepare_outputs(n);
-    if (st == EM_OK) st = cpu_run(n, n->inputs, n->outputs);
-    if (st != EM_OK) {
-        /* Leave the node unevaluated and its outputs without data. */
-        for (int i = 0; i < n->n_out; i++) {
-            em_array *o = n->outputs[i];
-            if (o && o->buf) {
-                buffer_release(o->buf);
-                o->buf = NULL;
+/* A fresh buffer; when the memory limit refuses it while work is in flight,
+ * waits for that work (which frees what it reads) and tries once more. */
+static em_status alloc_output(em_array *o) {
+    if (array_alloc_data(o) == EM_OK) return EM_OK;
+    if (em_error_code() != EM_ERR_MEMORY || !streams_drain()) return em_error_code();
+    em_error_clear();
+    return array_alloc_data(o) == EM_OK ? EM_OK : em_error_code();
+}
+
+/* How a node is encoded. */
+enum { ENC_TASK, ENC_DONE, ENC_SYNC };
+
+/* Gives n's outputs their buffers, recording in donors[i] the input whose
+ * buffer output i took (or NULL). Returns ENC_TASK (a kernel must run on the
+ * stream), ENC_DONE (views: nothing left to run) or ENC_SYNC (a primitive
+ * that sets its outputs itself from its inputs' values), or -1 with the
+ * error set. */
+static int prepare_outputs(em_node *n, em_array *const *outs, em_array **donors) {
+    const char *name = em_primitives[n->prim].name;
+    unsigned flags = em_primitives[n->prim].flags;
+    for (int i = 0; i < n->n_out; i++)
+        if (!outs[i] && !(flags & EM_PF_OPTIONAL_OUTPUTS)) {
+            error_set(EM_ERR_RUNTIME, "[eval] An output of %s was released before evaluation.", name);
+            return -1;
+        }
+    if (flags & EM_PF_VIEW) {
+        bool run = false;
+        em_status st = cpu_prepare(n, n->inputs, outs, &run);
+        if (st == EM_ERR_UNSUPPORTED && !error_is_set()) return ENC_SYNC;
+        return st != EM_OK ? -1 : run ? ENC_TASK : ENC_DONE;
+    }
+    if ((flags & EM_PF_UPDATE) && can_donate(n->inputs[0], outs[0]) &&
+        n->inputs[0]->dtype == outs[0]->dtype) {
+        donate(n->inputs[0], outs[0]);
+        donors[0] = n->inputs[0];
+        return ENC_TASK;
+    }
+    for (int i = 0; i < n->n_out; i++) {
+        em_array *o = outs[i];
+        if (!o) continue; /* released (EM_PF_OPTIONAL_OUTPUTS): the kernel skips it */
+        for (int k = 0; (flags & EM_PF_ELEMENTWISE) && k < n->n_in && !donors[i]; k++)
+            if (can_donate(n->inputs[k], o)) {
+                donate(n->inputs[k], o);
+                donors[i] = n->inputs[k];
             }
+        if (!donors[i] && alloc_output(o) != EM_OK) return -1;
+    }
+    return ENC_TASK;
+}
+
+/* Runs a node on the calling thread once its inputs have their values. */
+static em_status run_now(em_node *n, em_array *const *outs) {
+    for (int i = 0; i < n->n_in; i++) {
+        em_status st = n->inputs[i]->buf ? buffer_wait(n->inputs[i]->buf) : EM_OK;
+        if (st != EM_OK) return st;
+    }
+    em_status st = cpu_run(n, n->inputs, outs);
+    if (st != EM_OK && !error_is_set())
+        error_set(EM_ERR_RUNTIME, "[%s] The kernel failed.", em_primitives[n->prim].name);
+    return st != EM_OK ? em_error_code() : EM_OK;
+}
+
+static int64_t fresh_bytes(const em_node *n, em_array *const *outs, em_array *const *donors) {
+    int64_t b = 0;
+    for (int i = 0; i < n->n_out; i++)
+        if (!donors[i] && outs[i] && outs[i]->buf) b += (int64_t)outs[i]->buf->nbytes;
+    return b;
+}
+
+/* Encodes node n: its outputs get their buffers here, on the calling thread,
+ * and its kernel goes to its stream; then the outputs drop their node
+ * reference (the task keeps its own). On failure the node stays unevaluated
+ * and its outputs without data. */
+static em_status encode_node(em_node *n) {
+    em_array *small[16], **outs = n->n_out <= 8 ? small : malloc(2 * (size_t)n->n_out * sizeof *outs);
+    if (!outs) return error_status(EM_ERR_MEMORY, "[eval] Out of memory.");
+    em_array **donors = outs + n->n_out;
+    memcpy(outs, n->outputs, (size_t)n->n_out * sizeof *outs);
+    memset(donors, 0, (size_t)n->n_out * sizeof *donors);
+    int how = prepare_outputs(n, outs, donors);
+    em_status st = how < 0 ? em_error_code()
+                   : how == ENC_TASK ? stream_submit(n, outs, fresh_bytes(n, outs, donors))
+                   : how == ENC_SYNC ? run_now(n, outs) : EM_OK;
+    if (st != EM_OK) {
+        for (int i = 0; i < n->n_out; i++) {
+            em_array *o = outs[i];
+            if (donors[i]) donors[i]->lent_buf = false; /* the reference goes back */
+            else if (o && o->buf) buffer_release(o->buf);
+            if (o) o->buf = NULL;
         }
         if (!error_is_set())
-            error_set(EM_ERR_RUNTIME, "[%s] The kernel failed.", em_primitives[n->prim].name);
-        return em_error_code();
-    }
-    /* Detach: each output drops its node reference. */
-    for (int i = 0; i < n->n_out && !keep_graph; i++) {
-        em_array *o = n->outputs[i];
-        if (o && o->node) {
-            o->node = NULL;
-            n->outputs[i] = NULL;
-            node_release(n);
+            error_set(EM_ERR_RUNTIME, "[%s] Could not evaluate.", em_primitives[n->prim].name);
+        st = em_error_code();
+    } else {
+        /* Detach: each output drops its node reference. */
+        for (int i = 0; i < n->n_out && !keep_graph; i++) {
+            em_array *o = outs[i];
+            if (o && o->node) {
+                o->node = NULL;
+                n->outputs[i] = NULL;
+                node_release(n);
+            }
         }
     }
-    return EM_OK;
+    if (outs != small) free(outs);
+    return st;
 }
 
-EM_API em_status em_eval(em_array *const *arrays, size_t n) {
+/* Orders the graph behind arrays[0..n) and encodes it. */
+static em_status encode(em_array *const *arrays, size_t n) {
     if (n && !arrays) return error_status(EM_ERR_NULL, "[eval] The array list is NULL.");
     for (size_t i = 0; i < n; i++)
         if (!arrays[i]) {
             if (!error_is_set()) error_set(EM_ERR_NULL, "[eval] Received a NULL array handle.");
             return em_error_code();
         }
+    buffer_run_deferred();
     uint64_t stamp = node_stamps(1);
     vec stack = {0}, tape = {0};
     em_status st = EM_OK;
@@ -208,7 +279,7 @@ EM_API em_status em_eval(em_array *const *arrays, size_t n) {
     em_node **nodes = tape.p;
     size_t i = 0;
     for (; i < tape.n && st == EM_OK; i++) {
-        st = run_node(nodes[i]);
+        st = encode_node(nodes[i]);
         node_release(nodes[i]);
     }
     for (; i < tape.n; i++) node_release(nodes[i]);
@@ -217,4 +288,13 @@ EM_API em_status em_eval(em_array *const *arrays, size_t n) {
     return st;
 }
 
+EM_API em_status em_eval(em_array *const *arrays, size_t n) {
+    em_status st = encode(arrays, n);
+    for (size_t i = 0; i < n && st == EM_OK; i++)
+        if (arrays[i]->buf) st = buffer_wait(arrays[i]->buf);
+    return st;
+}
+
 EM_API em_status em_eval1(em_array *a) { return em_eval(&a, 1); }
+
+EM_API em_status em_async_eval(em_array *const *arrays, size_t n) { return encode(arrays, n); }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "pool.h"
 
 /* Fills n elements of size sz at dst with the element at val. */
 static void fill_bytes(char *dst, const void *val, size_t sz, int64_t n) {
@@ -32,8 +33,18 @@ static void one_of(em_dtype dt, unsigned char *buf) {
     dtype_store_double(dt, buf, 1.0);
 }
 
+typedef struct { char *dst; const void *val; size_t sz; } fill_job;
+
+static void fill_part(void *v, int64_t b, int64_t e) {
+    const fill_job *j = v;
+    fill_bytes(j->dst + (size_t)b * j->sz, j->val, j->sz, e - b);
+}
+
+/* Large fills are split over the pool: the first touch of fresh pages is
+ * most of their cost, and it parallelises. */
 static em_status full(em_array *in, em_array *out) {
-    fill_bytes(array_ptr(out), array_ptr(in), array_itemsize(out), out->size);
+    fill_job j = {array_ptr(out), array_ptr(in), array_itemsize(out)};
+    cpu_pool_parallel_for(out->size, 4 * CPU_GRAIN_ELEMS, fill_part, &j);
     return EM_OK;
 }
 

@@ -2,11 +2,27 @@
  * float16/bfloat16-through-float32 block loop. */
 #include "../../core/error.h"
 #include "elementwise.h"
+#include "pool.h"
 #include "simd.h"
 
 em_status cpu_elementwise_mismatch(const em_node *n, em_dtype in, em_dtype out) {
     return error_status(EM_ERR_RUNTIME, "[%s] Internal error: no kernel from %s to %s.",
                         em_primitives[n->prim].name, em_dtype_name(in), em_dtype_name(out));
+}
+
+typedef struct {
+    int nops;
+    char *p[CPU_MAX_OPS];
+    int64_t s[CPU_MAX_OPS];
+    cpu_inner_fn fn;
+    const void *ctx;
+} contig_job;
+
+static void contig_part(void *v, int64_t b, int64_t e) {
+    const contig_job *j = v;
+    char *q[CPU_MAX_OPS];
+    for (int k = 0; k < j->nops; k++) q[k] = j->p[k] + b * j->s[k];
+    j->fn(q, j->s, e - b, j->ctx);
 }
 
 void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const void *ctx) {
@@ -15,18 +31,17 @@ void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const 
     bool contig = true;
     for (int k = 0; k < nops; k++) contig = contig && (ops[k]->flags & EM_AF_ROW_CONTIG);
     if (contig) {
-        char *p[CPU_MAX_OPS];
-        int64_t s[CPU_MAX_OPS];
+        contig_job j = {.nops = nops, .fn = fn, .ctx = ctx};
         for (int k = 0; k < nops; k++) {
-            p[k] = array_ptr(ops[k]);
-            s[k] = (int64_t)array_itemsize(ops[k]);
+            j.p[k] = array_ptr(ops[k]);
+            j.s[k] = (int64_t)array_itemsize(ops[k]);
         }
-        fn(p, s, n, ctx);
+        cpu_pool_parallel_for(n, CPU_GRAIN_ELEMS, contig_part, &j);
         return;
     }
     cpu_iter it;
     cpu_iter_init(&it, nops, ops);
-    cpu_iter_run(&it, fn, ctx);
+    cpu_iter_run_parallel(&it, fn, ctx);
 }
 
 void cpu_elementwise_widen_half(em_dtype dt, const char *src, int64_t st, float *dst, int64_t k) {

@@ -28,7 +28,8 @@ em_status cpu_elementwise_mismatch(const em_node *n, em_dtype in, em_dtype out);
 /* Runs fn over ops[0..nops) (ops[0] the output; all evaluated, same shape):
  * one call over the whole array when every operand is row-contiguous, else
  * the N-d driver (which collapses what it can; broadcast operands arrive
- * with stride 0). */
+ * with stride 0). Arrays of more than 2 * CPU_GRAIN_ELEMS elements are split
+ * over the thread pool: fn runs on disjoint parts, possibly concurrently. */
 void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const void *ctx);
 
 /* The context of cpu_elementwise_half_loop: a float32 inner loop and its

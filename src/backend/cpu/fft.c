@@ -8,6 +8,8 @@
  * CPU without AVX2 (or EMBER_SIMD=none) go one line at a time through the
  * scalar build of the same passes. Long lengths (FFT_FOURSTEP_MIN) use the
  * four-step algorithm, whose column and row transforms take the lanes again. */
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,7 @@
 #include "../../core/error.h"
 #include "fft_plan.h"
 #include "kernels.h"
+#include "pool.h"
 #include "simd.h"
 
 /* One FFT node's lines: the input and output as float arrays (complex ones
@@ -30,9 +33,8 @@ typedef struct fft_job {
     int nouter;                      /* the other axes */
     int64_t shape[EM_MAX_NDIM], istr[EM_MAX_NDIM], ostr[EM_MAX_NDIM];
     /* The four-step routine for long lines (x -> y, conj when cj is -1,
-     * scaled by sc) and its work area. */
-    void (*big)(const fft_cplan *c, const void *x, void *y, void *work, float cj, float sc);
-    void *bigwork;
+     * scaled by sc; false when out of memory, with nothing set). */
+    bool (*big)(const fft_cplan *c, const void *x, void *y, float cj, float sc);
 } fft_job;
 
 /* The first elements of line t in the input and output. */
@@ -256,32 +258,120 @@ static T256 void v8x_ld_rows_tw(const fft_cf *const *rows, const fft_cf *const *
 #undef FP_LANE
 #endif
 
-/* ---- the four-step routines, and the work area they need ---- */
+/* ---- the four-step routines ---- */
 
-/* tmp (n complex), then 64 columns' lane buffers, then the scratch. */
-static size_t big_bytes(const fft_cplan *c, size_t csz, int w) {
+/* The blocks of one sweep, spread over the thread pool; each chunk of blocks
+ * has its own lane buffers. */
+typedef struct big_ctx {
+    const fft_cplan *c;
+    const fft_cf *x;
+    fft_cf *y, *tmp;
+    float cj, sc;
+    int rows;        /* which sweep */
+    int w;           /* lanes */
+    size_t csz;      /* bytes of a lane element */
+    void (*cols)(const fft_cplan *, const fft_cf *, fft_cf *, int64_t, void *, void *, float);
+    void (*rws)(const fft_cplan *, const fft_cf *, fft_cf *, int64_t, void *, void *, float, float);
+    atomic_int failed;
+} big_ctx;
+
+static void big_chunk(void *arg, int64_t b0, int64_t b1) {
+    big_ctx *k = arg;
+    const fft_cplan *c = k->c;
     int64_t m = c->n1 > c->n2 ? c->n1 : c->n2;
     int64_t sc = c->sub1->scratch > c->sub2->scratch ? c->sub1->scratch : c->sub2->scratch;
-    return ((size_t)c->n * sizeof(fft_cf) + 63) / 64 * 64 + (size_t)((64 / w) * (m + 1) + sc) * csz;
+    int64_t lanes = (64 / k->w) * (m + 1);
+    size_t bytes = (size_t)(lanes + sc) * k->csz;
+    char *mem = alloc_bytes(bytes);
+    if (!mem) {
+        atomic_store(&k->failed, 1);
+        return;
+    }
+    if (k->w > 1) memset(mem, 0, bytes); /* no denormal garbage in idle lanes */
+    char *scratch = mem + (size_t)lanes * k->csz;
+    for (int64_t b = b0; b < b1; b++) {
+        if (k->rows) k->rws(c, k->tmp, k->y, b, mem, scratch, k->cj, k->sc);
+        else k->cols(c, k->x, k->tmp, b, mem, scratch, k->cj);
+    }
+    alloc_free(mem, bytes);
 }
 
-#define DEFINE_BIG(pre, attr, w)                                               \
-    static attr void pre##big(const fft_cplan *c, const void *x, void *y, void *work, float cj, \
-                              float sc) {                                      \
-        size_t off = ((size_t)c->n * sizeof(fft_cf) + 63) / 64 * 64;           \
-        int64_t m = c->n1 > c->n2 ? c->n1 : c->n2;                             \
-        pre##c *buf = (pre##c *)(void *)((char *)work + off);                  \
-        pre##fourstep(c, x, y, work, buf, buf + (64 / (w)) * (m + 1), cj, sc); \
+static bool big_run(big_ctx *k) {
+    const fft_cplan *c = k->c;
+    size_t tb = (size_t)c->n * sizeof(fft_cf);
+    k->tmp = alloc_bytes(tb);
+    if (!k->tmp) return false;
+    atomic_init(&k->failed, 0);
+    k->rows = 0;
+    cpu_pool_parallel_for((c->n2 + 63) / 64, 1, big_chunk, k);
+    if (!atomic_load(&k->failed)) {
+        k->rows = 1;
+        cpu_pool_parallel_for((c->n1 + 63) / 64, 1, big_chunk, k);
     }
-DEFINE_BIG(s1_, , 1)
+    alloc_free(k->tmp, tb);
+    if (atomic_load(&k->failed))
+        error_set(EM_ERR_MEMORY, "[fft] Out of memory for the work buffers.");
+    return !atomic_load(&k->failed);
+}
+
+#define DEFINE_BIG(pre, nw)                                                   \
+    static void pre##cols_fn(const fft_cplan *c, const fft_cf *x, fft_cf *tmp, int64_t b, void *buf, \
+                             void *scratch, float cj) {                        \
+        pre##fourstep_cols(c, x, tmp, b, buf, scratch, cj);                    \
+    }                                                                          \
+    static void pre##rows_fn(const fft_cplan *c, const fft_cf *tmp, fft_cf *y, int64_t b, void *buf, \
+                             void *scratch, float cj, float sc) {              \
+        pre##fourstep_rows(c, tmp, y, b, buf, scratch, cj, sc);                \
+    }                                                                          \
+    static bool pre##big(const fft_cplan *c, const void *x, void *y, float cj, float sc) { \
+        big_ctx k = {.c = c, .x = x, .y = y, .cj = cj, .sc = sc, .w = (nw),    \
+                     .csz = sizeof(pre##c), .cols = pre##cols_fn, .rws = pre##rows_fn}; \
+        return big_run(&k);                                                    \
+    }
+DEFINE_BIG(s1_, 1)
 #ifdef FFT_X86
-DEFINE_BIG(v8_, T256, 8)
+DEFINE_BIG(v8_, 8)
 #endif
 
 /* Lane buffers stay below this many bytes each (beyond, one line at a time). */
 #define LANE_BUF_MAX ((int64_t)1 << 20)
 
-typedef void (*group_fn)(const fft_job *, int64_t, int, void *, void *, void *);
+typedef em_status (*group_fn)(const fft_job *, int64_t, int, void *, void *, void *);
+
+/* Groups of w lines, spread over the thread pool; each chunk of groups has
+ * its own buffers. */
+typedef struct lines_ctx {
+    const fft_job *j;
+    group_fn fn;
+    int64_t lines;
+    int w;
+    size_t bytes, csz;
+    atomic_int failed;
+    em_status code;
+    char msg[256];
+} lines_ctx;
+
+static void lines_chunk(void *arg, int64_t g0, int64_t g1) {
+    lines_ctx *k = arg;
+    const fft_job *j = k->j;
+    char *mem = alloc_bytes(k->bytes);
+    em_status st = mem ? EM_OK : EM_ERR_MEMORY;
+    if (mem) {
+        if (k->w > 1) memset(mem, 0, k->bytes); /* no denormal garbage in idle lanes */
+        size_t e = (size_t)(j->n + 1) * k->csz;
+        for (int64_t g = g0; g < g1 && st == EM_OK; g++) {
+            int64_t t0 = g * k->w;
+            int nl = k->lines - t0 < k->w ? (int)(k->lines - t0) : k->w;
+            st = k->fn(j, t0, nl, mem, mem + e, mem + 2 * e);
+        }
+        alloc_free(mem, k->bytes);
+    }
+    if (st != EM_OK && atomic_exchange(&k->failed, 1) == 0) {
+        k->code = st;
+        snprintf(k->msg, sizeof k->msg, "%s", mem ? em_error_message() : "[fft] Out of memory for the work buffers.");
+    }
+    if (st != EM_OK) em_error_clear();
+}
 
 static em_status run(const em_node *nd, const em_array *in, em_array *out) {
     const em_fft_params *p = NODE_PARAMS(nd, em_fft_params);
@@ -316,16 +406,15 @@ static em_status run(const em_node *nd, const em_array *in, em_array *out) {
     j.plan = plan;
     /* a split (four-step) plan runs only through j.big, one line at a time */
     const fft_cplan *c = plan->c;
+
     /* lanes: 8 lines at once when there are several and they fit the cache */
-    int w = 1, bigw = 1;
+    int w = 1;
     group_fn fn = s1_group;
-    size_t csz = sizeof(s1_c), bigsz = sizeof(s1_c);
-    j.big = s1_big;
+    size_t csz = sizeof(s1_c);
+    j.big = c->sub1 ? s1_big : NULL;
 #ifdef FFT_X86
     if (cpu_simd_active()) {
-        j.big = v8_big;
-        bigw = 8;
-        bigsz = sizeof(v8_c);
+        if (c->sub1) j.big = v8_big;
         if (lines > 1 && (j.n + 1) * 8 * 8 <= LANE_BUF_MAX && !c->sub1) {
             w = 8;
             fn = v8_group;
@@ -333,28 +422,14 @@ static em_status run(const em_node *nd, const em_array *in, em_array *out) {
         }
     }
 #endif
-    size_t big = w == 1 && c->sub1 ? big_bytes(c, bigsz, bigw) : 0;
-    if (!big) j.big = NULL;
-    size_t bytes = ((size_t)(2 * (j.n + 1) + (big ? 0 : c->scratch)) * csz + 63) / 64 * 64;
-    size_t total = bytes + (big + 63) / 64 * 64;
-    char *mem = alloc_bytes(total);
-    if (!mem) {
-        fft_plan_release(plan);
-        return em_error_code();
-    }
-    j.bigwork = mem + bytes;
-    /* lanes past the last line compute on zeros, never on denormal garbage
-     * (the four-step's tmp is written before it is read) */
-    if (w > 1) memset(mem, 0, bytes);
-    size_t tmp = ((size_t)c->n * sizeof(fft_cf) + 63) / 64 * 64;
-    if (big && bigw > 1) memset(mem + bytes + tmp, 0, big - tmp);
-    char *buf = mem, *buf2 = mem + (size_t)(j.n + 1) * csz, *scratch = mem + (size_t)(2 * (j.n + 1)) * csz;
-    for (int64_t t0 = 0; t0 < lines; t0 += w) {
-        int nl = lines - t0 < w ? (int)(lines - t0) : w;
-        fn(&j, t0, nl, buf, buf2, scratch);
-    }
-    alloc_free(mem, total);
+    lines_ctx k = {.j = &j, .fn = fn, .lines = lines, .w = w, .csz = csz};
+    k.bytes = ((size_t)(2 * (j.n + 1) + (c->sub1 ? 0 : c->scratch)) * csz + 63) / 64 * 64;
+    atomic_init(&k.failed, 0);
+    /* a chunk of groups is worth a helper from about 64 Ki elements on */
+    int64_t groups = (lines + w - 1) / w, per = w * j.n, grain = per >= 65536 ? 1 : 65536 / per;
+    cpu_pool_parallel_for(groups, grain, lines_chunk, &k);
     fft_plan_release(plan);
+    if (atomic_load(&k.failed)) return error_status(k.code, "%s", k.msg);
     return EM_OK;
 }
 

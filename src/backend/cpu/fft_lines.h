@@ -11,12 +11,9 @@
 
 /* The forward transform of buf (c->n elements): the job's long-line routine
  * for four-step plans, when it has one, else the passes. Returns where the
- * result is (buf or scratch). */
+ * result is (buf or scratch), NULL when out of memory (the error set). */
 static FP_ATTR C *FP_NAME(xf)(const fft_job *j, const fft_cplan *c, C *buf, C *scratch) {
-    if (c->sub1 && j->big) {
-        j->big(c, buf, buf, j->bigwork, 1.0f, 1.0f);
-        return buf;
-    }
+    if (c->sub1 && j->big) return j->big(c, buf, buf, 1.0f, 1.0f) ? buf : NULL;
     return FP_NAME(cfft_to)(c, buf, scratch);
 }
 
@@ -133,64 +130,66 @@ static inline FP_ATTR void FP_NAME(ld_rows_tw)(const fft_cf *const *rows, const 
 #define FP_NB (64 / FP_W)
 
 /* The four-step forward transform of one dense line x (p->n complex64) into
- * y (which may be x), FP_NB groups of FP_W columns (rows) at a time: x is
- * read conjugated when cj is -1, y gets (re, cj * im) * sc. tmp holds n
- * complex, buf FP_NB * (max(n1, n2) + 1) lane elements, scratch the
- * sub-plans' scratch. */
-static FP_ATTR void FP_NAME(fourstep)(const fft_cplan *p, const fft_cf *x, fft_cf *y, fft_cf *tmp,
-                                      C *buf, C *scratch, float cj, float sc) {
-    int64_t n1 = p->n1, n2 = p->n2, st = (n1 > n2 ? n1 : n2) + 1;
-    /* columns: n1-point transforms into tmp */
-    for (int64_t j2 = 0; j2 < n2; j2 += 64) {
-        int g = n2 - j2 < 64 ? (int)(n2 - j2) : 64, full = g / FP_W, ng = (g + FP_W - 1) / FP_W;
-        for (int64_t j1 = 0; j1 < n1; j1++) {
-            const fft_cf *row = x + j1 * n2 + j2;
-            /* rows are n2 apart: too far for the hardware prefetchers */
-            if (j1 + 8 < n1)
-                for (int c = 0; c < g; c += 8) __builtin_prefetch(row + 8 * n2 + c);
-            for (int b = 0; b < full; b++) FP_NAME(ld_lanes)(row + b * FP_W, buf + b * st + j1, cj);
-            for (int c = full * FP_W; c < g; c++) {
-                C *e = buf + (c / FP_W) * st + j1;
-                FP_LANE(e->r, c % FP_W) = row[c].r;
-                FP_LANE(e->i, c % FP_W) = cj * row[c].i;
-            }
-        }
-        for (int b = 0; b < ng; b++) FP_NAME(cfft)(p->sub1, buf + b * st, scratch);
-        for (int64_t k1 = 0; k1 < n1; k1++) {
-            fft_cf *out = tmp + k1 * n2 + j2;
-            for (int b = 0; b < full; b++) FP_NAME(st_lanes)(out + b * FP_W, buf + b * st + k1, 1.0f, 1.0f);
-            for (int c = full * FP_W; c < g; c++) {
-                const C *e = buf + (c / FP_W) * st + k1;
-                out[c].r = FP_LANE(e->r, c % FP_W);
-                out[c].i = FP_LANE(e->i, c % FP_W);
-            }
+ * y (which may be x): x is read conjugated when cj is -1, y gets
+ * (re, cj * im) * sc. Its two sweeps are cut in blocks of 64 columns (rows),
+ * each independent of the others, which the caller may run on several
+ * threads, the columns all before the rows: fourstep_cols(b) moves columns
+ * [64b, 64b + 64) of x through n1-point transforms into tmp (n complex);
+ * fourstep_rows(b) moves rows [64b, 64b + 64) of tmp through twiddles and
+ * n2-point transforms into y. buf holds FP_NB * (max(n1, n2) + 1) lane
+ * elements, scratch the sub-plans' scratch, both the calling thread's own. */
+static FP_ATTR void FP_NAME(fourstep_cols)(const fft_cplan *p, const fft_cf *x, fft_cf *tmp, int64_t blk,
+                                           C *buf, C *scratch, float cj) {
+    int64_t n1 = p->n1, n2 = p->n2, st = (n1 > n2 ? n1 : n2) + 1, j2 = 64 * blk;
+    int g = n2 - j2 < 64 ? (int)(n2 - j2) : 64, full = g / FP_W, ng = (g + FP_W - 1) / FP_W;
+    for (int64_t j1 = 0; j1 < n1; j1++) {
+        const fft_cf *row = x + j1 * n2 + j2;
+        /* rows are n2 apart: too far for the hardware prefetchers */
+        if (j1 + 8 < n1)
+            for (int c = 0; c < g; c += 8) __builtin_prefetch(row + 8 * n2 + c);
+        for (int b = 0; b < full; b++) FP_NAME(ld_lanes)(row + b * FP_W, buf + b * st + j1, cj);
+        for (int c = full * FP_W; c < g; c++) {
+            C *e = buf + (c / FP_W) * st + j1;
+            FP_LANE(e->r, c % FP_W) = row[c].r;
+            FP_LANE(e->i, c % FP_W) = cj * row[c].i;
         }
     }
-    /* rows: twiddled (the table's rows are read in order here), n2-point
-     * transforms, read out transposed into y */
-    float si = cj * sc;
-    for (int64_t k1 = 0; k1 < n1; k1 += 64) {
-        int g = n1 - k1 < 64 ? (int)(n1 - k1) : 64, full = g / FP_W, ng = (g + FP_W - 1) / FP_W;
-        for (int b = 0; b < ng; b++) {
-            const fft_cf *rows[FP_W], *twq[FP_W], *twr[FP_W];
-            int nl = g - b * FP_W < FP_W ? g - b * FP_W : FP_W;
-            for (int l = 0; l < nl; l++) {
-                int64_t r = k1 + b * FP_W + l;
-                rows[l] = tmp + r * n2;
-                twq[l] = p->twq + r * p->nq;
-                twr[l] = p->twr + r * 64;
-            }
-            FP_NAME(ld_rows_tw)(rows, twq, twr, nl, n2, buf + b * st);
+    for (int b = 0; b < ng; b++) FP_NAME(cfft)(p->sub1, buf + b * st, scratch);
+    for (int64_t k1 = 0; k1 < n1; k1++) {
+        fft_cf *out = tmp + k1 * n2 + j2;
+        for (int b = 0; b < full; b++) FP_NAME(st_lanes)(out + b * FP_W, buf + b * st + k1, 1.0f, 1.0f);
+        for (int c = full * FP_W; c < g; c++) {
+            const C *e = buf + (c / FP_W) * st + k1;
+            out[c].r = FP_LANE(e->r, c % FP_W);
+            out[c].i = FP_LANE(e->i, c % FP_W);
         }
-        for (int b = 0; b < ng; b++) FP_NAME(cfft)(p->sub2, buf + b * st, scratch);
-        for (int64_t k2 = 0; k2 < n2; k2++) {
-            fft_cf *out = y + k2 * n1 + k1;
-            for (int b = 0; b < full; b++) FP_NAME(st_lanes)(out + b * FP_W, buf + b * st + k2, sc, si);
-            for (int c = full * FP_W; c < g; c++) {
-                const C *e = buf + (c / FP_W) * st + k2;
-                out[c].r = sc * FP_LANE(e->r, c % FP_W);
-                out[c].i = si * FP_LANE(e->i, c % FP_W);
-            }
+    }
+}
+
+static FP_ATTR void FP_NAME(fourstep_rows)(const fft_cplan *p, const fft_cf *tmp, fft_cf *y, int64_t blk,
+                                           C *buf, C *scratch, float cj, float sc) {
+    int64_t n1 = p->n1, n2 = p->n2, st = (n1 > n2 ? n1 : n2) + 1, k1 = 64 * blk;
+    int g = n1 - k1 < 64 ? (int)(n1 - k1) : 64, full = g / FP_W, ng = (g + FP_W - 1) / FP_W;
+    float si = cj * sc;
+    for (int b = 0; b < ng; b++) {
+        const fft_cf *rows[FP_W], *twq[FP_W], *twr[FP_W];
+        int nl = g - b * FP_W < FP_W ? g - b * FP_W : FP_W;
+        for (int l = 0; l < nl; l++) {
+            int64_t r = k1 + b * FP_W + l;
+            rows[l] = tmp + r * n2;
+            twq[l] = p->twq + r * p->nq;
+            twr[l] = p->twr + r * 64;
+        }
+        FP_NAME(ld_rows_tw)(rows, twq, twr, nl, n2, buf + b * st);
+    }
+    for (int b = 0; b < ng; b++) FP_NAME(cfft)(p->sub2, buf + b * st, scratch);
+    for (int64_t k2 = 0; k2 < n2; k2++) {
+        fft_cf *out = y + k2 * n1 + k1;
+        for (int b = 0; b < full; b++) FP_NAME(st_lanes)(out + b * FP_W, buf + b * st + k2, sc, si);
+        for (int c = full * FP_W; c < g; c++) {
+            const C *e = buf + (c / FP_W) * st + k2;
+            out[c].r = sc * FP_LANE(e->r, c % FP_W);
+            out[c].i = si * FP_LANE(e->i, c % FP_W);
         }
     }
 }
@@ -199,8 +198,8 @@ static FP_ATTR void FP_NAME(fourstep)(const fft_cplan *p, const fft_cf *x, fft_c
 
 /* Lines t0 .. t0 + nl - 1 of job j (nl <= FP_W). buf and buf2 hold n + 1
  * elements, scratch the plan's scratch. */
-static FP_ATTR void FP_NAME(group)(const fft_job *j, int64_t t0, int nl, void *bufv, void *buf2v,
-                                   void *scratchv) {
+static FP_ATTR em_status FP_NAME(group)(const fft_job *j, int64_t t0, int nl, void *bufv, void *buf2v,
+                                        void *scratchv) {
     C *restrict buf = bufv, *restrict buf2 = buf2v, *restrict scratch = scratchv;
     const float *src[FP_W];
     float *dst[FP_W];
@@ -214,21 +213,22 @@ static FP_ATTR void FP_NAME(group)(const fft_job *j, int64_t t0, int nl, void *b
     int64_t n = j->n, is = j->is, os = j->os, h = n / 2;
     float sc = j->scale, cj = j->inverse ? -1.0f : 1.0f;
     const fft_plan *p = j->plan;
+    C *r;
     switch (j->kind) {
     case EM_FFT_C2C:
-        if (nl == 1 && p->c->sub1 && j->big && is == 1 && os == 1) {
+        if (nl == 1 && p->c->sub1 && j->big && is == 1 && os == 1)
             /* a long dense line: four-step straight from input to output */
-            j->big(p->c, src[0], dst[0], j->bigwork, cj, sc);
-            break;
-        }
+            return j->big(p->c, src[0], dst[0], cj, sc) ? EM_OK : em_error_code();
         FP_NAME(gather)(src, nl, n, 2 * is, 1, buf, cj);
-        FP_NAME(scatter)(dst, nl, n, 2 * os, 1, FP_NAME(xf)(j, p->c, buf, scratch), sc, cj * sc);
+        if (!(r = FP_NAME(xf)(j, p->c, buf, scratch))) return em_error_code();
+        FP_NAME(scatter)(dst, nl, n, 2 * os, 1, r, sc, cj * sc);
         break;
     case EM_FFT_R2C:
         if (n % 2 == 0) {
             /* z_e = x_2e + i x_2e+1 */
             FP_NAME(gather)(src, nl, h, 2 * is, is, buf, 1.0f);
-            FP_NAME(r2c_post)(p, FP_NAME(xf)(j, p->c, buf, scratch), buf2);
+            if (!(r = FP_NAME(xf)(j, p->c, buf, scratch))) return em_error_code();
+            FP_NAME(r2c_post)(p, r, buf2);
             FP_NAME(scatter)(dst, nl, h + 1, 2 * os, 1, buf2, sc, cj * sc);
         } else {
             for (int l = 0; l < nl; l++)
@@ -236,7 +236,8 @@ static FP_ATTR void FP_NAME(group)(const fft_job *j, int64_t t0, int nl, void *b
                     FP_LANE(buf[e].r, l) = src[l][e * is];
                     FP_LANE(buf[e].i, l) = 0;
                 }
-            FP_NAME(scatter)(dst, nl, h + 1, 2 * os, 1, FP_NAME(xf)(j, p->c, buf, scratch), sc, cj * sc);
+            if (!(r = FP_NAME(xf)(j, p->c, buf, scratch))) return em_error_code();
+            FP_NAME(scatter)(dst, nl, h + 1, 2 * os, 1, r, sc, cj * sc);
         }
         break;
     case EM_FFT_C2R:
@@ -245,8 +246,9 @@ static FP_ATTR void FP_NAME(group)(const fft_job *j, int64_t t0, int nl, void *b
         FP_NAME(gather)(src, nl, h + 1, 2 * is, 1, buf, j->inverse ? 1.0f : -1.0f);
         if (n % 2 == 0) {
             FP_NAME(c2r_pre)(p, buf, buf2);
+            if (!(r = FP_NAME(xf)(j, p->c, buf2, scratch))) return em_error_code();
             /* y_2e = re, y_2e+1 = -im */
-            FP_NAME(scatter)(dst, nl, h, 2 * os, os, FP_NAME(xf)(j, p->c, buf2, scratch), sc, -sc);
+            FP_NAME(scatter)(dst, nl, h, 2 * os, os, r, sc, -sc);
         } else {
             /* the full Hermitian spectrum, conjugated for the forward pass */
             buf2[0].r = buf[0].r;
@@ -255,13 +257,14 @@ static FP_ATTR void FP_NAME(group)(const fft_job *j, int64_t t0, int nl, void *b
                 buf2[k] = FP_NAME(conj)(buf[k]);
                 buf2[n - k] = buf[k];
             }
-            const C *r = FP_NAME(xf)(j, p->c, buf2, scratch);
+            if (!(r = FP_NAME(xf)(j, p->c, buf2, scratch))) return em_error_code();
             for (int l = 0; l < nl; l++)
                 for (int64_t e = 0; e < n; e++) dst[l][e * os] = sc * FP_LANE(r[e].r, l);
         }
         break;
     default: break;
     }
+    return EM_OK;
 }
 
 #undef C

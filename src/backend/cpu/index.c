@@ -15,11 +15,13 @@
  * EM_ERR_INDEX, naming the index, the axis and its size.
  *
  * The updating primitives (SCATTER, SCATTER_AXIS, SLICE_UPDATE,
- * MASKED_SCATTER) carry EM_PF_VIEW: they choose their output's buffer. When
- * only the node holds the input array and its buffer, the output takes that
- * buffer and is updated in place (x[i] = v in a loop costs O(1) per step);
- * otherwise, or when checking the indices first would cost more than a copy
- * (init_output), the input is copied first. An in-place update checks every
+ * MASKED_SCATTER) carry EM_PF_UPDATE: when only the node holds the input
+ * array and its buffer, evaluation gives the output that buffer and the
+ * kernel updates it in place (x[i] = v in a loop costs O(1) per step);
+ * otherwise the output comes with a fresh buffer and the input is copied
+ * into it first (init_output). Called directly with an output that has no
+ * buffer yet, the kernel chooses itself, also copying when checking the
+ * indices first would cost more than a copy. An in-place update checks every
  * index (or the mask's count) before its first write, so a failure never
  * leaves a half-updated input behind. The gather with one index array and
  * one-element windows is a single fused loop (gfused_*). */
@@ -445,6 +447,11 @@ static void window_run(const window *w, const row_op *r, char *x, char *y) {
  * quarter of a's size, that pass (scalar, about 0.6 ns an index) costs more
  * than the copy (memory-bound), so the update copies instead. */
 static em_status init_output(em_array *a, em_array *out, int64_t checks, bool *in_place) {
+    if (out->buf) { /* evaluation chose (EM_PF_UPDATE) */
+        *in_place = out->buf == a->buf;
+        if (!*in_place && out->size) cpu_copy_strided(a, out);
+        return EM_OK;
+    }
     *in_place = checks <= a->size / 4 && atomic_load(&a->rc) == 1 && a->buf && !a->buf->external &&
                 atomic_load(&a->buf->rc) == 1 && (a->flags & EM_AF_ROW_CONTIG) &&
                 a->offset == 0 && a->size == out->size;

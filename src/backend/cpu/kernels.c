@@ -16,3 +16,17 @@ em_status cpu_unsupported(const em_node *n, em_dtype dt) {
     return error_status(EM_ERR_UNSUPPORTED, "[%s] Not supported on the cpu for dtype %s.",
                         em_primitives[n->prim].name, em_dtype_name(dt));
 }
+
+em_status cpu_prepare(const em_node *n, em_array *const *in, em_array *const *out, bool *run) {
+    switch (n->prim) {
+    case EM_PRIM_BROADCAST:
+    case EM_PRIM_RESHAPE:
+    case EM_PRIM_TRANSPOSE:
+    case EM_PRIM_SLICE:
+    case EM_PRIM_STOP_GRADIENT: return cpu_view_prepare(n, in, out, run);
+    case EM_PRIM_CUSTOM: /* its outputs are views of inputs: metadata only */
+        *run = false;
+        return cpu_custom_kernel(n, in, out);
+    default: return EM_ERR_UNSUPPORTED;
+    }
+}

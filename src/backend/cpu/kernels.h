@@ -19,6 +19,15 @@ EM_PRIMITIVES(X)
 /* Runs node n on the CPU. */
 em_status cpu_run(const em_node *n, em_array *const *in, em_array *const *out);
 
+/* For EM_PF_VIEW primitives, called when the node is encoded (inputs have
+ * their buffers and metadata, maybe not yet their values): gives the outputs
+ * their buffers from the inputs' metadata and sets *run when a kernel must
+ * still fill them (cpu_run, on the stream). Returns EM_ERR_UNSUPPORTED with
+ * no error set for a primitive that can only do it all at once, with its
+ * inputs' values at hand. */
+em_status cpu_prepare(const em_node *n, em_array *const *in, em_array *const *out, bool *run);
+em_status cpu_view_prepare(const em_node *n, em_array *const *in, em_array *const *out, bool *run);
+
 /* The error for a primitive/dtype the family does not handle. */
 em_status cpu_unsupported(const em_node *n, em_dtype dt);
 

@@ -1,7 +1,9 @@
-/* loops.c -- the N-d strided driver and the same-dtype strided copy. */
+/* loops.c -- the N-d strided driver (split over the thread pool) and the
+ * same-dtype strided copy. */
 #include <string.h>
 
 #include "loops.h"
+#include "pool.h"
 
 void cpu_iter_init(cpu_iter *it, int nops, em_array *const *ops) {
     const em_array *a0 = ops[0];
@@ -41,36 +43,64 @@ void cpu_iter_init(cpu_iter *it, int nops, em_array *const *ops) {
     it->ndim = m + 1;
 }
 
-void cpu_iter_run(const cpu_iter *it, cpu_inner_fn fn, const void *ctx) {
+/* Runs fn over the elements [begin, end) of the walk's row-major order:
+ * partial rows at both ends, whole rows between. */
+static void iter_run_range(const cpu_iter *it, cpu_inner_fn fn, const void *ctx, int64_t begin,
+                           int64_t end) {
     int nd = it->ndim, nops = it->nops;
     int64_t n = it->shape[nd - 1];
-    if (n == 0) return;
-    int64_t inner[CPU_MAX_OPS];
+    int64_t inner[CPU_MAX_OPS], idx[EM_MAX_NDIM];
     char *p[CPU_MAX_OPS];
+    int64_t row = begin / n, col = begin % n;
     for (int k = 0; k < nops; k++) {
         inner[k] = it->strides[k][nd - 1];
         p[k] = it->base[k];
     }
-    if (nd == 1) {
-        fn(p, inner, n, ctx);
-        return;
+    for (int d = nd - 2; d >= 0; d--) {
+        idx[d] = row % it->shape[d];
+        row /= it->shape[d];
+        for (int k = 0; k < nops; k++) p[k] += idx[d] * it->strides[k][d];
     }
-    int64_t idx[EM_MAX_NDIM] = {0};
-    for (int d = 0; d < nd - 1; d++)
-        if (it->shape[d] == 0) return;
-    for (;;) {
+    for (int64_t left = end - begin;;) {
+        int64_t len = n - col < left ? n - col : left;
         char *q[CPU_MAX_OPS];
-        for (int k = 0; k < nops; k++) q[k] = p[k];
-        fn(q, inner, n, ctx);
-        int d = nd - 2;
-        for (; d >= 0; d--) {
+        for (int k = 0; k < nops; k++) q[k] = p[k] + col * inner[k];
+        fn(q, inner, len, ctx);
+        left -= len;
+        if (left == 0) return;
+        col = 0;
+        for (int d = nd - 2; d >= 0; d--) {
             for (int k = 0; k < nops; k++) p[k] += it->strides[k][d];
             if (++idx[d] < it->shape[d]) break;
             for (int k = 0; k < nops; k++) p[k] -= it->strides[k][d] * it->shape[d];
             idx[d] = 0;
         }
-        if (d < 0) return;
     }
+}
+
+typedef struct { const cpu_iter *it; cpu_inner_fn fn; const void *ctx; } iter_job;
+
+static void iter_part(void *v, int64_t b, int64_t e) {
+    const iter_job *j = v;
+    iter_run_range(j->it, j->fn, j->ctx, b, e);
+}
+
+static int64_t iter_total(const cpu_iter *it) {
+    int64_t total = 1;
+    for (int d = 0; d < it->ndim; d++) total *= it->shape[d];
+    return total;
+}
+
+void cpu_iter_run(const cpu_iter *it, cpu_inner_fn fn, const void *ctx) {
+    int64_t total = iter_total(it);
+    if (total) iter_run_range(it, fn, ctx, 0, total);
+}
+
+void cpu_iter_run_parallel(const cpu_iter *it, cpu_inner_fn fn, const void *ctx) {
+    int64_t total = iter_total(it);
+    if (total == 0) return;
+    iter_job j = {it, fn, ctx};
+    cpu_pool_parallel_for(total, CPU_GRAIN_ELEMS, iter_part, &j);
 }
 
 static void copy_inner(char **p, const int64_t *s, int64_t n, const void *ctx) {
@@ -98,5 +128,5 @@ void cpu_copy_strided(const em_array *src, em_array *dst) {
     cpu_iter it;
     cpu_iter_init(&it, 2, ops);
     size_t sz = array_itemsize(dst);
-    cpu_iter_run(&it, copy_inner, &sz);
+    cpu_iter_run_parallel(&it, copy_inner, &sz);
 }

@@ -22,10 +22,16 @@ typedef struct cpu_iter {
 /* Sets up the walk over ops[0]'s shape; every operand must have that shape
  * and be evaluated. ops[k]'s strides are scaled by its own itemsize. */
 void cpu_iter_init(cpu_iter *it, int nops, em_array *const *ops);
-/* Calls fn once per innermost row (after collapsing). */
+/* Calls fn once per innermost row (after collapsing), in row-major order,
+ * on the calling thread. */
 void cpu_iter_run(const cpu_iter *it, cpu_inner_fn fn, const void *ctx);
+/* The same for loops whose elements are independent (each writes only its
+ * own output element and fn only reads ctx): large walks are split over the
+ * thread pool, fn then runs on parts of rows, possibly concurrently. */
+void cpu_iter_run_parallel(const cpu_iter *it, cpu_inner_fn fn, const void *ctx);
 
-/* Copies src into dst (same shape and dtype; any strides both). */
+/* Copies src into dst (same shape and dtype; any strides both; they must
+ * not overlap). Large copies are split over the thread pool. */
 void cpu_copy_strided(const em_array *src, em_array *dst);
 
 #endif

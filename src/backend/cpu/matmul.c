@@ -21,6 +21,7 @@
 
 #include "../../core/error.h"
 #include "kernels.h"
+#include "pool.h"
 
 /* One operand seen as a batch of R x C matrices: element (i, j) of batch
  * offset o is at base + (o + i*rs + j*cs) * itemsize; offsets in elements. */
@@ -175,12 +176,12 @@ static const void *source_get(source *s, const operand *x, int64_t o, size_t isz
     return s->scratch;
 }
 
-/* C (M x N, dense) = A B with BLAS in dtype cdt (float32, float64 or
- * complex64), each operand described by its trans flag and leading
- * dimension. A vector operand (M == 1 or N == 1) goes to gemv, which OpenBLAS
- * runs several times faster than a gemm of one column. */
-static void product(em_dtype cdt, int M, int N, int K, enum CBLAS_TRANSPOSE ta, const void *A,
-                    int lda, enum CBLAS_TRANSPOSE tb, const void *B, int ldb, void *C) {
+/* C (M x N, leading dimension ldc) = A B with BLAS in dtype cdt (float32,
+ * float64 or complex64), each operand described by its trans flag and
+ * leading dimension. A vector operand (M == 1 or N == 1) goes to gemv, which
+ * OpenBLAS runs several times faster than a gemm of one column. */
+static void product1(em_dtype cdt, int M, int N, int K, enum CBLAS_TRANSPOSE ta, const void *A,
+                     int lda, enum CBLAS_TRANSPOSE tb, const void *B, int ldb, void *C, int ldc) {
     static const float c_one[2] = {1, 0}, c_zero[2] = {0, 0};
     if (N == 1 || M == 1) {
         /* N == 1: C = op(A) x, x the column of B; M == 1: C = op(B)^T x, x
@@ -191,6 +192,7 @@ static void product(em_dtype cdt, int M, int N, int K, enum CBLAS_TRANSPOSE ta, 
         const void *mat = col ? A : B, *x = col ? B : A;
         int ldm = col ? lda : ldb;
         int inc = col ? (tb == CblasNoTrans ? ldb : 1) : (ta == CblasNoTrans ? 1 : lda);
+        int incc = col ? ldc : 1;
         int rows = col ? M : N; /* the length of the result */
         /* stored row-major as (rows x K) when op is "no transpose" for a
          * column product, else as (K x rows) */
@@ -198,18 +200,68 @@ static void product(em_dtype cdt, int M, int N, int K, enum CBLAS_TRANSPOSE ta, 
         enum CBLAS_TRANSPOSE t = stored_rows ? CblasNoTrans : CblasTrans;
         int sm = stored_rows ? rows : K, sn = stored_rows ? K : rows;
         switch (cdt) {
-        case EM_FLOAT32: cblas_sgemv(CblasRowMajor, t, sm, sn, 1.0f, mat, ldm, x, inc, 0.0f, C, 1); break;
-        case EM_FLOAT64: cblas_dgemv(CblasRowMajor, t, sm, sn, 1.0, mat, ldm, x, inc, 0.0, C, 1); break;
-        default: cblas_cgemv(CblasRowMajor, t, sm, sn, c_one, mat, ldm, x, inc, c_zero, C, 1); break;
+        case EM_FLOAT32: cblas_sgemv(CblasRowMajor, t, sm, sn, 1.0f, mat, ldm, x, inc, 0.0f, C, incc); break;
+        case EM_FLOAT64: cblas_dgemv(CblasRowMajor, t, sm, sn, 1.0, mat, ldm, x, inc, 0.0, C, incc); break;
+        default: cblas_cgemv(CblasRowMajor, t, sm, sn, c_one, mat, ldm, x, inc, c_zero, C, incc); break;
         }
         return;
     }
-    int ldc = N;
     switch (cdt) {
     case EM_FLOAT32: cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc); break;
     case EM_FLOAT64: cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc); break;
     default: cblas_cgemm(CblasRowMajor, ta, tb, M, N, K, c_one, A, lda, B, ldb, c_zero, C, ldc); break;
     }
+}
+
+/* Threads: BLAS runs single-threaded (pool.h), so a large product is cut
+ * into blocks of rows of C (or of columns, when C is wide and short), one
+ * BLAS call each, over the pool. Each element of C is computed by one call
+ * either way, so the cut does not change results beyond what BLAS's own
+ * blocking does. */
+enum { SPLIT_ALIGN = 64 };
+#define SPLIT_MIN_FLOPS 4e6  /* multiply-adds a share is worth */
+
+typedef struct {
+    em_dtype cdt;
+    int M, N, K, lda, ldb;
+    enum CBLAS_TRANSPOSE ta, tb;
+    const char *A, *B;
+    char *C;
+    size_t isz;
+    bool rows;   /* cut M (else N) */
+} product_job;
+
+static void product_part(void *v, int64_t b, int64_t e) {
+    const product_job *j = v;
+    int lo = (int)(b * SPLIT_ALIGN), hi = (int)(e * SPLIT_ALIGN);
+    if (j->rows) {
+        if (hi > j->M) hi = j->M;
+        /* row i of op(A): at i*lda (NoTrans) or at column i (Trans) */
+        const char *A = j->A + (size_t)lo * (j->ta == CblasNoTrans ? (size_t)j->lda : 1) * j->isz;
+        product1(j->cdt, hi - lo, j->N, j->K, j->ta, A, j->lda, j->tb, j->B, j->ldb,
+                 j->C + (size_t)lo * (size_t)j->N * j->isz, j->N);
+    } else {
+        if (hi > j->N) hi = j->N;
+        /* column jj of op(B): at column jj (NoTrans) or at jj*ldb (Trans) */
+        const char *B = j->B + (size_t)lo * (j->tb == CblasNoTrans ? 1 : (size_t)j->ldb) * j->isz;
+        product1(j->cdt, j->M, hi - lo, j->K, j->ta, j->A, j->lda, j->tb, B, j->ldb,
+                 j->C + (size_t)lo * j->isz, j->N);
+    }
+}
+
+static void product(em_dtype cdt, int M, int N, int K, enum CBLAS_TRANSPOSE ta, const void *A,
+                    int lda, enum CBLAS_TRANSPOSE tb, const void *B, int ldb, void *C) {
+    double flops = (double)M * N * K;
+    int cut = M >= N ? M : N;
+    if (flops < 2 * SPLIT_MIN_FLOPS || cut < 2 * SPLIT_ALIGN || cpu_pool_threads() < 2) {
+        product1(cdt, M, N, K, ta, A, lda, tb, B, ldb, C, N);
+        return;
+    }
+    product_job j = {cdt, M, N, K, lda, ldb, ta, tb, A, B, C, em_dtype_size(cdt), M >= N};
+    int64_t blocks = (cut + SPLIT_ALIGN - 1) / SPLIT_ALIGN;
+    double per_block = flops / (double)blocks;
+    int64_t grain = per_block >= SPLIT_MIN_FLOPS ? 1 : (int64_t)(SPLIT_MIN_FLOPS / per_block) + 1;
+    cpu_pool_parallel_for(blocks, grain, product_part, &j);
 }
 
 static em_status matmul_blas(const plan *p, em_dtype dt) {

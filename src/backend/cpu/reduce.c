@@ -34,8 +34,10 @@
  * compiled three times: portable (16-byte vectors), AVX2 and AVX-512
  * (function target attributes), picked at run time with
  * __builtin_cpu_supports; the rest (prod, complex, argmax/argmin, all/any of
- * non-bools, strided rows) are plain loops. There is no threading yet: the
- * backend has no thread pool. */
+ * non-bools, strided rows) are plain loops.
+ *
+ * Threads: see "Threads" above reduce_rows; results do not depend on the
+ * number of threads. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -43,6 +45,7 @@
 
 #include "../../core/error.h"
 #include "kernels.h"
+#include "pool.h"
 #include "reduce.h"
 
 enum {
@@ -1101,101 +1104,348 @@ static bool use_rows(const rplan *pl) {
     return abs64(ri->in) <= abs64(ki->in) && !(ri->n < 16 && ki->n >= 16);
 }
 
+/* Sets the odometer idx over dims d[0..nd) to position t (row-major) and
+ * the offsets to match. */
+static void odo_set(const rdim *d, int nd, int64_t t, int64_t *idx, int64_t *oin, int64_t *oout) {
+    *oin = *oout = 0;
+    for (int i = nd - 1; i >= 0; i--) {
+        idx[i] = t % d[i].n;
+        t /= d[i].n;
+        *oin += idx[i] * d[i].in;
+        *oout += idx[i] * d[i].out;
+    }
+}
+
 /* ---------------------------------------------------------------- REDUCE */
 
-/* Row mode: each output reduces the rows at every position of the outer
- * reduced dims (one row when there are none); outputs along the innermost
- * kept dim are batched. */
-static void reduce_rows(const rplan *pl, const reduce_fns *f, size_t isz, em_dtype out_dt) {
-    const rdim *ri = &pl->r[pl->nr - 1];
-    const rdim one = {1, 0, 0}, *ki = pl->nk ? &pl->k[pl->nk - 1] : &one;
-    int nro = pl->nr - 1, nko = pl->nk ? pl->nk - 1 : 0;
-    int64_t nrows = dims_count(pl->r, nro), nouter = dims_count(pl->k, nko);
-    bool contig = ri->in == (int64_t)isz && f->vrow;
-    bool pw = f->pairwise && nrows > 1;
-    size_t esz = em_dtype_size(f->acc);
+/* Threads. Work is cut into pieces fixed by the shape alone, never by the
+ * number of threads, so every thread count gives the same bits:
+ *   - row mode: whole outputs are independent; a single row longer than
+ *     ROW_PIECE elements is reduced in pieces of ROW_PIECE, whose results
+ *     are then combined (float sums pairwise, through the counter);
+ *   - column mode: chunks of outputs are independent; when a chunk has more
+ *     than BLOCK_GROUPS groups of rows, the groups are cut into aligned
+ *     blocks of BLOCK_GROUPS, whose results are combined in order (float
+ *     sums enter the counter at the level a block stands for, which gives
+ *     the very tree one counter over every group builds).
+ * Partial results live in a scratch buffer; the pieces run over the pool. */
+enum {
+    ROW_PIECE = 1 << 16,       /* elements of one row reduced as one piece */
+    BLOCK_GROUPS = 64,         /* groups of rows per block in column mode */
+    BLOCK_LEVEL = 6,           /* log2(BLOCK_GROUPS) */
+    GRAIN_REDUCE = 64 * 1024   /* input elements a thread's share is worth */
+};
+
+typedef struct {
+    const rplan *pl;
+    const reduce_fns *f;
+    em_dtype out_dt;
+    const rdim *ri, *ki;   /* innermost reduced and kept dims */
+    rdim one;              /* ki when there are no kept dims */
+    int nro, nko;          /* outer reduced and kept dims */
+    int64_t nrows;         /* rows per output */
+    int64_t npiece;        /* pieces per row (1: whole rows) */
+    bool contig, pw;
+    size_t esz;
+    char *part;            /* npiece > 1: one accumulator per piece */
+} rows_job;
+
+static void rows_job_init(rows_job *J, const rplan *pl, const reduce_fns *f, size_t isz,
+                          em_dtype out_dt) {
+    J->pl = pl;
+    J->f = f;
+    J->out_dt = out_dt;
+    J->one = (rdim){1, 0, 0};
+    J->ri = &pl->r[pl->nr - 1];
+    J->ki = pl->nk ? &pl->k[pl->nk - 1] : &J->one;
+    J->nro = pl->nr - 1;
+    J->nko = pl->nk ? pl->nk - 1 : 0;
+    J->nrows = dims_count(pl->r, J->nro);
+    J->contig = J->ri->in == (int64_t)isz && f->vrow;
+    J->pw = f->pairwise && J->nrows > 1;
+    J->esz = em_dtype_size(f->acc);
+    J->npiece = J->nrows == 1 && J->ri->n > ROW_PIECE ? (J->ri->n + ROW_PIECE - 1) / ROW_PIECE : 1;
+    J->part = NULL;
+}
+
+/* Row mode, outputs [b, e) in row-major order over the kept dims: each
+ * reduces the rows at every position of the outer reduced dims (one row when
+ * there are none); outputs along the innermost kept dim are stored in
+ * batches. */
+static void rows_range(void *v, int64_t b, int64_t e) {
+    const rows_job *J = v;
+    const rplan *pl = J->pl;
+    const reduce_fns *f = J->f;
+    const rdim *ri = J->ri, *ki = J->ki;
+    size_t esz = J->esz;
     _Alignas(16) unsigned char res[ROW_BATCH * 16], pool[65 * 16];
     counter c;
-    int64_t kidx[EM_MAX_NDIM] = {0}, oin = 0, oout = 0;
-    for (int64_t t = 0; t < nouter; t++) {
-        for (int64_t j0 = 0; j0 < ki->n; j0 += ROW_BATCH) {
-            int64_t cw = ki->n - j0 < ROW_BATCH ? ki->n - j0 : ROW_BATCH;
-            for (int64_t j = 0; j < cw; j++) {
-                const char *p = pl->in + oin + (j0 + j) * ki->in;
-                unsigned char *r = res + (size_t)j * esz;
-                if (nrows == 1) {
-                    if (contig) f->vrow(p, ri->n, r);
-                    else f->row(p, ri->n, ri->in, r);
-                    continue;
-                }
-                /* several rows: pairwise through the counter, or the first
-                 * into r and each next one beside it, combined */
-                int64_t ridx[EM_MAX_NDIM] = {0}, rin = 0, dummy = 0;
-                if (pw) counter_init(&c, f->comb, 1, esz, (char *)pool, 64);
-                for (int64_t u = 0; u < nrows; u++) {
-                    void *dst = pw ? c.t : u == 0 ? (void *)r : pool;
-                    if (contig) f->vrow(p + rin, ri->n, dst);
-                    else f->row(p + rin, ri->n, ri->in, dst);
-                    if (pw) counter_push(&c);
-                    else if (u > 0) f->comb(r, pool, 1);
-                    odo_next(pl->r, nro, ridx, &rin, &dummy);
-                }
-                if (pw) memcpy(r, counter_finish(&c), esz);
+    int64_t kidx[EM_MAX_NDIM] = {0}, oin, oout, j = b % ki->n;
+    odo_set(pl->k, J->nko, b / ki->n, kidx, &oin, &oout);
+    while (b < e) {
+        int64_t cw = ki->n - j < e - b ? ki->n - j : e - b;
+        if (cw > ROW_BATCH) cw = ROW_BATCH;
+        for (int64_t jj = 0; jj < cw; jj++) {
+            const char *p = pl->in + oin + (j + jj) * ki->in;
+            unsigned char *r = res + (size_t)jj * esz;
+            if (J->nrows == 1) {
+                if (J->contig) f->vrow(p, ri->n, r);
+                else f->row(p, ri->n, ri->in, r);
+                continue;
             }
-            store_acc(f->acc, res, out_dt, pl->out + oout + j0 * ki->out, cw, ki->out);
+            /* several rows: pairwise through the counter, or the first
+             * into r and each next one beside it, combined */
+            int64_t ridx[EM_MAX_NDIM] = {0}, rin = 0, dummy = 0;
+            if (J->pw) counter_init(&c, f->comb, 1, esz, (char *)pool, 64);
+            for (int64_t u = 0; u < J->nrows; u++) {
+                void *dst = J->pw ? c.t : u == 0 ? (void *)r : pool;
+                if (J->contig) f->vrow(p + rin, ri->n, dst);
+                else f->row(p + rin, ri->n, ri->in, dst);
+                if (J->pw) counter_push(&c);
+                else if (u > 0) f->comb(r, pool, 1);
+                odo_next(pl->r, J->nro, ridx, &rin, &dummy);
+            }
+            if (J->pw) memcpy(r, counter_finish(&c), esz);
         }
-        odo_next(pl->k, nko, kidx, &oin, &oout);
+        store_acc(f->acc, res, J->out_dt, pl->out + oout + j * ki->out, cw, ki->out);
+        b += cw;
+        j += cw;
+        if (j == ki->n) {
+            j = 0;
+            odo_next(pl->k, J->nko, kidx, &oin, &oout);
+        }
     }
+}
+
+/* Pieces [b, e) of the long rows (piece q of output q / npiece) into part. */
+static void pieces_range(void *v, int64_t b, int64_t e) {
+    const rows_job *J = v;
+    const rplan *pl = J->pl;
+    const rdim *ri = J->ri, *ki = J->ki;
+    for (int64_t q = b; q < e; q++) {
+        int64_t o = q / J->npiece, k = q % J->npiece;
+        int64_t kidx[EM_MAX_NDIM], oin, oout;
+        odo_set(pl->k, J->nko, o / ki->n, kidx, &oin, &oout);
+        const char *p = pl->in + oin + (o % ki->n) * ki->in + k * ROW_PIECE * ri->in;
+        int64_t len = ri->n - k * ROW_PIECE < ROW_PIECE ? ri->n - k * ROW_PIECE : ROW_PIECE;
+        char *dst = J->part + (size_t)q * J->esz;
+        if (J->contig) J->f->vrow(p, len, dst);
+        else J->f->row(p, len, ri->in, dst);
+    }
+}
+
+/* Combines each output's pieces (in order; float sums pairwise) and stores. */
+static void pieces_finish(const rows_job *J, int64_t nout) {
+    const reduce_fns *f = J->f;
+    size_t esz = J->esz;
+    _Alignas(16) unsigned char pool[65 * 16];
+    int64_t kidx[EM_MAX_NDIM] = {0}, oin = 0, oout = 0;
+    for (int64_t t = 0, o = 0; o < nout; t++) {
+        for (int64_t j = 0; j < J->ki->n; j++, o++) {
+            char *pp = J->part + (size_t)(o * J->npiece) * esz;
+            const void *r = pp;
+            if (f->pairwise) {
+                counter c;
+                counter_init(&c, f->comb, 1, esz, (char *)pool, 64);
+                for (int64_t k = 0; k < J->npiece; k++) {
+                    memcpy(c.t, pp + (size_t)k * esz, esz);
+                    counter_push(&c);
+                }
+                r = counter_finish(&c);
+            } else {
+                for (int64_t k = 1; k < J->npiece; k++) f->comb(pp, pp + (size_t)k * esz, 1);
+            }
+            store_acc(f->acc, r, J->out_dt, J->pl->out + oout + j * J->ki->out, 1, 0);
+        }
+        odo_next(J->pl->k, J->nko, kidx, &oin, &oout);
+    }
+}
+
+static em_status reduce_rows(const rplan *pl, const reduce_fns *f, size_t isz, em_dtype out_dt) {
+    rows_job J;
+    rows_job_init(&J, pl, f, isz, out_dt);
+    int64_t nout = dims_count(pl->k, J.nko) * J.ki->n;
+    if (J.npiece == 1) {
+        int64_t per = J.nrows * J.ri->n;
+        cpu_pool_parallel_for(nout, per >= GRAIN_REDUCE ? 1 : GRAIN_REDUCE / per, rows_range, &J);
+        return EM_OK;
+    }
+    J.part = malloc((size_t)(nout * J.npiece) * J.esz);
+    if (!J.part) return error_status(EM_ERR_MEMORY, "[Reduce] Out of memory for a scratch buffer.");
+    cpu_pool_parallel_for(nout * J.npiece, 1, pieces_range, &J);
+    pieces_finish(&J, nout);
+    free(J.part);
+    return EM_OK;
 }
 
 /* Column mode: chunks of the innermost kept dim accumulate the matching
  * chunk of every reduced position, a group of rows along the innermost
- * reduced dim at a time. */
-static em_status reduce_cols(const rplan *pl, const reduce_fns *f, size_t isz, em_dtype out_dt) {
-    const rdim *ki = &pl->k[pl->nk - 1], *rl = &pl->r[pl->nr - 1];
-    int nko = pl->nk - 1, nro = pl->nr - 1;
-    int64_t nouter = dims_count(pl->k, nko), nrouter = dims_count(pl->r, nro);
-    int64_t w = ki->n < COL_CHUNK ? ki->n : COL_CHUNK;
-    int64_t gsz = GROUP_ELEMS / w < GROUP_MIN ? GROUP_MIN : GROUP_ELEMS / w > GROUP_MAX ? GROUP_MAX : GROUP_ELEMS / w;
-    int64_t ngroups = nrouter * ((rl->n + gsz - 1) / gsz);
-    size_t esz = em_dtype_size(f->acc);
-    int nlev = f->pairwise ? counter_levels(ngroups) : 0;
-    char *buf = malloc((size_t)(nlev + 1) * (size_t)w * esz);
-    if (!buf) return error_status(EM_ERR_MEMORY, "[Reduce] Out of memory for a scratch buffer.");
-    bool contig = ki->in == (int64_t)isz && f->vcol;
+ * reduced dim at a time. A work item is (outer kept position, chunk, block
+ * of groups). */
+typedef struct {
+    const rplan *pl;
+    const reduce_fns *f;
+    em_dtype out_dt;
+    const rdim *ki, *rl;
+    int nko, nro;
+    int64_t w, gsz;        /* chunk width, rows per group */
+    int64_t gpr, ngroups;  /* groups per innermost reduced run, in all */
+    int64_t nck, nblk;     /* chunks per outer position, blocks per chunk */
+    bool contig;
+    size_t esz;
+    char *part;            /* nblk > 1: one chunk of accumulators per item */
+    atomic_bool failed;    /* a scratch allocation failed */
+} cols_job;
+
+/* Groups [g0, g1) of the chunk at base (cw wide) into dst (cw accumulators):
+ * a counter of at most BLOCK_GROUPS pushes for float sums, else
+ * accumulated in place. scratch holds (BLOCK_LEVEL + 2) chunks. */
+static void cols_groups(const cols_job *J, const char *base, int64_t cw, int64_t g0, int64_t g1,
+                        char *scratch, void *dst) {
+    const reduce_fns *f = J->f;
+    const rdim *rl = J->rl;
     counter c;
-    int64_t kidx[EM_MAX_NDIM] = {0}, oin = 0, oout = 0;
-    for (int64_t t = 0; t < nouter; t++) {
-        for (int64_t j0 = 0; j0 < ki->n; j0 += w) {
-            int64_t cw = ki->n - j0 < w ? ki->n - j0 : w;
-            const char *base = pl->in + oin + j0 * ki->in;
-            int64_t ridx[EM_MAX_NDIM] = {0}, rin = 0, dummy = 0;
-            bool first = true;
-            if (f->pairwise) counter_init(&c, f->comb, cw, esz, buf, nlev);
-            for (int64_t u = 0; u < nrouter; u++) {
-                for (int64_t i0 = 0; i0 < rl->n; i0 += gsz) {
-                    const char *rows[GROUP_MAX];
-                    int nr = (int)(rl->n - i0 < gsz ? rl->n - i0 : gsz);
-                    for (int k = 0; k < nr; k++) rows[k] = base + rin + (i0 + k) * rl->in;
-                    void *acc = f->pairwise ? c.t : buf;
-                    bool init = f->pairwise || first;
-                    /* prefetch the next group's rows (the hardware
-                     * prefetchers start cold on every new row) */
-                    int64_t pf = i0 + 2 * gsz <= rl->n ? gsz * rl->in : 0;
-                    if (contig) f->vcol(acc, rows, nr, cw, init, pf);
-                    else f->col(acc, rows, nr, cw, ki->in, init);
-                    if (f->pairwise) counter_push(&c);
-                    first = false;
-                }
-                odo_next(pl->r, nro, ridx, &rin, &dummy);
-            }
-            void *res = f->pairwise ? counter_finish(&c) : buf;
-            store_acc(f->acc, res, out_dt, pl->out + oout + j0 * ki->out, cw, ki->out);
+    int64_t ridx[EM_MAX_NDIM], rin, dummy;
+    int64_t u = g0 / J->gpr;
+    odo_set(J->pl->r, J->nro, u, ridx, &rin, &dummy);
+    if (f->pairwise) counter_init(&c, f->comb, cw, J->esz, scratch, BLOCK_LEVEL + 1);
+    for (int64_t g = g0; g < g1; g++) {
+        int64_t i0 = (g % J->gpr) * J->gsz;
+        if (g > g0 && i0 == 0) odo_next(J->pl->r, J->nro, ridx, &rin, &dummy);
+        const char *rows[GROUP_MAX];
+        int nr = (int)(rl->n - i0 < J->gsz ? rl->n - i0 : J->gsz);
+        for (int k = 0; k < nr; k++) rows[k] = base + rin + (i0 + k) * rl->in;
+        void *acc = f->pairwise ? c.t : dst;
+        bool init = f->pairwise || g == g0;
+        /* prefetch the next group's rows (the hardware prefetchers start
+         * cold on every new row) */
+        int64_t pf = i0 + 2 * J->gsz <= rl->n ? J->gsz * rl->in : 0;
+        if (J->contig) f->vcol(acc, rows, nr, cw, init, pf);
+        else f->col(acc, rows, nr, cw, J->ki->in, init);
+        if (f->pairwise) counter_push(&c);
+    }
+    if (f->pairwise) memcpy(dst, counter_finish(&c), (size_t)cw * J->esz);
+}
+
+/* The input and output positions of item q and its width. */
+static int64_t cols_item(const cols_job *J, int64_t q, const char **base, char **out) {
+    int64_t blk = q % J->nblk, ck = q / J->nblk % J->nck, t = q / J->nblk / J->nck;
+    (void)blk;
+    int64_t kidx[EM_MAX_NDIM], oin, oout, j0 = ck * J->w;
+    odo_set(J->pl->k, J->nko, t, kidx, &oin, &oout);
+    *base = J->pl->in + oin + j0 * J->ki->in;
+    *out = J->pl->out + oout + j0 * J->ki->out;
+    return J->ki->n - j0 < J->w ? J->ki->n - j0 : J->w;
+}
+
+static void cols_range(void *v, int64_t b, int64_t e) {
+    cols_job *J = v;
+    size_t cbytes = (size_t)J->w * J->esz;
+    char *scratch = malloc((BLOCK_LEVEL + 3) * cbytes);
+    if (!scratch) {
+        atomic_store(&J->failed, true);
+        return;
+    }
+    char *res = scratch + (BLOCK_LEVEL + 2) * cbytes;
+    for (int64_t q = b; q < e; q++) {
+        const char *base;
+        char *out;
+        int64_t cw = cols_item(J, q, &base, &out);
+        int64_t g0 = q % J->nblk * BLOCK_GROUPS;
+        int64_t g1 = J->nblk == 1 ? J->ngroups : g0 + BLOCK_GROUPS < J->ngroups ? g0 + BLOCK_GROUPS : J->ngroups;
+        if (J->nblk == 1) {
+            cols_groups(J, base, cw, g0, g1, scratch, res);
+            store_acc(J->f->acc, res, J->out_dt, out, cw, J->ki->out);
+        } else {
+            cols_groups(J, base, cw, g0, g1, scratch, J->part + (size_t)q * cbytes);
         }
-        odo_next(pl->k, nko, kidx, &oin, &oout);
+    }
+    free(scratch);
+}
+
+/* Combines the blocks of every chunk and stores them (nblk > 1). */
+static em_status cols_finish(cols_job *J) {
+    const reduce_fns *f = J->f;
+    size_t cbytes = (size_t)J->w * J->esz;
+    int nlev = counter_levels(J->nblk) + BLOCK_LEVEL;
+    char *buf = malloc((size_t)(nlev + 1) * cbytes);
+    if (!buf) return error_status(EM_ERR_MEMORY, "[Reduce] Out of memory for a scratch buffer.");
+    bool tail = J->ngroups % BLOCK_GROUPS != 0;
+    int64_t nitems = J->nck * J->nblk * dims_count(J->pl->k, J->nko);
+    for (int64_t q0 = 0; q0 < nitems; q0 += J->nblk) {
+        const char *base;
+        char *out;
+        int64_t cw = cols_item(J, q0, &base, &out);
+        char *pp = J->part + (size_t)q0 * cbytes;
+        const void *r = pp;
+        if (f->pairwise) {
+            /* full blocks enter at level BLOCK_LEVEL; the tail's own fold
+             * of its lower levels comes first, as one counter would do */
+            counter c;
+            counter_init(&c, f->comb, cw, J->esz, buf, nlev);
+            int64_t nfull = tail ? J->nblk - 1 : J->nblk;
+            for (int64_t k = 0; k < nfull; k++) {
+                memcpy(c.t, pp + (size_t)k * cbytes, (size_t)cw * J->esz);
+                int l = BLOCK_LEVEL;
+                while (c.occ >> l & 1) {
+                    c.comb(c.t, c.lv[l], c.w);
+                    c.occ &= ~(1ull << l);
+                    l++;
+                }
+                void *fr = c.lv[l];
+                c.lv[l] = c.t;
+                c.t = fr;
+                c.occ |= 1ull << l;
+            }
+            if (tail) {
+                char *rt = pp + (size_t)nfull * cbytes;
+                for (int l = 0; l < 64; l++)
+                    if (c.occ >> l & 1) f->comb(rt, c.lv[l], cw);
+                r = rt;
+            } else {
+                r = counter_finish(&c);
+            }
+        } else {
+            for (int64_t k = 1; k < J->nblk; k++) f->comb(pp, pp + (size_t)k * cbytes, cw);
+        }
+        store_acc(f->acc, r, J->out_dt, out, cw, J->ki->out);
     }
     free(buf);
     return EM_OK;
+}
+
+static em_status reduce_cols(const rplan *pl, const reduce_fns *f, size_t isz, em_dtype out_dt) {
+    cols_job J;
+    J.pl = pl;
+    J.f = f;
+    J.out_dt = out_dt;
+    J.ki = &pl->k[pl->nk - 1];
+    J.rl = &pl->r[pl->nr - 1];
+    J.nko = pl->nk - 1;
+    J.nro = pl->nr - 1;
+    J.w = J.ki->n < COL_CHUNK ? J.ki->n : COL_CHUNK;
+    int64_t ge = GROUP_ELEMS / J.w;
+    J.gsz = ge < GROUP_MIN ? GROUP_MIN : ge > GROUP_MAX ? GROUP_MAX : ge;
+    J.gpr = (J.rl->n + J.gsz - 1) / J.gsz;
+    J.ngroups = dims_count(pl->r, J.nro) * J.gpr;
+    J.nck = (J.ki->n + J.w - 1) / J.w;
+    J.nblk = (J.ngroups + BLOCK_GROUPS - 1) / BLOCK_GROUPS;
+    J.contig = J.ki->in == (int64_t)isz && f->vcol;
+    J.esz = em_dtype_size(f->acc);
+    J.part = NULL;
+    atomic_init(&J.failed, false);
+    int64_t nitems = dims_count(pl->k, J.nko) * J.nck * J.nblk;
+    if (J.nblk > 1) {
+        J.part = malloc((size_t)nitems * (size_t)J.w * J.esz);
+        if (!J.part) return error_status(EM_ERR_MEMORY, "[Reduce] Out of memory for a scratch buffer.");
+    }
+    int64_t per = J.w * (J.nblk > 1 ? BLOCK_GROUPS * J.gsz : dims_count(pl->r, pl->nr));
+    cpu_pool_parallel_for(nitems, per >= GRAIN_REDUCE ? 1 : GRAIN_REDUCE / per, cols_range, &J);
+    em_status st = atomic_load(&J.failed)
+                       ? error_status(EM_ERR_MEMORY, "[Reduce] Out of memory for a scratch buffer.")
+                       : J.nblk > 1 ? cols_finish(&J) : EM_OK;
+    free(J.part);
+    return st;
 }
 
 /* Every output gets the identity (a reduction over zero elements). */
@@ -1224,10 +1474,7 @@ static em_status reduce_kernel(const em_node *n, em_array *in, em_array *out) {
     rplan pl;
     plan_init(&pl, in, out, red, true);
     if (pl.nr == 0) pl.r[pl.nr++] = (rdim){1, 0, 0}; /* only size-1 axes reduced */
-    if (use_rows(&pl)) {
-        reduce_rows(&pl, &f, array_itemsize(in), out->dtype);
-        return EM_OK;
-    }
+    if (use_rows(&pl)) return reduce_rows(&pl, &f, array_itemsize(in), out->dtype);
     return reduce_cols(&pl, &f, array_itemsize(in), out->dtype);
 }
 
@@ -1294,6 +1541,54 @@ static const arg_entry arg_entries[2][EM_NUM_DTYPES] = {
 };
 #undef X_ARG
 
+typedef struct {
+    const rplan *pl;
+    const arg_entry *e;
+    int64_t w;               /* column mode: chunk width */
+    atomic_bool failed;
+} arg_job;
+
+/* Row mode: outputs [b, e), each the scan of one row. */
+static void arg_rows_range(void *v, int64_t b, int64_t e) {
+    const arg_job *J = v;
+    const rplan *pl = J->pl;
+    const rdim *ra = &pl->r[0];
+    int64_t kidx[EM_MAX_NDIM], oin, oout;
+    odo_set(pl->k, pl->nk, b, kidx, &oin, &oout);
+    for (int64_t t = b; t < e; t++) {
+        uint32_t r = J->e->row(pl->in + oin, ra->n, ra->in);
+        memcpy(pl->out + oout, &r, sizeof r);
+        odo_next(pl->k, pl->nk, kidx, &oin, &oout);
+    }
+}
+
+/* Column mode: items [b, e), each a chunk of outputs along the innermost
+ * kept dim at one outer position. */
+static void arg_cols_range(void *v, int64_t b, int64_t e) {
+    arg_job *J = v;
+    const rplan *pl = J->pl;
+    const rdim *ra = &pl->r[0], *ki = &pl->k[pl->nk - 1];
+    int64_t w = J->w, nck = (ki->n + w - 1) / w;
+    /* the indices, then the best values from a 16-byte boundary */
+    size_t off = ((size_t)w * sizeof(uint32_t) + 15) & ~(size_t)15;
+    char *buf = malloc(off + (size_t)w * em_dtype_size(J->e->acc));
+    if (!buf) {
+        atomic_store(&J->failed, true);
+        return;
+    }
+    uint32_t *idx = (uint32_t *)(void *)buf;
+    for (int64_t q = b; q < e; q++) {
+        int64_t kidx[EM_MAX_NDIM], oin, oout, j0 = q % nck * w;
+        odo_set(pl->k, pl->nk - 1, q / nck, kidx, &oin, &oout);
+        int64_t cw = ki->n - j0 < w ? ki->n - j0 : w;
+        const char *base = pl->in + oin + j0 * ki->in;
+        for (int64_t r = 0; r < ra->n; r++)
+            J->e->col(buf + off, idx, base + r * ra->in, cw, ki->in, (uint32_t)r);
+        store_acc(EM_UINT32, idx, EM_UINT32, pl->out + oout + j0 * ki->out, cw, ki->out);
+    }
+    free(buf);
+}
+
 static em_status arg_reduce_kernel(const em_node *n, em_array *in, em_array *out) {
     const em_argreduce_params *p = NODE_PARAMS(n, em_argreduce_params);
     if (p->op < 0 || p->op > EM_ARG_MIN || out->dtype != EM_UINT32)
@@ -1311,34 +1606,20 @@ static em_status arg_reduce_kernel(const em_node *n, em_array *in, em_array *out
     rplan pl;
     plan_init(&pl, in, out, red, false);
     const rdim *ra = &pl.r[0];
+    arg_job J = {&pl, e, 0, false};
+    atomic_init(&J.failed, false);
+    int64_t grain = ra->n >= GRAIN_REDUCE ? 1 : GRAIN_REDUCE / ra->n;
     if (pl.nk == 0 || abs64(ra->in) <= abs64(pl.k[pl.nk - 1].in)) {
-        int64_t kidx[EM_MAX_NDIM] = {0}, oin = 0, oout = 0, nout = dims_count(pl.k, pl.nk);
-        for (int64_t t = 0; t < nout; t++) {
-            uint32_t r = e->row(pl.in + oin, ra->n, ra->in);
-            memcpy(pl.out + oout, &r, sizeof r);
-            odo_next(pl.k, pl.nk, kidx, &oin, &oout);
-        }
+        cpu_pool_parallel_for(dims_count(pl.k, pl.nk), grain, arg_rows_range, &J);
         return EM_OK;
     }
     const rdim *ki = &pl.k[pl.nk - 1];
-    int64_t w = ki->n < COL_CHUNK ? ki->n : COL_CHUNK;
-    /* the indices, then the best values from a 16-byte boundary */
-    size_t off = ((size_t)w * sizeof(uint32_t) + 15) & ~(size_t)15;
-    char *buf = malloc(off + (size_t)w * em_dtype_size(e->acc));
-    if (!buf) return error_status(EM_ERR_MEMORY, "[ArgReduce] Out of memory for a scratch buffer.");
-    uint32_t *idx = (uint32_t *)(void *)buf;
-    int64_t kidx[EM_MAX_NDIM] = {0}, oin = 0, oout = 0, nouter = dims_count(pl.k, pl.nk - 1);
-    for (int64_t t = 0; t < nouter; t++) {
-        for (int64_t j0 = 0; j0 < ki->n; j0 += w) {
-            int64_t cw = ki->n - j0 < w ? ki->n - j0 : w;
-            const char *base = pl.in + oin + j0 * ki->in;
-            for (int64_t r = 0; r < ra->n; r++)
-                e->col(buf + off, idx, base + r * ra->in, cw, ki->in, (uint32_t)r);
-            store_acc(EM_UINT32, idx, EM_UINT32, pl.out + oout + j0 * ki->out, cw, ki->out);
-        }
-        odo_next(pl.k, pl.nk - 1, kidx, &oin, &oout);
-    }
-    free(buf);
+    J.w = ki->n < COL_CHUNK ? ki->n : COL_CHUNK;
+    int64_t nitems = dims_count(pl.k, pl.nk - 1) * ((ki->n + J.w - 1) / J.w);
+    int64_t per = J.w * ra->n;
+    cpu_pool_parallel_for(nitems, per >= GRAIN_REDUCE ? 1 : GRAIN_REDUCE / per, arg_cols_range, &J);
+    if (atomic_load(&J.failed))
+        return error_status(EM_ERR_MEMORY, "[ArgReduce] Out of memory for a scratch buffer.");
     return EM_OK;
 }
 

@@ -1,6 +1,9 @@
 /* view.c -- CPU kernels of the view primitives: they point the output at the
  * input's buffer with new strides, copying only when no strides can express
- * the result (a reshape that merges axes whose strides do not chain).
+ * the result (a reshape that merges axes whose strides do not chain). The
+ * pointing happens when the node is encoded (cpu_view_prepare, on the
+ * calling thread: it needs the input's metadata only); the copy is the kernel
+ * that runs on the stream.
  *
  * data_size is the span of elements a view can reach (1 + sum over axes of
  * (dim - 1) * |stride|, 0 when empty), which never grows from input to view. */
@@ -64,7 +67,9 @@ static bool reshape_strides(const em_array *in, const int64_t *nshape, int nnd, 
     return true;
 }
 
-static em_status reshape(em_array *in, em_array *out) {
+/* A view when strides can express it; else a fresh row-major buffer (and
+ * *copy set) that reshape_copy fills. */
+static em_status reshape(em_array *in, em_array *out, bool *copy) {
     int64_t st[EM_MAX_NDIM];
     if (in->size == 0) {
         array_share_data(out, in, in->offset, NULL, 0);
@@ -74,15 +79,18 @@ static em_status reshape(em_array *in, em_array *out) {
         array_share_data(out, in, in->offset, st, in->data_size);
         return EM_OK;
     }
-    /* No view: copy `in` into a fresh row-major buffer, which read with the
-     * new shape is the answer. */
-    em_status s = array_alloc_data(out);
-    if (s != EM_OK) return s;
+    *copy = true;
+    return array_alloc_data(out);
+}
+
+/* `in` copied into out's row-major buffer is the answer, read with the new
+ * shape. */
+static void reshape_copy(em_array *in, em_array *out) {
+    int64_t st[EM_MAX_NDIM];
     em_array dst;
     region_row_strides(in->shape, in->ndim, st);
     region_init(&dst, out, 0, in->shape, st, in->ndim);
     cpu_copy_strided(in, &dst);
-    return EM_OK;
 }
 
 static em_status transpose(const em_node *n, em_array *in, em_array *out) {
@@ -109,10 +117,11 @@ static em_status slice(const em_node *n, em_array *in, em_array *out) {
     return EM_OK;
 }
 
-em_status cpu_view_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
+em_status cpu_view_prepare(const em_node *n, em_array *const *in, em_array *const *out, bool *run) {
+    *run = false;
     switch (n->prim) {
     case EM_PRIM_BROADCAST: return broadcast(in[0], out[0]);
-    case EM_PRIM_RESHAPE: return reshape(in[0], out[0]);
+    case EM_PRIM_RESHAPE: return reshape(in[0], out[0], run);
     case EM_PRIM_TRANSPOSE: return transpose(n, in[0], out[0]);
     case EM_PRIM_SLICE: return slice(n, in[0], out[0]);
     case EM_PRIM_STOP_GRADIENT:
@@ -120,4 +129,15 @@ em_status cpu_view_kernel(const em_node *n, em_array *const *in, em_array *const
         return EM_OK;
     default: return cpu_unsupported(n, in[0]->dtype);
     }
+}
+
+/* Only a reshape that could not be a view has work left once prepared. */
+em_status cpu_view_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
+    if (!out[0]->buf) {
+        bool run;
+        em_status st = cpu_view_prepare(n, in, out, &run);
+        if (st != EM_OK || !run) return st;
+    }
+    if (n->prim == EM_PRIM_RESHAPE && out[0]->buf != in[0]->buf) reshape_copy(in[0], out[0]);
+    return EM_OK;
 }

@@ -1,0 +1,64 @@
+/* stream.h -- streams and their worker threads, tasks, events and faults: the
+ * machinery under em_eval / em_async_eval (src/transforms/eval.c).
+ *
+ * Events. Every buffer records the last task that writes it: (stream, seq),
+ * seq 0 when nothing is pending. A stream's tasks run in order and each one
+ * bumps the stream's `done` counter, so "seq has run" is `done >= seq`. A
+ * view shares its base's buffer and so its event; a donated buffer takes the
+ * event of its new writer (its old array dies with the node that reads it).
+ *
+ * Faults. A task whose kernel fails attaches a fault (code and message) to
+ * its outputs' buffers, before its `done` bump; a task that finds a fault on
+ * an input skips its kernel and passes the fault on. Readers see a fault once
+ * they have waited for the buffer's event. */
+#ifndef EM_CORE_STREAM_H
+#define EM_CORE_STREAM_H
+
+#include "node.h"
+
+/* A kernel's failure, shared by every buffer it spoiled. */
+typedef struct em_fault {
+    atomic_long rc;
+    em_status code;
+    char msg[];
+} em_fault;
+
+em_fault *fault_new(em_status code, const char *msg); /* NULL if out of memory */
+void fault_retain(em_fault *f);
+void fault_release(em_fault *f);                       /* NULL-safe */
+
+/* The stream ops built now on this thread run on (for node_make). */
+int stream_current(void);
+
+/* Submits node n to its stream (n->stream): outs are its n->n_out outputs,
+ * whose buffers the caller has already given them (`bytes` of them freshly
+ * allocated). The task holds a reference to n and pins the outputs until it
+ * has run; it first waits for every input buffer written on another stream.
+ * Records the task's event in each output buffer. Pauses while too many tasks,
+ * or too many fresh bytes, are in flight on the stream. Returns an error only
+ * if it could not queue the task (nothing was submitted then). */
+em_status stream_submit(em_node *n, em_array *const *outs, int64_t bytes);
+
+/* Waits until b's writer has run; then returns EM_OK, or b's fault (set as
+ * the calling thread's error). */
+em_status buffer_wait(const em_buffer *b);
+/* Whether b's writer has run (never blocks). */
+bool buffer_ready(const em_buffer *b);
+
+/* Waits until every stream has run everything submitted so far (memory
+ * pressure: finished tasks release the buffers they read). Returns whether
+ * anything was in flight. */
+bool streams_drain(void);
+
+/* Whether the calling thread is a stream's worker. */
+bool stream_on_worker(void);
+
+/* How many tasks an array's output may have in flight before it counts as
+ * held: an output pinned by its pending writer (task_refs) is still only the
+ * node's, for donation. */
+static inline long array_owners(const em_array *a) {
+    long rc = atomic_load(&a->rc);
+    return rc - atomic_load(&a->task_refs);
+}
+
+#endif
