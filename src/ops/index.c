@@ -6,7 +6,6 @@
  * touch memory out of bounds. */
 #include <string.h>
 
-#include "ops.h"
 #include "rules.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -616,82 +615,269 @@ EM_PUBLIC_OP(em_masked_scatter, (const em_array *a, const em_array *mask, const 
     return r;
 }
 
-/* ---------------------------------------------------------------- rules
- * GATHER_AXIS (take_along_axis) and SLICE_UPDATE have vjp and jvp rules; the
- * other indexing primitives, and vmap of all of them, give MLX's
- * "Not implemented" error for now. Indices never get a gradient. */
+/* ---------------------------------------------------------------- autodiff */
 
-/* The node's own primitive and parameters applied to other inputs. */
-static em_array *same_node(const em_node *n, em_array *const *in, em_dtype dtype,
-                           const em_array *shape_of) {
-    return node_make(n->prim, n->params, n->params_size, in, n->n_in, dtype, shape_of->shape,
-                     shape_of->ndim);
+/* Gathers and scatters are linear in their data; their indices (and masks)
+ * have no derivative, and differentiating with respect to them is MLX's
+ * error. Rules follow MLX's: the cotangent of a gather is scattered back
+ * (added), the updates of a scatter get the cotangent gathered at their
+ * positions, max/min scatters pass it where the result equals the input. */
+
+static em_status wrt_indices(const char *op, const char *what) {
+    return error_status(EM_ERR_VALUE,
+                        "[%s] Cannot calculate VJP with respect to %s. Use stop_gradient on %s to stop "
+                        "gradients from being computed.", op, what, what);
+}
+
+/* The node's primitive and parameters applied to new inputs (the tangent of
+ * a linear node), with output dtype dt. */
+static em_array *same_node(const em_node *n, em_array *const *in, em_dtype dt, const em_array *out) {
+    for (int i = 0; i < n->n_in; i++) EM_CHECK_ARG(em_primitives[n->prim].name, in[i]);
+    return node_make(n->prim, n->params, n->params_size, in, n->n_in, dt, out->shape, out->ndim);
+}
+
+static int gather_axes(const em_gather_params *p, int *axes) {
+    for (int k = 0; k < p->nidx; k++) axes[k] = (int)p->axes_sizes[k];
+    return p->nidx;
+}
+
+/* For each element of a scatter's updates (shape B + W, or the index shape
+ * for an axis scatter: the nb leading dims number the writes), whether its
+ * write is the one that stays where several land on one place: the last in
+ * row-major order (NumPy's and em_scatter's rule), among the `candidates`
+ * only when given. Computed by scattering the writes' numbers with a max. */
+static em_array *kept_writes(const em_node *n, em_array *const *in, const em_array *upd, int nb,
+                             const em_array *candidates, rule_tmp *t) {
+    int64_t count = shape_numel(upd->shape, nb), ids_shape[EM_MAX_NDIM];
+    for (int d = 0; d < upd->ndim; d++) ids_shape[d] = d < nb ? upd->shape[d] : 1;
+    em_array *ids = tk(t, ops_reshape(tk(t, em_arange(0, (double)count, 1, EM_INT32)), ids_shape, upd->ndim));
+    ids = tk(t, ops_broadcast(ids, upd->shape, upd->ndim));
+    em_array *none = tk(t, em_full_double(in[0]->shape, in[0]->ndim, -1, EM_INT32));
+    em_array *vals = candidates ? tk(t, em_where(candidates, ids, tk(t, ops_scalar(-1, EM_INT32)))) : ids;
+    em_array *winner, *seen;
+    if (n->prim == EM_PRIM_SCATTER_AXIS) {
+        /* only put_along_axis asks: its own last-write rule gives the winner */
+        int ax = NODE_PARAMS(n, em_index_axis_params)->axis;
+        em_array *args[3] = {none, in[1], vals};
+        winner = tk(t, same_node(n, args, EM_INT32, none));
+        seen = tk(t, em_take_along_axis(winner, in[1], ax, true));
+    } else {
+        const em_scatter_params *p = NODE_PARAMS(n, em_scatter_params);
+        int axes[EM_MAX_NDIM];
+        for (int i = 0; i < p->nidx; i++) axes[i] = p->axes[i];
+        const em_array *const *idx = (const em_array *const *)in + 1;
+        winner = tk(t, em_scatter_max(none, idx, (size_t)p->nidx, vals, axes));
+        seen = tk(t, em_gather(winner, idx, (size_t)p->nidx, axes, upd->shape + nb, upd->ndim - nb));
+    }
+    return tk(t, em_equal(seen, ids));
+}
+
+/* scatter_max/min: where the input was kept (eq_a, a's shape) and which
+ * update was (the last of those reaching the result where a was not). */
+static em_array *kept_extremum(const em_node *n, em_array *const *in, const em_array *out,
+                               em_array **eq_a, rule_tmp *t) {
+    const em_scatter_params *p = NODE_PARAMS(n, em_scatter_params);
+    int k = p->nidx, axes[EM_MAX_NDIM];
+    for (int i = 0; i < k; i++) axes[i] = p->axes[i];
+    const em_array *a = in[0], *u = in[k + 1];
+    const em_array *const *idx = (const em_array *const *)in + 1;
+    int nb = u->ndim - a->ndim;
+    *eq_a = tk(t, em_equal(out, a));
+    em_array *reach = tk(t, em_equal(tk(t, em_gather(out, idx, (size_t)k, axes, u->shape + nb, a->ndim)), u));
+    em_array *a_kept = tk(t, em_gather(*eq_a, idx, (size_t)k, axes, u->shape + nb, a->ndim));
+    em_array *cand = tk(t, em_logical_and(reach, tk(t, em_logical_not(a_kept))));
+    return tk(t, em_logical_and(cand, kept_writes(n, in, u, nb, cand, t)));
+}
+
+/* cot's windows at the scatter's positions: updates' shape. */
+static em_array *gather_windows(const em_array *c, em_array *const *idx, int n, const int *axes,
+                                const em_array *upd) {
+    int nd = c->ndim;
+    return em_gather(c, (const em_array *const *)idx, (size_t)n, axes, upd->shape + (upd->ndim - nd), nd);
+}
+
+/* The cotangent of MASKED_SCATTER's src (K, block): the cotangent's blocks at
+ * the true entries, the k-th to row k (summed when K is 1). The rank of each
+ * true entry is an inclusive prefix sum of the mask (log-step scan). */
+static em_array *unmask(const em_array *c, const em_array *mask, const em_array *src, rule_tmp *t) {
+    int m = mask->ndim, tb = c->ndim - m;
+    int64_t nflat = mask->size, shape[EM_MAX_NDIM + 1];
+    shape[0] = nflat;
+    memcpy(shape + 1, c->shape + m, (size_t)tb * sizeof *shape);
+    em_array *cf = tk(t, ops_reshape(c, shape, tb + 1));
+    em_array *mf = tk(t, ops_reshape(mask, &nflat, 1));
+    int64_t mb[EM_MAX_NDIM + 1];
+    mb[0] = nflat;
+    for (int i = 0; i < tb; i++) mb[i + 1] = 1;
+    em_array *mfb = tk(t, ops_reshape(mf, mb, tb + 1));
+    em_array *kept = tk(t, em_where(mfb, cf, sc(t, 0, c)));
+    if (src->shape[0] == 1) {
+        int zero = 0;
+        return em_sum(kept, &zero, 1, true);
+    }
+    em_array *rank = tk(t, ops_cast(mf, EM_INT32));
+    for (int64_t s = 1; s < nflat; s *= 2) {
+        int64_t pw[2] = {s, 0};
+        em_array *shifted = tk(t, em_pad(tk(t, rules_slice_axis(rank, 0, 0, nflat - s)), pw, 1, EM_PAD_CONSTANT, NULL));
+        rank = tk(t, em_add(rank, shifted));
+    }
+    em_array *one = tk(t, ops_scalar(1, EM_INT32)), *zero = tk(t, ops_scalar(0, EM_INT32));
+    em_array *pos = tk(t, em_where(mf, tk(t, em_subtract(rank, one)), zero));
+    int64_t ushape[EM_MAX_NDIM + 2];
+    ushape[0] = nflat;
+    ushape[1] = 1;
+    memcpy(ushape + 2, c->shape + m, (size_t)tb * sizeof *ushape);
+    em_array *upd = tk(t, ops_reshape(kept, ushape, tb + 2));
+    int axis0 = 0;
+    return em_scatter_add(tk(t, em_zeros_like(src)), (const em_array *const *)&pos, 1, upd, &axis0);
 }
 
 em_status ops_index_vjp(const em_node *n, em_array *const *in, em_array *const *out,
                         em_array *const *cot, const bool *want, em_array **grads) {
-    (void)out;
-    const em_array *c = cot[0];
+    const em_array *a = in[0], *c = cot[0];
+    rule_tmp t = {0};
+    em_status st = EM_OK;
+    int axes[EM_MAX_NDIM];
     switch (n->prim) {
+    case EM_PRIM_GATHER: {
+        int k = gather_axes(NODE_PARAMS(n, em_gather_params), axes);
+        for (int i = 1; i <= k; i++)
+            if (want[i]) return wrt_indices("gather", "indices");
+        if (want[0])
+            grads[0] = em_scatter_add(tk(&t, em_zeros_like(a)), (const em_array *const *)in + 1, (size_t)k, c, axes);
+        st = want[0] ? rule_status(grads[0]) : EM_OK;
+        break;
+    }
     case EM_PRIM_GATHER_AXIS: {
-        if (!want[0]) return EM_OK;
+        if (want[1]) return wrt_indices("gather_axis", "indices");
+        int ax = NODE_PARAMS(n, em_index_axis_params)->axis;
+        if (want[0]) st = rule_status(grads[0] = em_scatter_add_axis(tk(&t, em_zeros_like(a)), in[1], c, ax));
+        break;
+    }
+    case EM_PRIM_SCATTER: {
+        const em_scatter_params *p = NODE_PARAMS(n, em_scatter_params);
+        int k = p->nidx;
+        const em_array *u = in[k + 1];
+        for (int i = 0; i < k; i++) axes[i] = p->axes[i];
+        for (int i = 1; i <= k; i++)
+            if (want[i]) return wrt_indices("scatter", "indices");
+        if (p->op == EM_SCATTER_PROD)
+            return error_status(EM_ERR_RUNTIME, "[scatter] VJP not implemented for scatter_prod");
+        em_array *const *idx = in + 1;
+        if (want[0]) {
+            if (p->op == EM_SCATTER_SUM) grads[0] = em_array_retain((em_array *)c);
+            else if (p->op == EM_SCATTER_NONE)
+                grads[0] = em_scatter(c, (const em_array *const *)idx, (size_t)k, tk(&t, em_zeros_like(u)), axes);
+            else
+                grads[0] = em_multiply(c, tk(&t, em_equal(out[0], a)));
+            st = rule_status(grads[0]);
+        }
+        if (want[k + 1] && st == EM_OK) {
+            em_array *g = tk(&t, gather_windows(c, idx, k, axes, u)), *eq_a;
+            if (p->op == EM_SCATTER_MAX || p->op == EM_SCATTER_MIN)
+                g = tk(&t, em_multiply(g, kept_extremum(n, in, out[0], &eq_a, &t)));
+            else if (p->op == EM_SCATTER_NONE)
+                g = tk(&t, em_multiply(g, kept_writes(n, in, u, u->ndim - a->ndim, NULL, &t)));
+            st = rule_status(grads[k + 1] = em_array_retain(g));
+        }
+        break;
+    }
+    case EM_PRIM_SCATTER_AXIS: {
         const em_index_axis_params *p = NODE_PARAMS(n, em_index_axis_params);
-        em_array *z = em_zeros_like(in[0]);
-        grads[0] = em_scatter_add_axis(z, in[1], c, p->axis);
-        em_array_release(z);
-        return rule_status(grads[0]);
+        if (want[1]) return wrt_indices("scatter_axis", "indices");
+        if (want[0]) {
+            grads[0] = p->op == EM_SCATTER_SUM
+                           ? em_array_retain((em_array *)c)
+                           : em_put_along_axis(c, in[1], tk(&t, em_zeros_like(in[2])), p->axis, true);
+            st = rule_status(grads[0]);
+        }
+        if (want[2] && st == EM_OK) {
+            em_array *g = tk(&t, em_take_along_axis(c, in[1], p->axis, true));
+            if (p->op == EM_SCATTER_NONE) g = tk(&t, em_multiply(g, kept_writes(n, in, in[2], in[2]->ndim, NULL, &t)));
+            st = rule_status(grads[2] = em_array_retain(g));
+        }
+        break;
     }
     case EM_PRIM_SLICE_UPDATE: {
         if (want[0]) {
-            em_array *z = em_zeros_like(in[1]);
-            em_array *args[2] = {(em_array *)c, z};
-            grads[0] = z ? same_node(n, args, c->dtype, in[0]) : NULL;
-            em_array_release(z);
-            if (!grads[0]) return em_error_code();
+            em_array *args[2] = {(em_array *)c, tk(&t, em_zeros_like(in[1]))};
+            st = rule_status(grads[0] = same_node(n, args, c->dtype, a));
         }
-        if (want[1]) {
-            em_array *cc = (em_array *)c;
-            grads[1] = node_make(EM_PRIM_SLICE, n->params, n->params_size, &cc, 1, c->dtype,
-                                 in[1]->shape, in[1]->ndim);
-            if (!grads[1]) {
-                em_array_release(grads[0]);
-                grads[0] = NULL;
-                return em_error_code();
-            }
+        if (want[1] && st == EM_OK) {
+            em_array *src = (em_array *)c;
+            grads[1] = node_make(EM_PRIM_SLICE, n->params, n->params_size, &src, 1, c->dtype, in[1]->shape,
+                                 in[1]->ndim);
+            st = rule_status(grads[1]);
         }
-        return EM_OK;
+        break;
     }
-    default: return ops_no_vjp(n);
+    case EM_PRIM_MASKED_SCATTER: {
+        if (want[1]) return wrt_indices("masked_scatter", "mask");
+        const em_array *mask = in[1];
+        if (want[0]) {
+            int64_t mb[EM_MAX_NDIM];
+            memcpy(mb, mask->shape, (size_t)mask->ndim * sizeof *mb);
+            for (int i = mask->ndim; i < a->ndim; i++) mb[i] = 1;
+            em_array *m = tk(&t, ops_reshape(mask, mb, a->ndim));
+            st = rule_status(grads[0] = em_where(m, sc(&t, 0, c), c));
+        }
+        if (want[2] && st == EM_OK) st = rule_status(grads[2] = unmask(c, mask, in[2], &t));
+        break;
     }
+    default: st = ops_no_vjp(n); break;
+    }
+    rule_tmp_free(&t);
+    return st;
 }
 
 em_status ops_index_jvp(const em_node *n, em_array *const *in, em_array *const *out,
                         em_array *const *tan, em_array **out_tan) {
-    (void)out;
+    /* the data inputs (tangents of the others must be zero) */
+    int data[2] = {0, -1}, nidx = 0;
     switch (n->prim) {
-    case EM_PRIM_GATHER_AXIS: {
-        if (!tan[0]) return EM_OK;
-        em_array *args[2] = {tan[0], in[1]};
-        out_tan[0] = same_node(n, args, tan[0]->dtype, in[1]);
-        return rule_status(out_tan[0]);
-    }
-    case EM_PRIM_SLICE_UPDATE: {
-        em_array *ta = tan[0] ? em_array_retain(tan[0]) : em_zeros_like(in[0]);
-        em_array *tu = tan[1] ? em_array_retain(tan[1]) : em_zeros_like(in[1]);
-        em_array *args[2] = {ta, tu};
-        if (tu && ta && tu->dtype != ta->dtype) {
-            em_array *t = em_astype(tu, ta->dtype);
-            em_array_release(tu);
-            tu = args[1] = t;
-        }
-        out_tan[0] = ta && tu ? same_node(n, args, ta->dtype, in[0]) : NULL;
-        em_array_release(ta);
-        em_array_release(tu);
-        return rule_status(out_tan[0]);
-    }
+    case EM_PRIM_GATHER: nidx = NODE_PARAMS(n, em_gather_params)->nidx; break;
+    case EM_PRIM_GATHER_AXIS: nidx = 1; break;
+    case EM_PRIM_SCATTER:
+        if (NODE_PARAMS(n, em_scatter_params)->op == EM_SCATTER_PROD)
+            return error_status(EM_ERR_RUNTIME, "[scatter] JVP not yet implemented");
+        nidx = NODE_PARAMS(n, em_scatter_params)->nidx;
+        data[1] = nidx + 1;
+        break;
+    case EM_PRIM_SCATTER_AXIS: nidx = 1; data[1] = 2; break;
+    case EM_PRIM_SLICE_UPDATE: data[1] = 1; break;
+    case EM_PRIM_MASKED_SCATTER: data[1] = 2; break; /* the mask's tangent is zero */
     default: return ops_no_jvp(n);
     }
+    const char *name = n->prim == EM_PRIM_GATHER || n->prim == EM_PRIM_GATHER_AXIS ? "gather" : "scatter";
+    for (int i = 1; i <= nidx && n->prim != EM_PRIM_MASKED_SCATTER; i++)
+        if (tan[i]) return error_status(EM_ERR_VALUE, "[%s] Cannot calculate JVP with respect to indices.", name);
+    const em_array *t0 = tan[0], *t1 = data[1] >= 0 ? tan[data[1]] : NULL;
+    if (!t0 && !t1) return EM_OK;
+    rule_tmp t = {0};
+    em_dtype dt = t0 ? t0->dtype : t1->dtype;
+    if (t0 && t1) dt = em_result_type(t0->dtype, t1->dtype);
+    em_array *args[2 + EM_MAX_NDIM];
+    for (int i = 0; i < n->n_in; i++) {
+        bool is_data = i == data[0] || i == data[1];
+        args[i] = is_data ? tk(&t, ops_cast(tk(&t, rules_or_zeros(tan[i], in[i])), dt)) : in[i];
+    }
+    if (n->prim == EM_PRIM_SCATTER && NODE_PARAMS(n, em_scatter_params)->op > EM_SCATTER_SUM) {
+        /* max/min: the tangent of whichever value was kept (the vjp's masks) */
+        const em_scatter_params *p = NODE_PARAMS(n, em_scatter_params);
+        int axes[EM_MAX_NDIM];
+        for (int i = 0; i < p->nidx; i++) axes[i] = p->axes[i];
+        em_array *eq_a, *won = kept_extremum(n, in, out[0], &eq_a, &t);
+        em_array *kept_a = tk(&t, em_multiply(args[0], tk(&t, ops_cast(eq_a, dt))));
+        em_array *tu = tk(&t, em_multiply(args[nidx + 1], tk(&t, ops_cast(won, dt))));
+        out_tan[0] = em_scatter_add(kept_a, (const em_array *const *)in + 1, (size_t)nidx, tu, axes);
+    } else {
+        out_tan[0] = same_node(n, args, dt, out[0]);
+    }
+    rule_tmp_free(&t);
+    return rule_status(out_tan[0]);
 }
+
+/* ---------------------------------------------------------------- vmap */
 
 em_status ops_index_vmap(const em_node *n, em_array *const *in, const int *axes,
                          em_array **out, int *out_axes) {

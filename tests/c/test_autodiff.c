@@ -407,6 +407,106 @@ static void check_shapes(void) {
     em_closure_release(f);
 }
 
+/* ---------------------------------------------------------------- indexing */
+
+static em_array *idx_array(const int32_t *v, int64_t n) {
+    return em_array_from_data(v, &n, 1, EM_INT32);
+}
+static em_array *i_gather(em_array *const *x) { /* windows (1,2,4) at rows 1,0,1 of axis 0, cols 0,1,0 */
+    em_array *i0 = idx_array((int32_t[]){1, 0, 1}, 3), *i1 = idx_array((int32_t[]){0, 1, 0}, 3);
+    const em_array *ix[2] = {i0, i1};
+    em_array *r = em_gather(x[0], ix, 2, (int[]){0, 1}, (int64_t[]){1, 2, 4}, 3);
+    em_array_release(i0);
+    em_array_release(i1);
+    return r;
+}
+static em_array *i_take(em_array *const *x) {
+    em_array *i = idx_array((int32_t[]){2, 0, -1, 2}, 4);
+    em_array *r = em_take(x[0], i, 2, true);
+    em_array_release(i);
+    return r;
+}
+static em_array *i_take_along(em_array *const *x) {
+    int64_t s[3] = {2, 1, 4};
+    em_array *i = em_array_from_data((int32_t[]){2, 0, 1, 2, 0, 0, 1, 1}, s, 3, EM_INT32);
+    em_array *r = em_take_along_axis(x[0], i, 1, true);
+    em_array_release(i);
+    return r;
+}
+/* scatters into swapaxes(x) (3, 2, 4) of squared windows (1, 2, 4) of it, at
+ * rows 2, 0, 2: the repeated row is written twice */
+static em_array *scatter_case(em_array *const *x, int which) {
+    em_array *i = idx_array((int32_t[]){2, 0, 2}, 3);
+    em_array *xt = em_swapaxes(x[0], 0, 1);
+    em_array *win = em_reshape(xt, (int64_t[]){3, 1, 2, 4}, 4);
+    em_array *upd = em_multiply(win, win);
+    const em_array *ix[1] = {i};
+    int ax = 0;
+    em_array *r = which == 0 ? em_scatter(xt, ix, 1, upd, &ax)
+                  : which == 1 ? em_scatter_add(xt, ix, 1, upd, &ax)
+                  : which == 2 ? em_scatter_max(xt, ix, 1, upd, &ax)
+                               : em_scatter_min(xt, ix, 1, upd, &ax);
+    em_array *arr[] = {i, xt, win, upd};
+    for (int k = 0; k < 4; k++) em_array_release(arr[k]);
+    return r;
+}
+static em_array *i_scatter(em_array *const *x) { return scatter_case(x, 0); }
+static em_array *i_scatter_add(em_array *const *x) { return scatter_case(x, 1); }
+static em_array *i_scatter_max(em_array *const *x) { return scatter_case(x, 2); }
+static em_array *i_scatter_min(em_array *const *x) { return scatter_case(x, 3); }
+static em_array *axis_case(em_array *const *x, bool add) {
+    int64_t s[3] = {2, 2, 4};
+    em_array *i = em_array_from_data((int32_t[]){2, 0, 1, 2, 0, 0, 1, 1, 1, 1, 0, 2, 2, 2, 0, 1}, s, 3, EM_INT32);
+    em_array *v = em_slice(x[0], (int64_t[]){0, 1, 0}, (int64_t[]){2, 3, 4}, NULL, 3);
+    em_array *e = em_exp(v);
+    em_array *r = add ? em_scatter_add_axis(x[0], i, e, 1) : em_put_along_axis(x[0], i, e, 1, true);
+    em_array *arr[] = {i, v, e};
+    for (int k = 0; k < 3; k++) em_array_release(arr[k]);
+    return r;
+}
+static em_array *i_put_along(em_array *const *x) { return axis_case(x, false); }
+static em_array *i_scatter_add_axis(em_array *const *x) { return axis_case(x, true); }
+static em_array *i_slice_update(em_array *const *x) {
+    em_array *u = em_slice(x[0], (int64_t[]){0, 0, 0}, (int64_t[]){2, 3, 2}, NULL, 3);
+    em_array *c = em_cos(u);
+    em_array *r = em_slice_update(x[0], c, (int64_t[]){0, 0, 3}, (int64_t[]){2, 3, 0}, (int64_t[]){1, 1, -2}, 3);
+    em_array_release(u);
+    em_array_release(c);
+    return r;
+}
+static em_array *masked_case(em_array *const *x, bool repeated) {
+    int64_t s[2] = {2, 3};
+    em_array *m = em_array_from_data((bool[]){true, false, true, false, false, true}, s, 2, EM_BOOL);
+    em_array *src = repeated ? em_slice(x[0], (int64_t[]){1, 1, 0}, (int64_t[]){2, 2, 4}, NULL, 3)
+                             : em_slice(x[0], (int64_t[]){0, 0, 0}, (int64_t[]){1, 3, 4}, NULL, 3);
+    em_array *t = em_tanh(src);
+    em_array *r = em_masked_scatter(x[0], m, t);
+    em_array *arr[] = {m, src, t};
+    for (int k = 0; k < 3; k++) em_array_release(arr[k]);
+    return r;
+}
+static em_array *i_masked(em_array *const *x) { return masked_case(x, false); }
+static em_array *i_masked_repeated(em_array *const *x) { return masked_case(x, true); }
+
+static const op_case INDEXING[] = {
+    {"gather", i_gather, 1, -2, 2}, {"take", i_take, 1, -2, 2},
+    {"take_along_axis", i_take_along, 1, -2, 2}, {"scatter", i_scatter, 1, -2, 2},
+    {"scatter_add", i_scatter_add, 1, -2, 2}, {"scatter_max", i_scatter_max, 1, -2, 2},
+    {"scatter_min", i_scatter_min, 1, -2, 2}, {"put_along_axis", i_put_along, 1, -2, 2},
+    {"scatter_add_axis", i_scatter_add_axis, 1, -2, 2}, {"slice_update", i_slice_update, 1, -2, 2},
+    {"masked_scatter", i_masked, 1, -2, 2}, {"masked_scatter(repeated)", i_masked_repeated, 1, -2, 2},
+};
+
+static void check_indexing(void) {
+    static const int64_t shape[1][4] = {{2, 3, 4}};
+    static const int nd[1] = {3};
+    for (size_t c = 0; c < sizeof INDEXING / sizeof *INDEXING; c++) {
+        em_closure *f = closure_of(INDEXING[c].fn);
+        check_fd(INDEXING[c].name, f, 1, shape, nd, INDEXING[c].lo, INDEXING[c].hi, 1e-6);
+        em_closure_release(f);
+    }
+}
+
 /* ---------------------------------------------------------------- matmul */
 
 static em_array *m_matmul(em_array *const *x) { return em_matmul(x[0], x[1]); }
@@ -856,6 +956,7 @@ int main(void) {
     check_prod_zeros();
     check_shapes();
     check_matmul();
+    check_indexing();
     check_zeros();
     check_compositions();
     check_custom();
