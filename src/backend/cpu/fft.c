@@ -124,14 +124,20 @@ static T256 void v8_gather_dense(const float *const *src, int nl, int64_t count,
         __m256 r6 = _mm256_loadu_ps(s6 + 2 * e), r7 = _mm256_loadu_ps(s7 + 2 * e);
         TR8(r0, r1, r2, r3, r4, r5, r6, r7);
         float *d = (float *)(void *)(buf + e);
+        if (cj != 1.0f) {
+            r1 = _mm256_mul_ps(r1, c);
+            r3 = _mm256_mul_ps(r3, c);
+            r5 = _mm256_mul_ps(r5, c);
+            r7 = _mm256_mul_ps(r7, c);
+        }
         _mm256_store_ps(d, r0);
-        _mm256_store_ps(d + 8, _mm256_mul_ps(r1, c));
+        _mm256_store_ps(d + 8, r1);
         _mm256_store_ps(d + 16, r2);
-        _mm256_store_ps(d + 24, _mm256_mul_ps(r3, c));
+        _mm256_store_ps(d + 24, r3);
         _mm256_store_ps(d + 32, r4);
-        _mm256_store_ps(d + 40, _mm256_mul_ps(r5, c));
+        _mm256_store_ps(d + 40, r5);
         _mm256_store_ps(d + 48, r6);
-        _mm256_store_ps(d + 56, _mm256_mul_ps(r7, c));
+        _mm256_store_ps(d + 56, r7);
     }
     for (; e < count; e++)
         for (int l = 0; l < 8; l++) {
@@ -357,7 +363,9 @@ static void lines_chunk(void *arg, int64_t g0, int64_t g1) {
     char *mem = alloc_bytes(k->bytes);
     em_status st = mem ? EM_OK : EM_ERR_MEMORY;
     if (mem) {
-        if (k->w > 1) memset(mem, 0, k->bytes); /* no denormal garbage in idle lanes */
+        /* idle lanes (a last group short of w lines) compute on zeros, never
+         * on denormal garbage */
+        if (k->w > 1 && g1 * k->w > k->lines) memset(mem, 0, k->bytes);
         size_t e = (size_t)(j->n + 1) * k->csz;
         for (int64_t g = g0; g < g1 && st == EM_OK; g++) {
             int64_t t0 = g * k->w;
