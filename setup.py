@@ -24,7 +24,7 @@ core = Extension(
     extra_compile_args=["-std=c11", "-O2", "-fvisibility=hidden", "-Wall", "-Wextra",
                         "-Wno-unused-parameter", "-Wno-missing-field-initializers",
                         "-Wno-cast-function-type"],
-    libraries=["openblas", "z", "m", "pthread"],
+    libraries=["lapacke", "openblas", "z", "m", "pthread"],
     depends=rel("include/*.h") + rel("src/**/*.h") + rel("python/src/*.h"),
 )
 

@@ -490,6 +490,119 @@ EM_API em_array *em_masked_scatter(const em_array *a, const em_array *mask,
 /* NumPy/MLX matmul: 1-d operands promoted and dropped, batch dims broadcast. */
 EM_API em_array *em_matmul(const em_array *a, const em_array *b);
 
+/* ---------------------------------------------------------------- linalg */
+
+/* mlx.core.linalg. Matrix functions act on the last two axes and are batched
+ * over the leading ones. Unless noted they take float32 or float64 (an
+ * EM_ERR_VALUE error names the dtype otherwise, as MLX). Singular,
+ * non-positive-definite or non-convergent inputs are found when the array is
+ * evaluated: em_eval (or the read that evaluates) then fails with
+ * EM_ERR_RUNTIME (MLX raises RuntimeError there too) and a message naming
+ * the op, the matrix's batch index and the failing pivot; no output is
+ * produced.
+ *
+ * Functions returning several arrays write them to `out` (room for the count
+ * given) and return EM_OK, or an error with nothing written. */
+
+/* Norms (NumPy's numpy.linalg.norm). `axes` (naxes of them; naxes < 0: None)
+ * choose a vector norm (1 axis) or a matrix norm (2 axes); with None, a 1-d
+ * input gets a vector norm and a 2-d one a matrix norm, and em_linalg_norm
+ * (the default order) flattens any input. Real output: float32 for integer,
+ * bool and complex64 inputs, else the input's float dtype.
+ * em_linalg_norm_ord: vectors take any order (inf, -inf, 0: nonzero count,
+ * p: (sum |x|^p)^(1/p)); matrices take 1, -1, 2, -2, inf, -inf.
+ * em_linalg_norm_matrix: ord "fro" or "nuc" (matrices only). */
+EM_API em_array *em_linalg_norm(const em_array *a, const int *axes, int naxes, bool keepdims);
+EM_API em_array *em_linalg_norm_ord(const em_array *a, double ord, const int *axes, int naxes,
+                                    bool keepdims);
+EM_API em_array *em_linalg_norm_matrix(const em_array *a, const char *ord, const int *axes,
+                                       int naxes, bool keepdims);
+/* Reduced QR of (..., M, N): out = {Q (..., M, K), R (..., K, N)}, K = min(M, N). */
+EM_API em_status em_linalg_qr(const em_array *a, em_array **out);
+/* SVD of (..., M, N) (float32, float64, complex64): with compute_uv, out =
+ * {U (..., M, M), S (..., K), Vt (..., N, N)} (a = U diag(S) Vt); without,
+ * out = {S}. S is real, descending. */
+EM_API em_status em_linalg_svd(const em_array *a, bool compute_uv, em_array **out);
+EM_API em_array *em_linalg_inv(const em_array *a);
+/* Inverse of the triangular matrix in a's lower (or upper) triangle; the
+ * other triangle is not read. */
+EM_API em_array *em_linalg_tri_inv(const em_array *a, bool upper);
+/* Moore-Penrose pseudo-inverse (..., N, M), through the SVD; singular values
+ * at or below max(M, N) * eps * max(S) count as zero. */
+EM_API em_array *em_linalg_pinv(const em_array *a);
+/* Cholesky factor L (a = L L^T) or, with upper, U (a = U^T U); only a's
+ * lower (upper) triangle is read; not positive definite: an error. */
+EM_API em_array *em_linalg_cholesky(const em_array *a, bool upper);
+/* The inverse of the matrix whose Cholesky factor is in a's lower (upper)
+ * triangle. */
+EM_API em_array *em_linalg_cholesky_inv(const em_array *a, bool upper);
+/* x with a x = b: a (..., N, N); b (N) a vector or (..., N, K); batch axes
+ * broadcast (b (N) is shared by every batch). */
+EM_API em_array *em_linalg_solve(const em_array *a, const em_array *b);
+/* The same for the triangular matrix in a's lower (upper) triangle. */
+EM_API em_array *em_linalg_solve_triangular(const em_array *a, const em_array *b, bool upper);
+/* LU with partial pivoting of (..., M, N): out = {p (..., M) uint32,
+ * L (..., M, K), U (..., K, N)} with a = L[p] @ U (MLX's convention). */
+EM_API em_status em_linalg_lu(const em_array *a, em_array **out);
+/* Compact LU: out = {LU (..., M, N), pivots (..., K) uint32}: row i was
+ * swapped with row pivots[i] (0-based, LAPACK's order). */
+EM_API em_status em_linalg_lu_factor(const em_array *a, em_array **out);
+/* Symmetric / Hermitian eigenproblem (float32, float64, complex64), reading
+ * the triangle uplo ('L' or 'U'): out = {w (..., N) real ascending,
+ * V (..., N, N) with the eigenvectors in its columns}. */
+EM_API em_status em_linalg_eigh(const em_array *a, char uplo, em_array **out);
+EM_API em_array *em_linalg_eigvalsh(const em_array *a, char uplo);
+/* General eigenproblem (float32, float64, complex64): out = {w (..., N),
+ * V (..., N, N)}, both complex64; columns of V are unit eigenvectors. */
+EM_API em_status em_linalg_eig(const em_array *a, em_array **out);
+EM_API em_array *em_linalg_eigvals(const em_array *a);
+/* Cross product of 2- or 3-vectors along axis (2-vectors get a zero third
+ * component); the other axes broadcast. */
+EM_API em_array *em_linalg_cross(const em_array *a, const em_array *b, int axis);
+/* Determinant, and out = {sign, log|det|} (real inputs; integers -> float32). */
+EM_API em_array *em_linalg_det(const em_array *a);
+EM_API em_status em_linalg_slogdet(const em_array *a, em_array **out);
+
+/* ---------------------------------------------------------------- fft */
+
+/* mlx.core.fft. Outputs are complex64 (irfft*: float32), whatever the input
+ * dtype, as MLX. Any length works (mixed radix 2/3/4/5/7 and Bluestein).
+ * norm scales the forward transform by 1 (BACKWARD), 1/sqrt(n) (ORTHO) or 1/n
+ * (FORWARD), and the inverse by the complementary factor.
+ *
+ * 1-d: n (NULL: the input's length along axis, or 2*(m-1) for irfft) is the
+ * transform length; the input is cut or zero-padded to it along axis.
+ * n-d: s (NULL: the input's lengths, irfftn's last one 2*(m-1)) gives the
+ * lengths along `axes` (NULL: every axis for *fftn, the last two for *fft2;
+ * axes must be given when s is). ns and naxes count s and axes. */
+typedef enum em_fft_norm { EM_FFT_NORM_BACKWARD, EM_FFT_NORM_ORTHO, EM_FFT_NORM_FORWARD } em_fft_norm;
+
+EM_API em_array *em_fft_fft(const em_array *a, const int64_t *n, int axis, em_fft_norm norm);
+EM_API em_array *em_fft_ifft(const em_array *a, const int64_t *n, int axis, em_fft_norm norm);
+EM_API em_array *em_fft_rfft(const em_array *a, const int64_t *n, int axis, em_fft_norm norm);
+EM_API em_array *em_fft_irfft(const em_array *a, const int64_t *n, int axis, em_fft_norm norm);
+EM_API em_array *em_fft_fft2(const em_array *a, const int64_t *s, int ns, const int *axes,
+                             int naxes, em_fft_norm norm);
+EM_API em_array *em_fft_ifft2(const em_array *a, const int64_t *s, int ns, const int *axes,
+                              int naxes, em_fft_norm norm);
+EM_API em_array *em_fft_rfft2(const em_array *a, const int64_t *s, int ns, const int *axes,
+                              int naxes, em_fft_norm norm);
+EM_API em_array *em_fft_irfft2(const em_array *a, const int64_t *s, int ns, const int *axes,
+                               int naxes, em_fft_norm norm);
+EM_API em_array *em_fft_fftn(const em_array *a, const int64_t *s, int ns, const int *axes,
+                             int naxes, em_fft_norm norm);
+EM_API em_array *em_fft_ifftn(const em_array *a, const int64_t *s, int ns, const int *axes,
+                              int naxes, em_fft_norm norm);
+EM_API em_array *em_fft_rfftn(const em_array *a, const int64_t *s, int ns, const int *axes,
+                              int naxes, em_fft_norm norm);
+EM_API em_array *em_fft_irfftn(const em_array *a, const int64_t *s, int ns, const int *axes,
+                               int naxes, em_fft_norm norm);
+/* Rolls each of `axes` (NULL: all) by n/2 (fftshift) or -(n/2) (ifftshift). */
+EM_API em_array *em_fft_fftshift(const em_array *a, const int *axes, int naxes);
+EM_API em_array *em_fft_ifftshift(const em_array *a, const int *axes, int naxes);
+/* Sample frequencies (float32) for a length-n transform with spacing d. */
+EM_API em_array *em_fft_fftfreq(int64_t n, double d);
+EM_API em_array *em_fft_rfftfreq(int64_t n, double d);
 /* ---------------------------------------------------------------- array lists */
 
 /* A growable list of array references, how closures and transforms return a

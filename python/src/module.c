@@ -38,6 +38,39 @@ int py_check(em_status st) {
     return -1;
 }
 
+/* ---------------------------------------------------------------- submodules */
+
+int py_add_submodule(PyObject *m, const char *name, PyMethodDef *defs, const char *doc) {
+    const char *parent = PyModule_GetName(m);
+    if (!parent) return -1;
+    PyObject *full = PyUnicode_FromFormat("%s.%s", parent, name);
+    if (!full) return -1;
+    PyObject *sub = PyModule_NewObject(full);
+    int r = -1;
+    if (!sub) goto done;
+    PyObject *d = PyUnicode_FromString(doc);
+    if (!d || PyModule_AddObjectRef(sub, "__doc__", d) < 0) {
+        Py_XDECREF(d);
+        goto done;
+    }
+    Py_DECREF(d);
+    for (PyMethodDef *def = defs; def->ml_name; def++) {
+        PyObject *f = PyCFunction_NewEx(def, m, full);
+        if (!f) goto done;
+        int e = PyModule_AddObjectRef(sub, def->ml_name, f);
+        Py_DECREF(f);
+        if (e < 0) goto done;
+    }
+    if (PyModule_AddObjectRef(m, name, sub) < 0) goto done;
+    PyObject *modules = PyImport_GetModuleDict();
+    if (PyDict_SetItem(modules, full, sub) < 0) goto done;
+    r = 0;
+done:
+    Py_XDECREF(sub);
+    Py_DECREF(full);
+    return r;
+}
+
 /* ---------------------------------------------------------------- state */
 
 /* The module state reached from a type: the state of the module that created
@@ -141,6 +174,7 @@ static int core_exec(PyObject *m) {
     if (array_module_init(m, st) < 0) return -1;
     if (ops_module_init(m, st) < 0) return -1;
     if (misc_module_init(m, st) < 0) return -1;
+    if (linalg_module_init(m, st) < 0 || fft_module_init(m, st) < 0) return -1;
     if (transforms_module_init(m, st) < 0) return -1;
     if (io_module_init(m, st) < 0) return -1;
     if (PyModule_AddStringConstant(m, "__version__", em_version()) < 0) return -1;

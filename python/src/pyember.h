@@ -70,6 +70,10 @@ em_state *state_of_type(PyTypeObject *tp);
 static inline em_state *state_of_module(PyObject *m) {
     return (em_state *)PyModule_GetState(m);
 }
+/* Creates the submodule <m's name>.<name> with the given functions, bound to
+ * m (so that they reach m's state), sets it as m.<name> and registers it in
+ * sys.modules as MLX does. 0, or -1 with an exception. */
+int py_add_submodule(PyObject *m, const char *name, PyMethodDef *defs, const char *doc);
 /* Raises the calling thread's ember error as the matching Python exception,
  * clears it, and returns NULL. Raises RuntimeError if none is set. */
 PyObject *py_raise_ember(void);
@@ -188,6 +192,8 @@ extern PyMethodDef py_vmap_methods[];
 extern PyMethodDef py_io_methods[];
 int io_module_init(PyObject *m, em_state *st);
 int device_module_init(PyObject *m, em_state *st);
+int linalg_module_init(PyObject *m, em_state *st);  /* linalg.c: ember.core.linalg */
+int fft_module_init(PyObject *m, em_state *st);     /* fft.c: ember.core.fft */
 int misc_module_init(PyObject *m, em_state *st);
 
 /* Indexing (indexing.c). */

@@ -313,7 +313,7 @@ static void run_task(stream *s, task *t) {
     }
     if (f) {
         for (int i = 0; i < t->nout; i++) {
-            em_buffer *b = t->outs[i]->buf;
+            em_buffer *b = t->outs[i] ? t->outs[i]->buf : NULL;
             if (b && !b->fault) {
                 fault_retain(f);
                 b->fault = f;
@@ -331,6 +331,7 @@ static void run_task(stream *s, task *t) {
     /* Unpin the outputs, then let the node go: the inputs nobody else holds
      * die here, and their memory returns before `done` moves. */
     for (int i = 0; i < t->nout; i++) {
+        if (!t->outs[i]) continue; /* a released optional output */
         atomic_fetch_sub(&t->outs[i]->task_refs, 1);
         em_array_release(t->outs[i]);
     }
@@ -443,7 +444,7 @@ em_status stream_submit(em_node *n, em_array *const *outs, int64_t bytes, bool w
     free(extra);
     for (int i = 0; i < n->n_out; i++) {
         t->outs[i] = em_array_retain(outs[i]);
-        atomic_fetch_add(&outs[i]->task_refs, 1);
+        if (outs[i]) atomic_fetch_add(&outs[i]->task_refs, 1);
     }
     node_retain(n);
 
@@ -459,7 +460,7 @@ em_status stream_submit(em_node *n, em_array *const *outs, int64_t bytes, bool w
     pthread_mutex_lock(&s->mu);
     t->seq = atomic_load(&s->submitted) + 1;
     for (int i = 0; i < n->n_out; i++) {
-        em_buffer *b = outs[i]->buf;
+        em_buffer *b = outs[i] ? outs[i]->buf : NULL;
         if (!b) continue;
         atomic_store(&b->ev_stream, s->index);
         atomic_store(&b->ev_seq, t->seq);
@@ -488,6 +489,7 @@ em_status stream_submit(em_node *n, em_array *const *outs, int64_t bytes, bool w
             atomic_store(&s->submitted, t->seq - 1);
             pthread_mutex_unlock(&s->mu);
             for (int i = 0; i < n->n_out; i++) {
+                if (!outs[i]) continue;
                 atomic_fetch_sub(&outs[i]->task_refs, 1);
                 em_array_release(outs[i]);
                 if (outs[i]->buf) atomic_store(&outs[i]->buf->ev_seq, 0);

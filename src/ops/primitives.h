@@ -35,6 +35,10 @@ typedef struct em_node em_node;
  * buffer when only the node holds that array and its buffer, else a fresh
  * buffer that the kernel first fills with input 0. */
 #define EM_PF_UPDATE (1u << 5)
+/* Outputs released before evaluation are not an error: their slots reach the
+ * kernel as NULL and it computes without them (multi-output factorisations,
+ * where a caller may keep only Q of QR). */
+#define EM_PF_OPTIONAL_OUTPUTS (1u << 6)
 #define EM_PF_ELEMENTWISE (EM_PF_UNARY | EM_PF_BINARY | EM_PF_TERNARY)
 /* The parameter struct starts with an em_refobj pointer that the node owns a
  * reference to (taken by node_make, dropped when the node dies): CUSTOM. */
@@ -141,6 +145,18 @@ typedef struct em_node em_node;
     X(MASKED_SCATTER, "MaskedScatter", index, EM_PF_UPDATE)                   \
     /* products */                                                             \
     X(MATMUL, "Matmul", matmul, 0)                                             \
+    /* linear algebra (LAPACK) */                                              \
+    X(INVERSE, "Inverse", linalg, 0)                                           \
+    X(CHOLESKY, "Cholesky", linalg, 0)                                         \
+    X(QR, "QRF", linalg, EM_PF_OPTIONAL_OUTPUTS)                               \
+    X(SVD, "SVD", linalg, EM_PF_OPTIONAL_OUTPUTS)                              \
+    X(EIGH, "Eigh", linalg, EM_PF_OPTIONAL_OUTPUTS)                            \
+    X(EIG, "Eig", linalg, EM_PF_OPTIONAL_OUTPUTS)                              \
+    X(LU, "LUF", linalg, EM_PF_OPTIONAL_OUTPUTS)                               \
+    X(SOLVE, "Solve", linalg, 0)                                               \
+    X(SOLVE_TRIANGULAR, "SolveTriangular", linalg, 0)                          \
+    /* Fourier transforms */                                                   \
+    X(FFT, "FFT", fft, 0)                                                     \
     /* user rules: custom_function, checkpoint */                              \
     X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)
 
@@ -265,6 +281,28 @@ typedef struct { em_refobj *rules; int32_t n_out, pad_; } em_custom_params;
  * low_high[2i] before and low_high[2i+1] after; mode is an em_pad_mode. */
 typedef struct { int32_t mode, ndim; int64_t low_high[]; } em_pad_params;
 
+/* ---- linear algebra (contracts in src/ops/linalg.c) ---- */
+
+typedef enum { EM_INVERSE_GENERAL, EM_INVERSE_TRIANGULAR, EM_INVERSE_CHOLESKY } em_inverse_kind;
+/* INVERSE: kind is an em_inverse_kind; upper picks the triangle that a
+ * triangular matrix or a Cholesky factor occupies. */
+typedef struct { int32_t kind, upper; } em_inverse_params;
+/* CHOLESKY (the factor's triangle), SOLVE_TRIANGULAR (the matrix's). */
+typedef struct { int32_t upper; } em_triangle_params;
+/* SVD: vectors 0 gives S alone; full 1 gives square U and Vt (full_matrices),
+ * 0 the reduced (M,K) and (K,N) ones. */
+typedef struct { int32_t vectors, full; } em_svd_params;
+/* EIGH: upper picks the triangle that is read; vectors 0 gives eigenvalues
+ * alone. EIG: upper is 0. */
+typedef struct { int32_t upper, vectors; } em_eig_params;
+
+/* ---- Fourier transforms (contract in src/ops/fft.c) ---- */
+
+typedef enum { EM_FFT_C2C, EM_FFT_R2C, EM_FFT_C2R } em_fft_kind;
+/* FFT: one 1-d transform of length n along axis, of kind em_fft_kind, in the
+ * inverse direction (exponent sign +) when inverse is set, every output
+ * multiplied by scale. */
+typedef struct { int32_t axis, kind, inverse, pad_; int64_t n; double scale; } em_fft_params;
 /* ---- indexing (src/ops/index.c) ---- */
 
 /* GATHER: inputs (a, idx_0 .. idx_{n-1}), the indices of one shape B and any

@@ -136,7 +136,7 @@ static int prepare_outputs(em_node *n, em_array *const *outs, em_array **donors)
     const char *name = em_primitives[n->prim].name;
     unsigned flags = em_primitives[n->prim].flags;
     for (int i = 0; i < n->n_out; i++)
-        if (!outs[i]) {
+        if (!outs[i] && !(flags & EM_PF_OPTIONAL_OUTPUTS)) {
             error_set(EM_ERR_RUNTIME, "[eval] An output of %s was released before evaluation.", name);
             return -1;
         }
@@ -154,6 +154,7 @@ static int prepare_outputs(em_node *n, em_array *const *outs, em_array **donors)
     }
     for (int i = 0; i < n->n_out; i++) {
         em_array *o = outs[i];
+        if (!o) continue; /* released (EM_PF_OPTIONAL_OUTPUTS): the kernel skips it */
         for (int k = 0; (flags & EM_PF_ELEMENTWISE) && k < n->n_in && !donors[i]; k++)
             if (can_donate(n->inputs[k], o)) {
                 donate(n->inputs[k], o);
@@ -179,7 +180,7 @@ static em_status run_now(em_node *n, em_array *const *outs) {
 static int64_t fresh_bytes(const em_node *n, em_array *const *outs, em_array *const *donors) {
     int64_t b = 0;
     for (int i = 0; i < n->n_out; i++)
-        if (!donors[i] && outs[i]->buf) b += (int64_t)outs[i]->buf->nbytes;
+        if (!donors[i] && outs[i] && outs[i]->buf) b += (int64_t)outs[i]->buf->nbytes;
     return b;
 }
 
