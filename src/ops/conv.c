@@ -38,6 +38,21 @@ em_array *conv_node(const em_array *x, const em_array *w, const em_conv_params *
     return node_make(EM_PRIM_CONV, p, sizeof *p, in, 2, x->dtype, shape, nd + 2);
 }
 
+em_array *conv_wgrad_node(const em_array *x, const em_array *g, const em_conv_params *p,
+                          const int64_t *kernel) {
+    if (!x || !g) return NULL;
+    em_conv_wgrad_params q;
+    memset(&q, 0, sizeof q);
+    q.conv = *p;
+    int nd = p->nd;
+    int64_t shape[5];
+    shape[0] = g->shape[nd + 1];
+    for (int d = 0; d < nd; d++) shape[1 + d] = q.kernel[d] = kernel[d];
+    shape[nd + 1] = x->shape[nd + 1] / p->groups;
+    em_array *in[2] = {(em_array *)x, (em_array *)g};
+    return node_make(EM_PRIM_CONV_WEIGHT_GRAD, &q, sizeof q, in, 2, x->dtype, shape, nd + 2);
+}
+
 /* ---------------------------------------------------------------- checks */
 
 static const char *ints_str(const int *v, int n, char *buf, size_t cap) {

@@ -159,6 +159,7 @@ typedef struct em_node em_node;
     X(FFT, "FFT", fft, 0)                                                     \
     /* convolutions */                                                         \
     X(CONV, "Convolution", conv, 0)                                            \
+    X(CONV_WEIGHT_GRAD, "ConvolutionWeightGrad", conv, 0)                      \
     /* user rules: custom_function, checkpoint */                              \
     X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)
 
@@ -316,6 +317,14 @@ typedef struct {
     int32_t nd, groups, flip, pad_;
     int32_t stride[3], lo[3], hi[3], kdil[3], idil[3], pad2_;
 } em_conv_params;
+/* CONV_WEIGHT_GRAD: inputs (x, g) of one float32/float64 dtype, x as CONV's,
+ * g of the shape of CONV's output (N, O_1..O_nd, C_out); the output is the
+ * gradient of sum(CONV(x, w) * g) with respect to w, of w's shape
+ * (C_out, kernel[0..nd), C_in / groups). */
+typedef struct {
+    em_conv_params conv;
+    int64_t kernel[3];
+} em_conv_wgrad_params;
 
 /* ---- indexing (src/ops/index.c) ---- */
 

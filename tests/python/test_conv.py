@@ -434,3 +434,53 @@ def test_conv_shapes_and_empty():
                                output_padding=2).shape == (2, 13, 13, 6)
     assert mx.conv2d(mx.zeros((2, 5, 5, 4)), mx.zeros((6, 3, 3, 4)),
                      stream=mx.cpu).shape == (2, 3, 3, 6)
+
+
+# ---------------------------------------------------------------- the weight gradient's own rules
+
+WG_KW = dict(stride=(2, 1), padding=([1, 0], [0, 1]), kernel_dilation=(1, 2), groups=2, flip=True)
+
+
+def _weight_grad(a, b):
+    """d/dw sum(sin(conv)): a CONV_WEIGHT_GRAD node fed by cos(conv(a, b))."""
+    return mx.grad(lambda p, q: mx.sum(mx.sin(mx.conv_general(p, q, **WG_KW))), argnums=1)(a, b)
+
+
+def test_conv_weight_grad_vjp_jvp():
+    x, w = rand(2, 6, 5, 4), rand(6, 3, 2, 2)
+    out = _weight_grad(mx.array(x, mx.float64), mx.array(w, mx.float64))
+    assert out.shape == w.shape
+    _fd_check(_weight_grad, [x, w], rand(*out.shape), tol=1e-5)
+
+
+@pytest.mark.parametrize("axes", [(0, 0), (None, 0), (0, None), (1, 2)])
+def test_conv_weight_grad_vmap(axes):
+    B = 2
+    xshape, wshape = [2, 6, 5, 4], [6, 3, 2, 2]
+    if axes[0] is not None:
+        xshape.insert(axes[0], B)
+    if axes[1] is not None:
+        wshape.insert(axes[1], B)
+    x, w = rand(*xshape), rand(*wshape)
+    f64 = mx.float64
+    got = mx.vmap(_weight_grad, in_axes=axes)(mx.array(x, f64), mx.array(w, f64))
+    for i in range(B):
+        xi = x if axes[0] is None else np.take(x, i, axis=axes[0])
+        wi = w if axes[1] is None else np.take(w, i, axis=axes[1])
+        want = _weight_grad(mx.array(xi, f64), mx.array(wi, f64))
+        np.testing.assert_allclose(np.array(got[i]), np.array(want), rtol=1e-10, atol=1e-12)
+
+
+def test_conv_weight_grad_large_is_deterministic():
+    # many rows: the weight gradient sums partial gradients over chunks
+    x, w = rand(16, 32, 32, 16), rand(32, 3, 3, 16)
+    f32 = mx.float32
+
+    def gw(a, b):
+        return mx.grad(lambda p, q: mx.sum(mx.conv2d(p, q, padding=1) ** 2), argnums=1)(a, b)
+
+    a = np.array(gw(mx.array(x, f32), mx.array(w, f32)))
+    b = np.array(gw(mx.array(x, f32), mx.array(w, f32)))
+    assert np.array_equal(a, b)
+    want = np.array(gw(mx.array(x, mx.float64), mx.array(w, mx.float64)))
+    np.testing.assert_allclose(a, want, rtol=1e-3, atol=1e-2)
