@@ -53,6 +53,21 @@ em_array *conv_wgrad_node(const em_array *x, const em_array *g, const em_conv_pa
     return node_make(EM_PRIM_CONV_WEIGHT_GRAD, &q, sizeof q, in, 2, x->dtype, shape, nd + 2);
 }
 
+em_array *conv_igrad_node(const em_array *g, const em_array *w, const em_conv_params *p,
+                          const int64_t *input) {
+    if (!g || !w) return NULL;
+    em_conv_igrad_params q;
+    memset(&q, 0, sizeof q);
+    q.conv = *p;
+    int nd = p->nd;
+    int64_t shape[5];
+    shape[0] = g->shape[0];
+    for (int d = 0; d < nd; d++) shape[1 + d] = q.input[d] = input[d];
+    shape[nd + 1] = w->shape[nd + 1] * p->groups;
+    em_array *in[2] = {(em_array *)g, (em_array *)w};
+    return node_make(EM_PRIM_CONV_INPUT_GRAD, &q, sizeof q, in, 2, g->dtype, shape, nd + 2);
+}
+
 /* ---------------------------------------------------------------- checks */
 
 static const char *ints_str(const int *v, int n, char *buf, size_t cap) {

@@ -16,4 +16,9 @@ em_array *conv_node(const em_array *x, const em_array *w, const em_conv_params *
 em_array *conv_wgrad_node(const em_array *x, const em_array *g, const em_conv_params *p,
                           const int64_t *kernel);
 
+/* A CONV_INPUT_GRAD node: the gradient with respect to x (of spatial sizes
+ * input[0..p->nd)) of sum(CONV(x, w) * g). Same conventions. */
+em_array *conv_igrad_node(const em_array *g, const em_array *w, const em_conv_params *p,
+                          const int64_t *input);
+
 #endif

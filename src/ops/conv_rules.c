@@ -1,25 +1,24 @@
-/* conv_rules.c -- the transform rules of CONV and CONV_WEIGHT_GRAD, written
- * with those primitives and views so that they compose (grad of grad, vmap
- * of grad).
+/* conv_rules.c -- the transform rules of CONV, CONV_WEIGHT_GRAD and
+ * CONV_INPUT_GRAD, written with those primitives and views so that they
+ * compose (grad of grad, vmap of grad).
  *
- * CONV vjp (S, K, O are spatial sizes, Sd = (S-1)*idil+1, per dim):
- *   input:  MLX's construction: a convolution of the cotangent, dilated by
- *           the stride, with the weight's in/out channels swapped (per group)
- *           and its flip toggled, padded (K-1)*kdil - lo before and
- *           Sd - 1 + lo - (O-1)*stride after, which gives the Sd positions of
- *           the dilated input; rows that are not input positions (idil > 1)
- *           are sliced away.
- *   weight: CONV_WEIGHT_GRAD(x, cotangent), a primitive of its own (the
- *           forward pass's packed windows times the cotangent, one gemm per
- *           tile: several times faster than MLX's convolution of x with the
- *           cotangent as kernel).
- * CONV_WEIGHT_GRAD is bilinear in (x, g): its vjp with cotangent c is the
- * input gradient above with c as the weight (for x) and CONV(x, c) (for g).
- * jvp: both primitives are linear in each input.
- * vmap: CONV with a mapped input alone folds the batch into N; with a mapped
- * weight alone (one group) into C_out; otherwise, and always for the weight
- * gradient, the batch becomes groups: x as (N, S, B*C_in), the other operand
- * (B*C_out) channels, groups B*G (an unmapped operand is broadcast). */
+ * The three are one bilinear form seen from each side: for y = CONV(x, w),
+ * <CONV(x, w), g> = <x, INPUT_GRAD(g, w)> = <w, WEIGHT_GRAD(x, g)>. So:
+ *   CONV vjp:        x <- INPUT_GRAD(g, w),   w <- WEIGHT_GRAD(x, g)
+ *   WEIGHT_GRAD vjp (cotangent c, of w's shape):
+ *                    x <- INPUT_GRAD(g, c),   g <- CONV(x, c)
+ *   INPUT_GRAD vjp (cotangent c, of x's shape):
+ *                    g <- CONV(c, w),         w <- WEIGHT_GRAD(c, g)
+ * and each jvp is the primitive applied to (tangent, other) plus (other,
+ * tangent). MLX builds the gradients from convolutions instead (the input
+ * gradient as a convolution of the stride-dilated cotangent, the weight
+ * gradient as a convolution of x with the cotangent as kernel); the two
+ * dedicated primitives do the same sums with the forward pass's packing and
+ * one gemm per tile, without multiplying by the zeros of the dilation.
+ * vmap: a mapped x (or g, for INPUT_GRAD) alone folds the batch into N; a
+ * mapped weight alone (CONV, one group) into C_out; otherwise the batch
+ * becomes groups: the operands as (N, S, B*C) channels, groups B*G (an
+ * unmapped operand is broadcast). */
 #include <stdint.h>
 
 #include "../transforms/vmap.h"
@@ -27,60 +26,6 @@
 
 static const em_conv_params *conv_params(const em_node *n) {
     return (const em_conv_params *)(const void *)n->params;
-}
-
-static em_array *permute(const em_array *a, const int *perm, rule_tmp *t) {
-    return tk(t, em_transpose(a, perm, a->ndim));
-}
-
-static int64_t dil_size(int64_t s, int32_t dil) { return s == 0 ? 0 : (s - 1) * dil + 1; }
-
-static em_array *grad_input(const em_conv_params *p, const em_array *x, const em_array *w,
-                            const em_array *g, rule_tmp *t) {
-    int nd = p->nd, G = p->groups;
-    int64_t ci = x->shape[nd + 1], co = w->shape[0];
-    /* w (G*cog, K, cig) -> (G, cig, K, cog) -> (Ci, K, cog) */
-    int64_t s[6];
-    int perm[6];
-    s[0] = G;
-    s[1] = co / G;
-    for (int d = 0; d < nd; d++) s[2 + d] = w->shape[1 + d];
-    s[nd + 2] = ci / G;
-    em_array *w5 = tk(t, ops_reshape(w, s, nd + 3));
-    perm[0] = 0;
-    perm[1] = nd + 2;
-    for (int d = 0; d < nd; d++) perm[2 + d] = 2 + d;
-    perm[nd + 2] = 1;
-    em_array *wt = w5 ? permute(w5, perm, t) : NULL;
-    s[0] = ci;
-    for (int d = 0; d < nd; d++) s[1 + d] = w->shape[1 + d];
-    s[nd + 1] = co / G;
-    wt = wt ? tk(t, ops_reshape(wt, s, nd + 2)) : NULL;
-
-    em_conv_params q;
-    memset(&q, 0, sizeof q);
-    q.nd = nd;
-    q.groups = G;
-    q.flip = !p->flip;
-    bool sliced = false;
-    for (int d = 0; d < nd; d++) {
-        int64_t k = w->shape[1 + d], o = g->shape[1 + d];
-        int64_t sd = dil_size(x->shape[1 + d], p->idil[d]);
-        q.stride[d] = 1;
-        q.kdil[d] = p->kdil[d];
-        q.idil[d] = p->stride[d];
-        q.lo[d] = (int32_t)((k - 1) * p->kdil[d] - p->lo[d]);
-        q.hi[d] = (int32_t)(sd - 1 + p->lo[d] - (o - 1) * p->stride[d]);
-        sliced |= p->idil[d] > 1;
-    }
-    em_array *dx = tk(t, conv_node(g, wt, &q));
-    if (!dx || !sliced) return dx;
-    int64_t start[5] = {0}, stop[5], step[5];
-    for (int i = 0; i < dx->ndim; i++) {
-        stop[i] = dx->shape[i];
-        step[i] = i >= 1 && i <= nd ? p->idil[i - 1] : 1;
-    }
-    return tk(t, em_slice(dx, start, stop, step, dx->ndim));
 }
 
 /* a (mapped along `axis`, or -1 for unmapped) as (N, S.., B*C): the batch
@@ -120,8 +65,30 @@ static em_status wgrad_vjp(const em_node *n, em_array *const *in, em_array *cons
     for (int i = 0; i < 2 && st == EM_OK; i++) {
         if (!want[i]) continue;
         em_array *r = empty ? tk(&t, em_zeros_like(in[i]))
-                      : i == 0 ? grad_input(p, x, c, g, &t)
+                      : i == 0 ? tk(&t, conv_igrad_node(g, c, p, x->shape + 1))
                                : tk(&t, conv_node(x, c, p));
+        st = rule_status(grads[i] = em_array_retain(r));
+    }
+    rule_tmp_free(&t);
+    return st;
+}
+
+static const em_conv_igrad_params *igrad_params(const em_node *n) {
+    return (const em_conv_igrad_params *)(const void *)n->params;
+}
+
+static em_status igrad_vjp(const em_node *n, em_array *const *in, em_array *const *cot,
+                           const bool *want, em_array **grads) {
+    const em_conv_params *p = &igrad_params(n)->conv;
+    const em_array *g = in[0], *w = in[1], *c = cot[0];
+    bool empty = g->size == 0 || w->size == 0 || c->size == 0;
+    rule_tmp t = {0};
+    em_status st = EM_OK;
+    for (int i = 0; i < 2 && st == EM_OK; i++) {
+        if (!want[i]) continue;
+        em_array *r = empty ? tk(&t, em_zeros_like(in[i]))
+                      : i == 0 ? tk(&t, conv_node(c, w, p))
+                               : tk(&t, conv_wgrad_node(c, g, p, w->shape + 1));
         st = rule_status(grads[i] = em_array_retain(r));
     }
     rule_tmp_free(&t);
@@ -132,6 +99,7 @@ em_status ops_conv_vjp(const em_node *n, em_array *const *in, em_array *const *o
                        em_array *const *cot, const bool *want, em_array **grads) {
     (void)out;
     if (n->prim == EM_PRIM_CONV_WEIGHT_GRAD) return wgrad_vjp(n, in, cot, want, grads);
+    if (n->prim == EM_PRIM_CONV_INPUT_GRAD) return igrad_vjp(n, in, cot, want, grads);
     if (n->prim != EM_PRIM_CONV) return ops_no_vjp(n);
     const em_conv_params *p = conv_params(n);
     const em_array *x = in[0], *w = in[1], *g = cot[0];
@@ -141,7 +109,7 @@ em_status ops_conv_vjp(const em_node *n, em_array *const *in, em_array *const *o
     for (int i = 0; i < 2 && st == EM_OK; i++) {
         if (!want[i]) continue;
         em_array *r = empty ? tk(&t, em_zeros_like(in[i]))
-                      : i == 0 ? grad_input(p, x, w, g, &t)
+                      : i == 0 ? tk(&t, conv_igrad_node(g, w, p, x->shape + 1))
                                : tk(&t, conv_wgrad_node(x, g, p, w->shape + 1));
         st = rule_status(grads[i] = em_array_retain(r));
     }
@@ -149,20 +117,27 @@ em_status ops_conv_vjp(const em_node *n, em_array *const *in, em_array *const *o
     return st;
 }
 
+/* The node's primitive, with its params, applied to (a, b). */
+static em_array *same_kind(const em_node *n, const em_array *a, const em_array *b) {
+    const em_conv_params *p = conv_params(n);
+    switch (n->prim) {
+    case EM_PRIM_CONV_WEIGHT_GRAD: return conv_wgrad_node(a, b, p, wgrad_params(n)->kernel);
+    case EM_PRIM_CONV_INPUT_GRAD: return conv_igrad_node(a, b, p, igrad_params(n)->input);
+    default: return conv_node(a, b, p);
+    }
+}
+
 em_status ops_conv_jvp(const em_node *n, em_array *const *in, em_array *const *out,
                        em_array *const *tan, em_array **out_tan) {
     (void)out;
-    bool wg = n->prim == EM_PRIM_CONV_WEIGHT_GRAD;
-    if (n->prim != EM_PRIM_CONV && !wg) return ops_no_jvp(n);
-    const em_conv_params *p = conv_params(n);
-    const int64_t *kernel = wg ? wgrad_params(n)->kernel : NULL;
+    if (n->prim != EM_PRIM_CONV && n->prim != EM_PRIM_CONV_WEIGHT_GRAD &&
+        n->prim != EM_PRIM_CONV_INPUT_GRAD)
+        return ops_no_jvp(n);
     rule_tmp t = {0};
     em_array *r = NULL;
-    if (tan[0])
-        r = tk(&t, wg ? conv_wgrad_node(tan[0], in[1], p, kernel) : conv_node(tan[0], in[1], p));
+    if (tan[0]) r = tk(&t, same_kind(n, tan[0], in[1]));
     if (tan[1]) {
-        em_array *s = tk(&t, wg ? conv_wgrad_node(in[0], tan[1], p, kernel)
-                                : conv_node(in[0], tan[1], p));
+        em_array *s = tk(&t, same_kind(n, in[0], tan[1]));
         r = r ? tk(&t, em_add(r, s)) : s;
     }
     out_tan[0] = em_array_retain(r);
@@ -172,8 +147,8 @@ em_status ops_conv_jvp(const em_node *n, em_array *const *in, em_array *const *o
 
 em_status ops_conv_vmap(const em_node *n, em_array *const *in, const int *axes, em_array **out,
                         int *out_axes) {
-    bool wg = n->prim == EM_PRIM_CONV_WEIGHT_GRAD;
-    if (n->prim != EM_PRIM_CONV && !wg) return ops_no_vmap(n);
+    bool wg = n->prim == EM_PRIM_CONV_WEIGHT_GRAD, ig = n->prim == EM_PRIM_CONV_INPUT_GRAD;
+    if (n->prim != EM_PRIM_CONV && !wg && !ig) return ops_no_vmap(n);
     const em_conv_params *p = conv_params(n);
     const em_array *like = vmap_traced_out(n, 0);
     int nd = p->nd;
@@ -201,7 +176,7 @@ em_status ops_conv_vmap(const em_node *n, em_array *const *in, const int *axes, 
             for (int d = 0; d <= nd; d++) s[1 + d] = x->shape[2 + d];
             x = tk(&t, ops_reshape(x, s, nd + 2));
         }
-        r = tk(&t, conv_node(x, in[1], p));
+        r = tk(&t, same_kind(n, x, in[1]));
         s[0] = B;
         for (int d = 0; d < like->ndim; d++) s[1 + d] = like->shape[d];
         out_axes[0] = 0;
@@ -214,13 +189,13 @@ em_status ops_conv_vmap(const em_node *n, em_array *const *in, const int *axes, 
         }
         em_conv_params q = *p;
         em_array *x = NULL;
-        if (axes[0] < 0 && p->groups == 1) {
+        if (axes[0] < 0 && p->groups == 1 && !ig) {
             x = in[0];
         } else {
             q.groups = (int32_t)(p->groups * B);
             x = batch_to_channels(in[0], axes[0], B, nd, &t);
         }
-        r = tk(&t, conv_node(x, w, &q));
+        r = tk(&t, ig ? conv_igrad_node(x, w, &q, igrad_params(n)->input) : conv_node(x, w, &q));
         for (int d = 0; d <= nd; d++) s[d] = like->shape[d];
         s[nd + 1] = B;
         s[nd + 2] = like->shape[nd + 1];

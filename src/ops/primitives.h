@@ -160,6 +160,7 @@ typedef struct em_node em_node;
     /* convolutions */                                                         \
     X(CONV, "Convolution", conv, 0)                                            \
     X(CONV_WEIGHT_GRAD, "ConvolutionWeightGrad", conv, 0)                      \
+    X(CONV_INPUT_GRAD, "ConvolutionInputGrad", conv, 0)                        \
     /* user rules: custom_function, checkpoint */                              \
     X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)
 
@@ -325,6 +326,14 @@ typedef struct {
     em_conv_params conv;
     int64_t kernel[3];
 } em_conv_wgrad_params;
+/* CONV_INPUT_GRAD: inputs (g, w) of one float32/float64 dtype, g of CONV's
+ * output shape, w CONV's weight; the output is the gradient of
+ * sum(CONV(x, w) * g) with respect to x, of x's shape
+ * (N, input[0..nd), C_in). */
+typedef struct {
+    em_conv_params conv;
+    int64_t input[3];
+} em_conv_igrad_params;
 
 /* ---- indexing (src/ops/index.c) ---- */
 

@@ -446,15 +446,22 @@ def _weight_grad(a, b):
     return mx.grad(lambda p, q: mx.sum(mx.sin(mx.conv_general(p, q, **WG_KW))), argnums=1)(a, b)
 
 
-def test_conv_weight_grad_vjp_jvp():
+def _input_grad(a, b):
+    """d/dx sum(sin(conv)): a CONV_INPUT_GRAD node."""
+    return mx.grad(lambda p, q: mx.sum(mx.sin(mx.conv_general(p, q, **WG_KW))), argnums=0)(a, b)
+
+
+@pytest.mark.parametrize("fn", [_weight_grad, _input_grad])
+def test_conv_grad_primitives_vjp_jvp(fn):
     x, w = rand(2, 6, 5, 4), rand(6, 3, 2, 2)
-    out = _weight_grad(mx.array(x, mx.float64), mx.array(w, mx.float64))
-    assert out.shape == w.shape
-    _fd_check(_weight_grad, [x, w], rand(*out.shape), tol=1e-5)
+    out = fn(mx.array(x, mx.float64), mx.array(w, mx.float64))
+    assert out.shape == (w.shape if fn is _weight_grad else x.shape)
+    _fd_check(fn, [x, w], rand(*out.shape), tol=1e-5)
 
 
+@pytest.mark.parametrize("fn", [_weight_grad, _input_grad])
 @pytest.mark.parametrize("axes", [(0, 0), (None, 0), (0, None), (1, 2)])
-def test_conv_weight_grad_vmap(axes):
+def test_conv_grad_primitives_vmap(fn, axes):
     B = 2
     xshape, wshape = [2, 6, 5, 4], [6, 3, 2, 2]
     if axes[0] is not None:
@@ -463,21 +470,24 @@ def test_conv_weight_grad_vmap(axes):
         wshape.insert(axes[1], B)
     x, w = rand(*xshape), rand(*wshape)
     f64 = mx.float64
-    got = mx.vmap(_weight_grad, in_axes=axes)(mx.array(x, f64), mx.array(w, f64))
+    got = mx.vmap(fn, in_axes=axes)(mx.array(x, f64), mx.array(w, f64))
     for i in range(B):
         xi = x if axes[0] is None else np.take(x, i, axis=axes[0])
         wi = w if axes[1] is None else np.take(w, i, axis=axes[1])
-        want = _weight_grad(mx.array(xi, f64), mx.array(wi, f64))
+        want = fn(mx.array(xi, f64), mx.array(wi, f64))
         np.testing.assert_allclose(np.array(got[i]), np.array(want), rtol=1e-10, atol=1e-12)
 
 
-def test_conv_weight_grad_large_is_deterministic():
-    # many rows: the weight gradient sums partial gradients over chunks
+@pytest.mark.parametrize("argnum", [0, 1])
+def test_conv_grads_large_are_deterministic(argnum):
+    # many rows: the weight gradient sums partial gradients over chunks, the
+    # input gradient shares images among threads
     x, w = rand(16, 32, 32, 16), rand(32, 3, 3, 16)
     f32 = mx.float32
 
     def gw(a, b):
-        return mx.grad(lambda p, q: mx.sum(mx.conv2d(p, q, padding=1) ** 2), argnums=1)(a, b)
+        return mx.grad(lambda p, q: mx.sum(mx.conv2d(p, q, stride=2, padding=1) ** 2),
+                       argnums=argnum)(a, b)
 
     a = np.array(gw(mx.array(x, f32), mx.array(w, f32)))
     b = np.array(gw(mx.array(x, f32), mx.array(w, f32)))

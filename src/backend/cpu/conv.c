@@ -19,6 +19,12 @@
  * gradient; the partials are added in chunk order, so results are the same
  * for any number of threads.
  *
+ * CONV_INPUT_GRAD runs the other way (col2im): per tile, the cotangent's
+ * rows times the group's weight rows give the windows' gradients (rows x
+ * K*cig), which are added back into the input positions they came from
+ * (holes and padding dropped). Windows overlap only within one image, so the
+ * images are shared among the threads, each summing in a fixed order.
+ *
  * Packing copies runs of cig channels (memcpy when the input's channel stride
  * is 1); an input whose channel stride is not 1 is first copied densely. The
  * weight is used in place when row-contiguous, else copied densely. */
@@ -365,12 +371,120 @@ static em_status conv_weight_grad(const em_node *n, const em_array *x, const em_
     return st;
 }
 
+/* ---------------------------------------------------------------- input gradient */
+
+/* Adds col (rows [r0, r1) of group g, as packed) into the input gradient
+ * j->x (dense, written through a cast). */
+static void unpack_add(const conv_job *j, int64_t r0, int64_t r1, int64_t g, const char *col) {
+    size_t isz = j->isz;
+    int64_t cig = j->cig;
+    for (int64_t r = r0; r < r1; r++) {
+        int64_t n = r / j->Ot, o = r % j->Ot;
+        int64_t o2 = o % j->O[2], o1 = (o / j->O[2]) % j->O[1], o0 = o / (j->O[2] * j->O[1]);
+        const int64_t *i0 = j->idx[0] + o0 * j->K[0], *i1 = j->idx[1] + o1 * j->K[1],
+                      *i2 = j->idx[2] + o2 * j->K[2];
+        char *xb = (char *)j->x + (n * j->xs_n + g * cig) * (int64_t)isz;
+        const char *src = col + (size_t)(r - r0) * (size_t)j->depth * isz;
+        for (int64_t a = 0; a < j->K[0]; a++)
+            for (int64_t b = 0; b < j->K[1]; b++) {
+                bool rowok = i0[a] >= 0 && i1[b] >= 0;
+                int64_t base = rowok ? i0[a] * j->xs[0] + i1[b] * j->xs[1] : 0;
+                for (int64_t c = 0; c < j->K[2]; c++, src += (size_t)cig * isz) {
+                    if (!rowok || i2[c] < 0) continue;
+                    char *dst = xb + (base + i2[c] * j->xs[2]) * (int64_t)isz;
+                    if (j->dt == EM_FLOAT32) {
+                        float *d = (float *)(void *)dst;
+                        const float *s = (const float *)(const void *)src;
+                        for (int64_t k = 0; k < cig; k++) d[k] += s[k];
+                    } else {
+                        double *d = (double *)(void *)dst;
+                        const double *s = (const double *)(const void *)src;
+                        for (int64_t k = 0; k < cig; k++) d[k] += s[k];
+                    }
+                }
+            }
+    }
+}
+
+/* col (rows x depth) = g[r0:r1, group] @ W_group. */
+static void gemm_cols(const conv_job *j, int64_t r0, int64_t r1, int64_t g, char *col) {
+    int M = (int)(r1 - r0), Nn = (int)j->depth, K = (int)j->cog, lda = (int)j->co;
+    const char *A = j->g + ((size_t)r0 * (size_t)j->co + (size_t)(g * j->cog)) * j->isz;
+    const char *W = j->w + (size_t)(g * j->cog) * (size_t)j->depth * j->isz;
+    if (j->dt == EM_FLOAT32)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, Nn, K, 1.0f,
+                    (const float *)(const void *)A, lda, (const float *)(const void *)W, Nn, 0.0f,
+                    (float *)(void *)col, Nn);
+    else
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, Nn, K, 1.0,
+                    (const double *)(const void *)A, lda, (const double *)(const void *)W, Nn, 0.0,
+                    (double *)(void *)col, Nn);
+}
+
+static void run_images(void *v, int64_t b, int64_t e) {
+    conv_job *j = v;
+    int64_t tile = j->tile < j->Ot ? j->tile : j->Ot;
+    char *col = malloc((size_t)tile * (size_t)j->depth * j->isz);
+    if (!col) {
+        atomic_store(&j->failed, 1);
+        return;
+    }
+    for (int64_t n = b; n < e; n++) {
+        int64_t end = (n + 1) * j->Ot;
+        for (int64_t r0 = n * j->Ot; r0 < end; r0 += tile) {
+            int64_t r1 = r0 + tile < end ? r0 + tile : end;
+            for (int64_t g = 0; g < j->groups; g++) {
+                gemm_cols(j, r0, r1, g, col);
+                unpack_add(j, r0, r1, g, col);
+            }
+        }
+    }
+    free(col);
+}
+
+static em_status conv_input_grad(const em_node *n, const em_array *g, const em_array *w,
+                                 em_array *o) {
+    const em_conv_igrad_params *ip = (const em_conv_igrad_params *)(const void *)n->params;
+    const em_conv_params *p = &ip->conv;
+    int nd = p->nd;
+    conv_job j;
+    memset(&j, 0, sizeof j);
+    char *xcopy, *gcopy = NULL, *wcopy = NULL;
+    int64_t *idx;
+    /* the output plays the input's part (dense: job_setup copies nothing) */
+    em_status st = job_setup(&j, p, o, w->shape + 1, g->shape + 1, w->shape[0], &xcopy, &idx);
+    memset(array_ptr(o), 0, (size_t)o->size * j.isz);
+    if (st == EM_OK && j.rows > 0 && j.depth > 0 && j.co > 0) {
+        j.g = array_ptr(g);
+        j.w = array_ptr(w);
+        if (!(g->flags & EM_AF_ROW_CONTIG) && !(j.g = gcopy = dense(g))) st = EM_ERR_MEMORY;
+        if (st == EM_OK && !(w->flags & EM_AF_ROW_CONTIG) && !(j.w = wcopy = dense(w)))
+            st = EM_ERR_MEMORY;
+    } else {
+        j.rows = 0;
+    }
+    if (st == EM_OK && j.rows > 0) {
+        double flops = (double)j.rows * (double)j.co * (double)j.depth;
+        if (flops < 4e6 || j.N < 2 || cpu_pool_threads() < 2) run_images(&j, 0, j.N);
+        else cpu_pool_parallel_for(j.N, 1, run_images, &j);
+        if (atomic_load(&j.failed)) st = error_status(EM_ERR_MEMORY, "[conv] Out of memory.");
+    }
+    (void)nd;
+    free(idx);
+    free(xcopy);
+    free(gcopy);
+    free(wcopy);
+    return st;
+}
+
 em_status cpu_conv_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype dt = out[0]->dtype;
-    if ((n->prim != EM_PRIM_CONV && n->prim != EM_PRIM_CONV_WEIGHT_GRAD) ||
-        (dt != EM_FLOAT32 && dt != EM_FLOAT64))
-        return cpu_unsupported(n, dt);
+    if (dt != EM_FLOAT32 && dt != EM_FLOAT64) return cpu_unsupported(n, dt);
     if (out[0]->size == 0) return EM_OK;
-    if (n->prim == EM_PRIM_CONV) return conv_forward(n, in[0], in[1], out[0]);
-    return conv_weight_grad(n, in[0], in[1], out[0]);
+    switch (n->prim) {
+    case EM_PRIM_CONV: return conv_forward(n, in[0], in[1], out[0]);
+    case EM_PRIM_CONV_WEIGHT_GRAD: return conv_weight_grad(n, in[0], in[1], out[0]);
+    case EM_PRIM_CONV_INPUT_GRAD: return conv_input_grad(n, in[0], in[1], out[0]);
+    default: return cpu_unsupported(n, dt);
+    }
 }
