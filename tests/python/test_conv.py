@@ -326,7 +326,8 @@ def test_conv_grad_float32_matches_float64():
 
 @pytest.mark.parametrize("axes", [(0, None), (None, 0), (0, 0), (2, 1), (None, 3)])
 @pytest.mark.parametrize("groups", [1, 2])
-def test_conv_vmap(axes, groups):
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d"])
+def test_conv_vmap(axes, groups, op):
     B = 3
     xshape, wshape = [2, 6, 5, 4], [4, 3, 2, 4 // groups]
     if axes[0] is not None:
@@ -336,7 +337,7 @@ def test_conv_vmap(axes, groups):
     x, w = rand(*xshape), rand(*wshape)
 
     def f(a, b):
-        return mx.conv2d(a, b, stride=(2, 1), padding=1, groups=groups)
+        return getattr(mx, op)(a, b, stride=(2, 1), padding=1, groups=groups)
 
     f64 = mx.float64
     got = mx.vmap(f, in_axes=axes)(mx.array(x, f64), mx.array(w, f64))
