@@ -177,6 +177,10 @@ static bool conv_prepare(const em_array *x, const em_array *w, const int *stride
     if (!positive(p.stride, nd, "Stride", "strides")) return false;
     if (!positive(p.kdil, nd, "Kernel dilation", "kernel dilation")) return false;
     if (!positive(p.idil, nd, "Input dilation", "input dilation")) return false;
+    for (int d = 0; d < nd; d++)
+        if (x->shape[1 + d] > INT32_MAX || w->shape[1 + d] > INT32_MAX)
+            return !!error_set(EM_ERR_VALUE, "[conv] Spatial dimensions larger than %d are not "
+                                             "supported.", INT32_MAX);
     for (int d = 0; d < nd; d++) {
         int64_t s = x->shape[1 + d], k = w->shape[1 + d];
         int64_t sd = s == 0 ? 0 : (s - 1) * (int64_t)p.idil[d] + 1;
@@ -326,6 +330,7 @@ static em_array *conv_transpose(const em_array *x, const em_array *w, int nd, co
     /* a rank mismatch is reported by conv_prepare; use 1 for missing dims */
     for (int d = 0; d < nd; d++) {
         int64_t k = w->ndim == nd + 2 ? w->shape[1 + d] : 1;
+        if (k > INT32_MAX) k = INT32_MAX; /* conv_prepare reports it */
         int dil = dilation ? dilation[d] : 1, pad = padding ? padding[d] : 0;
         int64_t l = (int64_t)dil * (k - 1) - pad, h = l + (out_pad ? out_pad[d] : 0);
         if (l < INT32_MIN || l > INT32_MAX || h < INT32_MIN || h > INT32_MAX)
@@ -349,9 +354,10 @@ static em_array *conv_transpose(const em_array *x, const em_array *w, int nd, co
         c.p.kdil[d] = mp.kdil[d];
         c.p.idil[d] = 1;
         c.p.lo[d] = pad;
-        if ((int64_t)pad - op < INT32_MIN)
+        int64_t hi64 = (int64_t)pad - op;
+        if (hi64 < INT32_MIN || hi64 > INT32_MAX)
             return error_set(EM_ERR_VALUE, "[conv_transpose] Padding out of range.");
-        c.p.hi[d] = pad - op;
+        c.p.hi[d] = (int32_t)hi64;
         /* the size of MLX's convolution: Sd + lo + hi - Kd + 1 */
         int64_t sd = sz == 0 ? 0 : (sz - 1) * (int64_t)mp.idil[d] + 1;
         c.out[d] = sd + mp.lo[d] + mp.hi[d] - ((k - 1) * (int64_t)mp.kdil[d] + 1) + 1;

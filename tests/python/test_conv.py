@@ -495,3 +495,17 @@ def test_conv_grads_large_are_deterministic(argnum):
     assert np.array_equal(a, b)
     want = np.array(gw(mx.array(x, mx.float64), mx.array(w, mx.float64)))
     np.testing.assert_allclose(a, want, rtol=1e-3, atol=1e-2)
+
+
+def test_conv_absurd_sizes_are_errors():
+    x, w = mx.zeros((1, 3, 3, 2)), mx.zeros((2, 2, 2, 2))
+    err(ValueError, "overflows", mx.conv2d, x, w, padding=2**31 - 1)
+    err(OverflowError, "out of range", mx.conv2d, x, w, padding=2**31)
+    err(ValueError, "overflows", mx.conv_general, x, w, input_dilation=2**31 - 1)
+    err(ValueError, "overflows", mx.conv_transpose2d, x, w, stride=2**31 - 1)
+    err(ValueError, "[conv", mx.conv_transpose2d, x, w, padding=2**31 - 1, output_padding=-1)
+    err(ValueError, "[conv", mx.conv_transpose2d, x, w, dilation=2**31 - 1, padding=-2**31)
+    err(ValueError, "[conv] The input channels must be divisible", mx.conv2d, x, w,
+        groups=2**31 - 1)
+    big = mx.broadcast_to(mx.zeros((1, 1, 1)), (1, 2**33, 1))
+    err(ValueError, "[conv] Spatial dimensions larger than", mx.conv1d, big, mx.zeros((1, 1, 1)))
