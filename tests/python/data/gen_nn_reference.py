@@ -9,7 +9,8 @@ CASES is shared with the test: each case is (name, constructor, inputs, call),
 the constructor and call being expressions over ``nn``/``mx`` (and ``m``, the
 layer, and the inputs by name) that read the same under either library.
 Inputs are (shape, kind) with kind "f" (normal floats), "i<k>" (integers in
-[0, k)) or "mask<L>,<S>" (an additive causal-style mask).
+[0, k)), "mask" (an additive causal-style mask of shape (L, S)) or "bmask"
+(a boolean one).
 """
 import os
 
@@ -63,6 +64,8 @@ CASES = [
      "value_input_dims=3, value_dims=12, value_output_dims=7, bias=True)",
      {"q": ((2, 4, 6), "f"), "k": ((2, 4, 5), "f"), "v": ((2, 4, 3), "f"), "mask": ((4, 4), "mask")},
      "m(q, k, v, mask)"),
+    ("mha_bool_mask", "nn.MultiHeadAttention(8, 2, bias=True)",
+     {"q": ((2, 3, 8), "f"), "k": ((2, 5, 8), "f"), "mask": ((3, 5), "bmask")}, "m(q, k, k, mask)"),
     ("causal_mask", "nn.Identity()", {}, "nn.MultiHeadAttention.create_additive_causal_mask(4)"),
     ("encoder_layer", "nn.TransformerEncoderLayer(8, 2, mlp_dims=16)",
      {"x": ((2, 3, 8), "f"), "mask": ((3, 3), "mask")}, "m(x, mask)"),
@@ -117,6 +120,9 @@ def make_inputs(spec, seed):
             out[name] = rng.normal(size=shape).astype(np.float32)
         elif kind.startswith("i"):
             out[name] = rng.integers(0, int(kind[1:]), size=shape).astype(np.int32)
+        elif kind == "bmask":
+            L, S = shape
+            out[name] = np.arange(S)[None, :] <= np.arange(L)[:, None] + 1
         elif kind == "mask":
             L, S = shape
             out[name] = np.where(np.arange(S)[None, :] > np.arange(L)[:, None],
