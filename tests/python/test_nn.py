@@ -273,3 +273,37 @@ def test_training_step_reduces_loss():
         m.update(tree_map(lambda p, g: p - 0.5 * g, m.trainable_parameters(), grads))
         mx.eval(m.parameters())
     assert loss.item() < 0.5 * first
+
+
+def test_compiled_training_step_with_state():
+    mx.random.seed(0)
+    rng = np.random.default_rng(3)
+    xn = rng.normal(size=(16, 4)).astype(np.float32)
+    x, t = mx.array(xn), mx.array((xn[:, 0] > 0).astype(np.int32))
+    m = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm(8), nn.ReLU(), nn.Linear(8, 2))
+    m2 = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm(8), nn.ReLU(), nn.Linear(8, 2))
+    m2.update(m.parameters())
+
+    def make_step(model):
+        vg = nn.value_and_grad(
+            model, lambda x, t: nn.losses.cross_entropy(model(x), t, reduction="mean"))
+
+        def step(x, t):
+            loss, grads = vg(x, t)
+            model.update(tree_map(lambda p, g: p - 0.1 * g, model.trainable_parameters(), grads))
+            return loss
+        return step
+
+    plain = make_step(m)
+    state = [m2.state]
+    compiled = mx.compile(make_step(m2), inputs=state, outputs=state)
+    for _ in range(3):
+        l1, l2 = plain(x, t), compiled(x, t)
+        mx.eval(l1, l2, m.parameters(), m2.parameters())
+        np.testing.assert_allclose(l1.item(), l2.item(), rtol=1e-5)
+    for (k1, a), (k2, b) in zip(tree_flatten(m.parameters()), tree_flatten(m2.parameters())):
+        assert k1 == k2
+        np.testing.assert_allclose(npa(a), npa(b), rtol=1e-5, atol=1e-6)
+    # BatchNorm's running statistics moved, and are not trainable
+    assert float(mx.abs(m.layers[1].running_mean).sum().item()) > 0
+    assert "running_mean" not in m.layers[1].trainable_parameters()
