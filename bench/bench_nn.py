@@ -35,7 +35,7 @@ from ember.utils import tree_flatten as em_flatten, tree_map as em_tree_map
 try:
     import mlx.core as mlx
     import mlx.nn as mlxnn
-    from mlx.utils import tree_flatten as mlx_flatten, tree_map as mlx_tree_map
+    from mlx.utils import tree_map as mlx_tree_map
     mlx.set_default_device(mlx.cpu)
 except ImportError:  # pragma: no cover - optional
     mlx = None
