@@ -418,3 +418,16 @@ def test_transformer_checkpoint_matches_plain():
     for (k1, a), (k2, b) in zip(tree_flatten(g1), tree_flatten(g2)):
         assert k1 == k2
         np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(not HAS_CONV, reason="ember.core has no conv ops yet")
+@pytest.mark.parametrize("make", [lambda: nn.Conv1d(4, 3, 2, stride=1, padding=1),
+                                  lambda: nn.ConvTranspose1d(4, 2, 3, stride=2),
+                                  lambda: nn.Sequential(nn.Conv1d(4, 4, 3, groups=2),
+                                                        nn.MaxPool1d(2))],
+                         ids=["conv1d", "conv_transpose1d", "conv_pool"])
+def test_input_gradients_through_conv_layers(make):
+    mx.random.seed(0)
+    layer = make()
+    layer.set_dtype(mx.float64)
+    _fd_check(layer, np.random.default_rng(1).normal(size=(2, 5, 4)))
