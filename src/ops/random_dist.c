@@ -103,7 +103,7 @@ EM_PUBLIC_OP(em_random_normal, (const int64_t *shape, int ndim, em_dtype dtype, 
     return r;
 }
 
-/* floor(uniform(low, high)) as float32, at least low, cast to dtype. */
+/* floor(uniform(low, high)) in float32, at least low, cast to dtype. */
 EM_PUBLIC_OP(em_random_randint, (const em_array *low, const em_array *high, const int64_t *shape,
                                  int ndim, em_dtype dtype, const em_array *key),
              (low, high, shape, ndim, dtype, key)) {
@@ -112,9 +112,11 @@ EM_PUBLIC_OP(em_random_randint, (const em_array *low, const em_array *high, cons
     if (!em_dtype_is_valid((int)dtype) || dtype_is_inexact(dtype))
         return error_set(EM_ERR_VALUE, "[randint] randint only accepts integer dtypes and bool.");
     rule_tmp t = {.n = 0};
-    em_array *u = tk(&t, em_random_uniform(low, high, shape, ndim, EM_FLOAT32, key));
+    /* the bounds in the dtype first (so randint(-5, 17, dtype=uint8) is 251s, as MLX) */
+    em_array *lo = tk(&t, ops_cast(low, dtype)), *hi = tk(&t, ops_cast(high, dtype));
+    em_array *u = tk(&t, lo && hi ? em_random_uniform(lo, hi, shape, ndim, EM_FLOAT32, key) : NULL);
     em_array *f = tk(&t, u ? em_floor(u) : NULL);
-    em_array *m = tk(&t, f ? em_maximum(f, tk(&t, ops_cast(low, EM_FLOAT32))) : NULL);
+    em_array *m = tk(&t, f ? em_maximum(f, tk(&t, ops_cast(lo, EM_FLOAT32))) : NULL);
     em_array *r = m ? ops_cast(m, dtype) : NULL;
     rule_tmp_free(&t);
     return r;
