@@ -357,7 +357,7 @@ static PyMethodDef random_methods[] = {
                  "    width (int, optional): Bytes per element: 1, 2 or 4 (uint8, uint16, uint32).\n" KEYDOC
                  "\nReturns:\n    array: The random bits."),
     FASTCALL_DEF("uniform", r_uniform,
-                 "uniform(low=0, high=1, shape=[], dtype=float32, key=None, stream=None)\n--\n\n"
+                 "uniform(low=0, high=1, shape=[], dtype=None, key=None, stream=None)\n--\n\n"
                  "Generate uniformly distributed random numbers in the half-open interval [low, high).\n\n"
                  "Args:\n    low (scalar or array, optional): Lower bound. Default: 0.\n"
                  "    high (scalar or array, optional): Upper bound. Default: 1.\n"
@@ -365,7 +365,7 @@ static PyMethodDef random_methods[] = {
                  "    dtype (Dtype, optional): Type of the output. Default: float32.\n" KEYDOC
                  "\nReturns:\n    array: The output array of random values."),
     FASTCALL_DEF("normal", r_normal,
-                 "normal(shape=[], dtype=float32, loc=None, scale=None, key=None, stream=None)\n--\n\n"
+                 "normal(shape=[], dtype=None, loc=None, scale=None, key=None, stream=None)\n--\n\n"
                  "Generate normally distributed random numbers.\n\nArgs:\n"
                  "    shape (list(int), optional): Shape of the output. Default: ().\n"
                  "    dtype (Dtype, optional): Type of the output. Default: float32.\n"
@@ -373,7 +373,7 @@ static PyMethodDef random_methods[] = {
                  "    scale (scalar or array, optional): Standard deviation. Default: 1.\n" KEYDOC
                  "\nReturns:\n    array: The output array of random values."),
     FASTCALL_DEF("randint", r_randint,
-                 "randint(low, high, shape=[], dtype=int32, key=None, stream=None)\n--\n\n"
+                 "randint(low, high, shape=[], dtype=None, key=None, stream=None)\n--\n\n"
                  "Generate random integers from the half-open interval [low, high).\n\nArgs:\n"
                  "    low (scalar or array): Lower bound.\n    high (scalar or array): Upper bound.\n"
                  "    shape (list(int), optional): Shape of the output. Default: ().\n"
@@ -386,14 +386,14 @@ static PyMethodDef random_methods[] = {
                  "    shape (list(int), optional): Shape of the output. Default: p's shape.\n" KEYDOC
                  "\nReturns:\n    array: The array of random booleans."),
     FASTCALL_DEF("truncated_normal", r_truncated_normal,
-                 "truncated_normal(lower, upper, shape=None, dtype=float32, key=None, stream=None)\n--\n\n"
+                 "truncated_normal(lower, upper, shape=None, dtype=None, key=None, stream=None)\n--\n\n"
                  "Generate values from a truncated normal distribution on [lower, upper].\n\nArgs:\n"
                  "    lower (scalar or array): Lower bound.\n    upper (scalar or array): Upper bound.\n"
                  "    shape (list(int), optional): Shape of the output. Default: the bounds' broadcast.\n"
                  "    dtype (Dtype, optional): Type of the output. Default: float32.\n" KEYDOC
                  "\nReturns:\n    array: The output array of random values."),
     FASTCALL_DEF("gumbel", r_gumbel,
-                 "gumbel(shape=[], dtype=float32, key=None, stream=None)\n--\n\n"
+                 "gumbel(shape=[], dtype=None, key=None, stream=None)\n--\n\n"
                  "Sample from the standard Gumbel distribution.\n\nArgs:\n"
                  "    shape (list(int), optional): Shape of the output. Default: ().\n"
                  "    dtype (Dtype, optional): Type of the output. Default: float32.\n" KEYDOC
@@ -407,7 +407,7 @@ static PyMethodDef random_methods[] = {
                  "        without axis).\n    num_samples (int, optional): Samples per distribution.\n" KEYDOC
                  "\nReturns:\n    array: The sampled indices (uint32)."),
     FASTCALL_DEF("laplace", r_laplace,
-                 "laplace(shape=[], dtype=float32, loc=0.0, scale=1.0, key=None, stream=None)\n--\n\n"
+                 "laplace(shape=[], dtype=None, loc=0.0, scale=1.0, key=None, stream=None)\n--\n\n"
                  "Sample numbers from a Laplace distribution.\n\nArgs:\n"
                  "    shape (list(int), optional): Shape of the output. Default: ().\n"
                  "    dtype (Dtype, optional): Type of the output. Default: float32.\n"
@@ -415,7 +415,7 @@ static PyMethodDef random_methods[] = {
                  "    scale (float, optional): Scale b of the distribution. Default: 1.0.\n" KEYDOC
                  "\nReturns:\n    array: The output array of random values."),
     FASTCALL_DEF("multivariate_normal", r_multivariate_normal,
-                 "multivariate_normal(mean, cov, shape=[], dtype=float32, key=None, stream=None)\n--\n\n"
+                 "multivariate_normal(mean, cov, shape=[], dtype=None, key=None, stream=None)\n--\n\n"
                  "Generate jointly-normal random samples given a mean and covariance (float32 only).\n\nArgs:\n"
                  "    mean (array): Mean, of shape (..., n).\n    cov (array): Covariance, of shape (..., n, n).\n"
                  "    shape (list(int), optional): Batch shape, broadcasting with mean's and cov's.\n"
