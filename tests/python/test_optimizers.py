@@ -479,7 +479,7 @@ def test_errors(bad, message):
         bad()
 
 
-def test_muon_rejects_non_matrix_update_shapes_gracefully():
+def test_muon_flattens_higher_rank_updates():
     # A 3-D parameter is flattened to 2-D for the iteration and reshaped back.
     opt = optim.Muon(learning_rate=0.01)
     p = {"k": mx.ones((2, 3, 4))}
