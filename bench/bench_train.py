@@ -9,7 +9,8 @@ ember runs in this interpreter. MLX runs in /tmp/oracle/bin/python (or
 /usr/bin/python3 that can import torch; a missing one is reported, not fatal.
 Each backend times the same model on the same random data (NumPy, seeded)
 with the same hyperparameters; the figure is the median of N timed steps
-after 5 warm-up steps.
+after 5 warm-up steps. The "mx.compile" rows compile value_and_grad of the
+loss (as examples/fashion_mnist.py does); the optimizer step stays eager.
 """
 import argparse
 import json
@@ -59,7 +60,7 @@ def timed(step, steps):
 
 # ---------------------------------------------------------------- MLX-like (ember, mlx)
 
-def run_mlx_like(mx, optim, steps):
+def run_mlx_like(mx, optim, steps, compiled=False):
     def tree(t):
         if isinstance(t, dict):
             return {k: tree(v) for k, v in t.items()}
@@ -102,6 +103,8 @@ def run_mlx_like(mx, optim, steps):
             return mx.mean(mx.logsumexp(logits, axis=-1) - picked)
 
         vg = mx.value_and_grad(loss_fn)
+        if compiled:
+            vg = mx.compile(vg)
 
         def step():
             loss, g = vg(state["params"], x, y)
@@ -169,6 +172,8 @@ def run_torch(steps):
 # ---------------------------------------------------------------- driver
 
 def child(backend, steps):
+    compiled = backend.endswith("+compile")
+    backend = backend.split("+")[0]
     if backend == "torch":
         res, info = run_torch(steps)
     else:
@@ -181,7 +186,7 @@ def child(backend, steps):
             import ember.core as mx
             import ember.optimizers as optim
             info = f"ember {mx.__version__}"
-        res = run_mlx_like(mx, optim, steps)
+        res = run_mlx_like(mx, optim, steps, compiled)
     print(json.dumps({"info": info, "results": res}))
 
 
@@ -211,13 +216,15 @@ def main():
         return child(args.child, args.steps)
 
     rows, notes = {}, []
-    rows["ember"], err = spawn(sys.executable, "ember", args.steps)
-    if err:
-        notes.append(f"ember failed: {err}")
-    if can_import(args.mlx_python, "mlx.core"):
-        rows["MLX (CPU)"], err = spawn(args.mlx_python, "mlx", args.steps)
+    for label, backend in (("ember", "ember"), ("ember, mx.compile", "ember+compile")):
+        rows[label], err = spawn(sys.executable, backend, args.steps)
         if err:
-            notes.append(f"MLX failed: {err}")
+            notes.append(f"{label} failed: {err}")
+    if can_import(args.mlx_python, "mlx.core"):
+        for label, backend in (("MLX (CPU)", "mlx"), ("MLX (CPU), mx.compile", "mlx+compile")):
+            rows[label], err = spawn(args.mlx_python, backend, args.steps)
+            if err:
+                notes.append(f"{label} failed: {err}")
     else:
         notes.append(f"MLX: not importable from {args.mlx_python}")
     torch_py = next((p for p in (args.torch_python, sys.executable, "/usr/bin/python3") if can_import(p, "torch")),

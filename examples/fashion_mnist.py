@@ -4,7 +4,7 @@ from ember.optimizers, shows a progress bar with loss and throughput, reports
 test accuracy and writes a plot of loss and accuracy per epoch.
 
     python examples/fashion_mnist.py [--model mlp|cnn|both] [--epochs-mlp N] [--epochs-cnn N]
-                                     [--batch B] [--lr LR] [--data DIR] [--plot FILE]
+                                     [--batch B] [--lr LR] [--no-compile] [--data DIR] [--plot FILE]
 
 The data are the gzip IDX files of Debian's dataset-fashion-mnist
 (/usr/share/datasets/fashion-mnist); `make demo` installs them.
@@ -134,7 +134,7 @@ def accuracy(apply, params, images, labels, chunk=1000):
     return correct / len(images)
 
 
-def train(name, data, epochs, batch, lr, seed):
+def train(name, data, epochs, batch, lr, seed, compile_step=True):
     title, init, apply = MODELS[name]
     train_x, train_y, test_x, test_y = data
     rng = np.random.default_rng(seed)
@@ -144,7 +144,11 @@ def train(name, data, epochs, batch, lr, seed):
     def loss_fn(p, x, y):
         return cross_entropy(apply(p, x), y)
 
+    # The forward and backward passes, traced once and replayed (mx.compile);
+    # plain value_and_grad when --no-compile.
     step = mx.value_and_grad(loss_fn)
+    if compile_step:
+        step = mx.compile(step)
     n_params = sum(v.size for v in _leaves(params))
     print(f"\n{title}: {n_params:,} parameters, Adam lr {lr}, batch {batch}, {epochs} epoch(s)")
     history = {"loss": [], "accuracy": [], "seconds": []}
@@ -219,6 +223,7 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-compile", action="store_true", help="do not mx.compile the training step")
     ap.add_argument("--data", default=FASHION_MNIST_DIR)
     ap.add_argument("--plot", default="fashion_mnist.png")
     args = ap.parse_args(argv)
@@ -246,7 +251,7 @@ def main(argv=None):
             print("\nCNN: skipped (this build of ember.core has no conv2d yet)")
             continue
         epochs = args.epochs_mlp if name == "mlp" else args.epochs_cnn
-        histories[name] = train(name, data, epochs, args.batch, args.lr, args.seed)
+        histories[name] = train(name, data, epochs, args.batch, args.lr, args.seed, not args.no_compile)
 
     print("\nsummary:")
     ok = True
