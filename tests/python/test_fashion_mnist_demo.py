@@ -99,3 +99,24 @@ def test_demo_trains_on_a_small_set(tmp_path, capsys):
         assert plot.stat().st_size > 0
     except ImportError:
         assert "no plot" in out
+
+
+def test_demo_cnn_on_a_small_set(tmp_path, capsys):
+    import ember.core as mx
+    import fashion_mnist
+    if not hasattr(mx, "conv2d"):
+        pytest.skip("ember.core has no conv2d")
+    write_set(str(tmp_path), 400, 100)
+    fashion_mnist.main(["--model", "cnn", "--epochs-cnn", "2", "--batch", "16", "--data", str(tmp_path),
+                        "--plot", str(tmp_path / "plot.png")])
+    out = capsys.readouterr().out
+    acc = float(out.split("test accuracy ")[-1].split("%")[0])
+    assert "CNN conv16-conv32-fc128-10" in out and acc >= 80.0, out
+
+
+def test_max_pool2_matches_numpy():
+    import ember.core as mx
+    import fashion_mnist
+    x = np.random.default_rng(1).standard_normal((2, 4, 6, 3)).astype(np.float32)
+    want = x.reshape(2, 2, 2, 3, 2, 3).max(axis=(2, 4))
+    np.testing.assert_array_equal(np.array(fashion_mnist.max_pool2(mx.array(x))), want)
