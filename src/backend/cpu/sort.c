@@ -12,9 +12,9 @@
  * index) pairs.
  *
  * Algorithms, per line (copied into a scratch buffer of keys first):
- * least-significant-digit radix sort (8-bit digits for keys of 8 or 16 bits,
- * 11-bit digits for 32 bits, 8-bit digits for 64 bits; a digit that every
- * key shares is skipped) for long lines, introsort (median-of-three
+ * least-significant-digit radix sort (8-bit digits: 11-bit ones halve the
+ * passes but scatter into 2048 streams at once, which thrashes the TLB and
+ * ran 2x slower; a digit that every key shares is skipped) for long lines, introsort (median-of-three
  * quicksort with branch-free partitioning, heapsort below a depth limit,
  * insertion sort for short ranges) for short ones, and introselect for the
  * partitions. Outputs are written from the sorted indices: indices for the
@@ -72,6 +72,55 @@ static inline uint64_t key_complex64(const char *p) {
     return (uint64_t)key_f32_bits(re) << 32 | key_f32_bits(im);
 }
 
+/* unkey_<dt>(k, o): writes the element whose key is k to o, or returns
+ * false when the key does not determine it (a zero's sign, a NaN's payload,
+ * complex numbers): the caller then copies the original element. */
+#define UNKEY_INT(s, T, FLIP)                                                  \
+    static inline bool unkey_##s(uint64_t k, char *o) {                        \
+        T v = (T)(k ^ (FLIP));                                                 \
+        memcpy(o, &v, sizeof v);                                               \
+        return true;                                                           \
+    }
+UNKEY_INT(uint8, uint8_t, 0)
+UNKEY_INT(int8, uint8_t, 0x80u)
+UNKEY_INT(uint16, uint16_t, 0)
+UNKEY_INT(int16, uint16_t, 0x8000u)
+UNKEY_INT(uint32, uint32_t, 0)
+UNKEY_INT(int32, uint32_t, 0x80000000u)
+UNKEY_INT(uint64, uint64_t, 0)
+UNKEY_INT(int64, uint64_t, (uint64_t)1 << 63)
+#undef UNKEY_INT
+static inline bool unkey_bool(uint64_t k, char *o) {
+    *(bool *)(void *)o = k != 0;
+    return true;
+}
+static inline bool unkey_half_(uint64_t k, char *o) {
+    if (k == 0x8000u || k == 0xffffu) return false;
+    uint16_t u = (uint16_t)((k & 0x8000u) ? k & 0x7fffu : ~k & 0xffffu);
+    memcpy(o, &u, 2);
+    return true;
+}
+static inline bool unkey_float16(uint64_t k, char *o) { return unkey_half_(k, o); }
+static inline bool unkey_bfloat16(uint64_t k, char *o) { return unkey_half_(k, o); }
+static inline bool unkey_float32(uint64_t k, char *o) {
+    if (k == 0x80000000u || k == 0xffffffffu) return false;
+    uint32_t u = (uint32_t)((k & 0x80000000u) ? k & 0x7fffffffu : ~k & 0xffffffffu);
+    memcpy(o, &u, 4);
+    return true;
+}
+static inline bool unkey_float64(uint64_t k, char *o) {
+    const uint64_t sign = (uint64_t)1 << 63;
+    if (k == sign || k == ~(uint64_t)0) return false;
+    uint64_t u = (k & sign) ? k & ~sign : ~k;
+    memcpy(o, &u, 8);
+    return true;
+}
+static inline bool unkey_complex64(uint64_t k, char *o) {
+    (void)k;
+    (void)o;
+    return false;
+}
+
 /* A 64-bit key and its index. */
 typedef struct { uint64_t k, i; } kv;
 
@@ -86,16 +135,32 @@ typedef struct { uint64_t k, i; } kv;
     }                                                                          \
     static void keys_p_##s(const char *p, int64_t n, int64_t sb, uint64_t *o) { \
         for (int64_t i = 0; i < n; i++) o[i] = key_##s(p + i * sb);            \
+    }                                                                          \
+    /* The values of sorted words / pairs, to o (os bytes apart), from the  \
+     * keys or, where they do not tell, from the input line p. */           \
+    static void vals_c_##s(const uint64_t *a, int64_t n, const char *p, int64_t sb, char *o, \
+                           int64_t os) {                                       \
+        for (int64_t j = 0; j < n; j++)                                        \
+            if (!unkey_##s(a[j] >> 32, o + j * os))                            \
+                memcpy(o + j * os, p + (int64_t)(uint32_t)a[j] * sb, sizeof(t)); \
+    }                                                                          \
+    static void vals_kv_##s(const kv *a, int64_t n, const char *p, int64_t sb, char *o, \
+                            int64_t os) {                                      \
+        for (int64_t j = 0; j < n; j++)                                        \
+            if (!unkey_##s(a[j].k, o + j * os))                                \
+                memcpy(o + j * os, p + (int64_t)a[j].i * sb, sizeof(t));       \
     }
 EM_DTYPES(DEF_KEYS)
 #undef DEF_KEYS
 
 typedef void (*keys_c_fn)(const char *, int64_t, int64_t, uint64_t *);
 typedef void (*keys_kv_fn)(const char *, int64_t, int64_t, kv *);
-typedef struct { keys_c_fn c; keys_kv_fn kv; keys_c_fn p; } key_entry;
+typedef void (*vals_c_fn)(const uint64_t *, int64_t, const char *, int64_t, char *, int64_t);
+typedef void (*vals_kv_fn)(const kv *, int64_t, const char *, int64_t, char *, int64_t);
+typedef struct { keys_c_fn c; keys_kv_fn kv; keys_c_fn p; vals_c_fn vc; vals_kv_fn vkv; } key_entry;
 
 static const key_entry key_table[EM_NUM_DTYPES] = {
-#define X(E, s, t) [E] = {keys_c_##s, keys_kv_##s, keys_p_##s},
+#define X(E, s, t) [E] = {keys_c_##s, keys_kv_##s, keys_p_##s, vals_c_##s, vals_kv_##s},
     EM_DTYPES(X)
 #undef X
 };
@@ -275,65 +340,40 @@ static size_t scratch_bytes(int bits, int64_t n) {
     return 2 * (size_t)n * w + sizeof(uint32_t) * 8 * 2048;
 }
 
-static void write_line(const sort_job *J, const uint32_t *ix, const char *p, char *o) {
-    int64_t n = J->len, os = J->os;
-    if (!J->values) {
-        uint32_t *q = (uint32_t *)(void *)o;
-        for (int64_t j = 0; j < n; j++) q[j * os] = ix[j];
-        return;
-    }
-    int64_t sa = J->sa;
-    switch (J->es) {
-#define CASE(W, T)                                                             \
-    case W:                                                                    \
-        for (int64_t j = 0; j < n; j++) memcpy(o + j * os * W, p + (int64_t)ix[j] * sa, W); \
-        break;
-        CASE(1, uint8_t)
-        CASE(2, uint16_t)
-        CASE(4, uint32_t)
-        CASE(8, uint64_t)
-#undef CASE
-    default:
-        for (int64_t j = 0; j < n; j++)
-            memcpy(o + j * os * (int64_t)J->es, p + (int64_t)ix[j] * sa, J->es);
-    }
-}
-
 /* Sorts, or partitions, one line starting at p into o. */
 static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
-    int64_t n = J->len;
+    int64_t n = J->len, os = J->os;
     bool sort = J->prim == EM_PRIM_SORT || J->prim == EM_PRIM_ARGSORT;
-    uint32_t *hist;
-    uint32_t *ix;
+    uint32_t *q = (uint32_t *)(void *)o;
     if (J->bits <= 32) {
         uint64_t *a = scratch, *b = a + n;
-        hist = (uint32_t *)(void *)(b + n);
+        uint32_t *hist = (uint32_t *)(void *)(b + n);
         J->ke->c(p, n, J->sa, a);
-        int D = J->bits <= 16 ? 8 : 11, P = (J->bits + D - 1) / D;
         if (sort) {
-            if (n >= radix_min(J->bits)) a = su_radix(a, b, n, D, P, hist), b = a == scratch ? a + n : scratch;
+            if (n >= radix_min(J->bits)) a = su_radix(a, b, n, 8, J->bits / 8, hist);
             else su_qsort(a, n, depth_limit(n));
         } else {
             su_select(a, n, J->kth, depth_limit(n));
             if (J->tail) su_qsort(a + J->kth, n - J->kth, depth_limit(n - J->kth));
         }
-        ix = (uint32_t *)(void *)b;
-        for (int64_t j = 0; j < n; j++) ix[j] = (uint32_t)a[j];
+        if (J->values) J->ke->vc(a, n, p, J->sa, o, os * (int64_t)J->es);
+        else
+            for (int64_t j = 0; j < n; j++) q[j * os] = (uint32_t)a[j];
     } else {
         kv *a = scratch, *b = a + n;
-        hist = (uint32_t *)(void *)(b + n);
+        uint32_t *hist = (uint32_t *)(void *)(b + n);
         J->ke->kv(p, n, J->sa, a);
         if (sort) {
-            if (n >= radix_min(64)) a = skv_radix(a, b, n, 8, 8, hist), b = a == scratch ? a + n : scratch;
+            if (n >= radix_min(64)) a = skv_radix(a, b, n, 8, 8, hist);
             else skv_qsort(a, n, depth_limit(n));
         } else {
             skv_select(a, n, J->kth, depth_limit(n));
             if (J->tail) skv_qsort(a + J->kth, n - J->kth, depth_limit(n - J->kth));
         }
-        ix = (uint32_t *)(void *)b;
-        for (int64_t j = 0; j < n; j++) ix[j] = (uint32_t)a[j].i;
+        if (J->values) J->ke->vkv(a, n, p, J->sa, o, os * (int64_t)J->es);
+        else
+            for (int64_t j = 0; j < n; j++) q[j * os] = (uint32_t)a[j].i;
     }
-    write_line(J, ix, p, o);
 }
 
 static void sort_range(void *v, int64_t b, int64_t e) {
