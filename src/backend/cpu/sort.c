@@ -17,9 +17,10 @@
  * ran 2x slower; a digit that every key shares is skipped) for long lines, introsort (median-of-three
  * quicksort with branch-free partitioning, heapsort below a depth limit,
  * insertion sort for short ranges) for short ones, and introselect for the
- * partitions. Outputs are written from the sorted indices: indices for the
- * arg variants, the input's own elements for the others (so -0.0 and NaN
- * payloads survive).
+ * partitions. The arg variants write the sorted indices; the others write
+ * each value back from its key (the key is invertible but for zeros, NaNs
+ * and complex numbers, which are copied from the input through the index,
+ * so -0.0 and NaN payloads survive), which keeps the writes sequential.
  *
  * Threads: independent lines are spread over the pool, each chunk with its
  * own scratch; a line's result never depends on the thread count. */
