@@ -95,7 +95,7 @@ static void check_1d(em_dtype dt, int64_t n) {
     }
     CHECK_MSG(bad == 0, "dtype %s n %lld: %d mismatches", em_dtype_name(dt), (long long)n, bad);
     /* signed zeros and NaNs keep their bits: copy out as raw doubles */
-    if (dt == EM_FLOAT64)
+    if (is_float(dt))
         for (int64_t j = 0; j < n; j++)
             if (sv[j] == 0) bad += signbit(sv[j]) != signbit(x[idx[j]]);
     CHECK(bad == 0);

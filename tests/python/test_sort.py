@@ -225,6 +225,26 @@ def test_grads(name):
     np.testing.assert_allclose(np.array(jv), fd, rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [mx.float32, mx.int16, mx.float64], ids=dtype_name)
+def test_topk_long_line_and_grad(dtype):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(20000) * 100
+    x[rng.choice(20000, 50)] = 7.0  # ties
+    a = make(x.astype(NP[dtype]), dtype)
+    xe = to_numpy(a)
+    for k in (1, 10, 300):
+        assert_array(mx.topk(a, k), np.sort(xe)[-k:])
+        if dtype != mx.float64:
+            continue
+        w = mx.array(rng.standard_normal(k), dtype=dtype)
+        g = np.array(mx.grad(lambda v: (mx.topk(v, k) * w).sum())(a))
+        want = np.zeros(20000)
+        want[np.argsort(xe, kind="stable")[-k:]] = np.array(w)
+        np.testing.assert_array_equal(g, want)
+    p = np.array(mx.partition(a, -10))
+    assert (np.sort(p[:-10]) == np.sort(xe)[:-10]).all()
+
+
 def test_arg_grads_are_zero():
     x = A([3.0, 1.0, 2.0])
     assert mx.grad(lambda a: mx.argsort(a).astype(mx.float32).sum() + a.sum())(x).tolist() == [1, 1, 1]

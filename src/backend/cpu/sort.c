@@ -36,21 +36,26 @@
 
 /* ---------------------------------------------------------------- keys */
 
+/* Branch-free (the signs of random data defeat a branch predictor): flip
+ * all bits of negatives and the sign bit of the rest, then send both zeros
+ * to +0's key and every NaN to the top. */
 static inline uint32_t key_f32_bits(uint32_t u) {
-    if ((u & 0x7fffffffu) > 0x7f800000u) return 0xffffffffu;
-    if ((u & 0x7fffffffu) == 0) return 0x80000000u;
-    return (u & 0x80000000u) ? ~u : u | 0x80000000u;
+    uint32_t abs = u & 0x7fffffffu;
+    uint32_t k = u ^ ((uint32_t)((int32_t)u >> 31) | 0x80000000u);
+    k = abs == 0 ? 0x80000000u : k;
+    return abs > 0x7f800000u ? 0xffffffffu : k;
 }
 static inline uint64_t key_f64_bits(uint64_t u) {
     const uint64_t sign = (uint64_t)1 << 63, abs = u & ~sign;
-    if (abs > 0x7ff0000000000000ull) return ~(uint64_t)0;
-    if (abs == 0) return sign;
-    return (u & sign) ? ~u : u | sign;
+    uint64_t k = u ^ ((uint64_t)((int64_t)u >> 63) | sign);
+    k = abs == 0 ? sign : k;
+    return abs > 0x7ff0000000000000ull ? ~(uint64_t)0 : k;
 }
 static inline uint16_t key_half_bits(uint16_t h, uint16_t inf) {
-    if ((h & 0x7fffu) > inf) return 0xffffu;
-    if ((h & 0x7fffu) == 0) return 0x8000u;
-    return (uint16_t)((h & 0x8000u) ? ~(uint32_t)h : (uint32_t)h | 0x8000u);
+    uint32_t abs = h & 0x7fffu;
+    uint32_t k = ((uint32_t)h ^ ((uint32_t)((int32_t)((uint32_t)h << 16) >> 31) | 0x8000u)) & 0xffffu;
+    k = abs == 0 ? 0x8000u : k;
+    return (uint16_t)(abs > inf ? 0xffffu : k);
 }
 
 static inline uint64_t key_bool(const char *p) { return (uint8_t)(*(const bool *)p); }
@@ -97,22 +102,24 @@ static inline bool unkey_bool(uint64_t k, char *o) {
 }
 static inline bool unkey_half_(uint64_t k, char *o) {
     if (k == 0x8000u || k == 0xffffu) return false;
-    uint16_t u = (uint16_t)((k & 0x8000u) ? k & 0x7fffu : ~k & 0xffffu);
+    uint32_t m = ((uint32_t)((int32_t)((uint32_t)~k << 16) >> 31) & 0x7fffu) | 0x8000u;
+    uint16_t u = (uint16_t)((k ^ m) & 0xffffu);
     memcpy(o, &u, 2);
     return true;
 }
 static inline bool unkey_float16(uint64_t k, char *o) { return unkey_half_(k, o); }
 static inline bool unkey_bfloat16(uint64_t k, char *o) { return unkey_half_(k, o); }
+/* The inverse flip, branch-free: negatives (top bit clear) flip all bits. */
 static inline bool unkey_float32(uint64_t k, char *o) {
     if (k == 0x80000000u || k == 0xffffffffu) return false;
-    uint32_t u = (uint32_t)((k & 0x80000000u) ? k & 0x7fffffffu : ~k & 0xffffffffu);
+    uint32_t kk = (uint32_t)k, u = kk ^ ((uint32_t)((int32_t)~kk >> 31) | 0x80000000u);
     memcpy(o, &u, 4);
     return true;
 }
 static inline bool unkey_float64(uint64_t k, char *o) {
     const uint64_t sign = (uint64_t)1 << 63;
     if (k == sign || k == ~(uint64_t)0) return false;
-    uint64_t u = (k & sign) ? k & ~sign : ~k;
+    uint64_t u = k ^ ((uint64_t)((int64_t)~k >> 63) | sign);
     memcpy(o, &u, 8);
     return true;
 }
@@ -145,6 +152,24 @@ typedef struct { uint64_t k, i; } kv;
             if (!unkey_##s(a[j] >> 32, o + j * os))                            \
                 memcpy(o + j * os, p + (int64_t)(uint32_t)a[j] * sb, sizeof(t)); \
     }                                                                          \
+    static void keys_32_##s(const char *p, int64_t n, int64_t sb, uint32_t *o) { \
+        for (int64_t i = 0; i < n; i++) o[i] = (uint32_t)key_##s(p + i * sb);  \
+    }                                                                          \
+    /* Sorted keys without indices: a key that does not tell its value (the \
+     * zeros, the NaNs) takes the next input element with that key, in     \
+     * input order, so equal keys keep their order (a stable sort). */      \
+    static void vals_32_##s(const uint32_t *a, int64_t n, const char *p, int64_t sb, char *o, \
+                            int64_t os) {                                      \
+        int64_t cur[2] = {0, 0};                                               \
+        for (int64_t j = 0; j < n; j++)                                        \
+            if (!unkey_##s(a[j], o + j * os)) {                                \
+                /* zeros and NaNs: NaNs, when present, hold the last key */  \
+                int64_t *c = &cur[a[j] == a[n - 1]];                           \
+                while ((uint32_t)key_##s(p + *c * sb) != a[j]) (*c)++;         \
+                memcpy(o + j * os, p + *c * sb, sizeof(t));                    \
+                (*c)++;                                                        \
+            }                                                                  \
+    }                                                                          \
     static void vals_kv_##s(const kv *a, int64_t n, const char *p, int64_t sb, char *o, \
                             int64_t os) {                                      \
         for (int64_t j = 0; j < n; j++)                                        \
@@ -158,10 +183,20 @@ typedef void (*keys_c_fn)(const char *, int64_t, int64_t, uint64_t *);
 typedef void (*keys_kv_fn)(const char *, int64_t, int64_t, kv *);
 typedef void (*vals_c_fn)(const uint64_t *, int64_t, const char *, int64_t, char *, int64_t);
 typedef void (*vals_kv_fn)(const kv *, int64_t, const char *, int64_t, char *, int64_t);
-typedef struct { keys_c_fn c; keys_kv_fn kv; keys_c_fn p; vals_c_fn vc; vals_kv_fn vkv; } key_entry;
+typedef void (*keys_32_fn)(const char *, int64_t, int64_t, uint32_t *);
+typedef void (*vals_32_fn)(const uint32_t *, int64_t, const char *, int64_t, char *, int64_t);
+typedef struct {
+    keys_c_fn c;
+    keys_kv_fn kv;
+    keys_c_fn p;
+    vals_c_fn vc;
+    vals_kv_fn vkv;
+    keys_32_fn k32;
+    vals_32_fn v32;
+} key_entry;
 
 static const key_entry key_table[EM_NUM_DTYPES] = {
-#define X(E, s, t) [E] = {keys_c_##s, keys_kv_##s, keys_p_##s, vals_c_##s, vals_kv_##s},
+#define X(E, s, t) [E] = {keys_c_##s, keys_kv_##s, keys_p_##s, vals_c_##s, vals_kv_##s, keys_32_##s, vals_32_##s},
     EM_DTYPES(X)
 #undef X
 };
@@ -188,7 +223,7 @@ static int key_bits(em_dtype dt) {
  * before, larger after) and NAME_radix (LSD radix on KEY's low P*D bits
  * through the scratch b; returns the buffer holding the result). */
 #define DEF_SORTS(NAME, T, LESS, KEY)                                          \
-    static void NAME##_isort(T *a, int64_t n) {                                \
+    static inline void NAME##_isort(T *a, int64_t n) {                                \
         for (int64_t i = 1; i < n; i++) {                                      \
             T v = a[i];                                                        \
             int64_t j = i;                                                     \
@@ -196,7 +231,7 @@ static int key_bits(em_dtype dt) {
             a[j] = v;                                                          \
         }                                                                      \
     }                                                                          \
-    static void NAME##_sift(T *a, int64_t i, int64_t n) {                      \
+    static inline void NAME##_sift(T *a, int64_t i, int64_t n) {                      \
         T v = a[i];                                                            \
         for (;;) {                                                             \
             int64_t c = 2 * i + 1;                                             \
@@ -208,7 +243,7 @@ static int key_bits(em_dtype dt) {
         }                                                                      \
         a[i] = v;                                                              \
     }                                                                          \
-    static void NAME##_heapsort(T *a, int64_t n) {                             \
+    static inline void NAME##_heapsort(T *a, int64_t n) {                             \
         for (int64_t i = n / 2 - 1; i >= 0; i--) NAME##_sift(a, i, n);         \
         for (int64_t e = n - 1; e > 0; e--) {                                  \
             T t = a[0];                                                        \
@@ -219,7 +254,7 @@ static int key_bits(em_dtype dt) {
     }                                                                          \
     /* n > 16: median of three as pivot, then a branch-free Lomuto pass;    \
      * returns the pivot's final place. */                                    \
-    static int64_t NAME##_part(T *a, int64_t n) {                              \
+    static inline int64_t NAME##_part(T *a, int64_t n) {                              \
         int64_t m = n / 2;                                                     \
         T t;                                                                   \
         if (LESS(a[m], a[0])) t = a[m], a[m] = a[0], a[0] = t;                 \
@@ -241,7 +276,7 @@ static int key_bits(em_dtype dt) {
         a[s] = p;                                                              \
         return s;                                                              \
     }                                                                          \
-    static void NAME##_qsort(T *a, int64_t n, int depth) {                     \
+    static inline void NAME##_qsort(T *a, int64_t n, int depth) {                     \
         while (n > 16) {                                                       \
             if (depth-- == 0) {                                                \
                 NAME##_heapsort(a, n);                                         \
@@ -259,7 +294,7 @@ static int key_bits(em_dtype dt) {
         }                                                                      \
         NAME##_isort(a, n);                                                    \
     }                                                                          \
-    static void NAME##_select(T *a, int64_t n, int64_t k, int depth) {        \
+    static inline void NAME##_select(T *a, int64_t n, int64_t k, int depth) {        \
         while (n > 16) {                                                       \
             if (depth-- == 0) {                                                \
                 NAME##_heapsort(a, n);                                         \
@@ -277,7 +312,7 @@ static int key_bits(em_dtype dt) {
         }                                                                      \
         NAME##_isort(a, n);                                                    \
     }                                                                          \
-    static T *NAME##_radix(T *a, T *b, int64_t n, int D, int P, uint32_t *hist) { \
+    static inline T *NAME##_radix(T *a, T *b, int64_t n, int D, int P, uint32_t *hist) { \
         const uint32_t nb = 1u << D, mask = nb - 1;                            \
         memset(hist, 0, sizeof(uint32_t) * (size_t)P * nb);                    \
         for (int64_t i = 0; i < n; i++) {                                      \
@@ -305,6 +340,8 @@ static int key_bits(em_dtype dt) {
     }
 DEF_SORTS(su, uint64_t, LESS_U64, KEY_U64)
 DEF_SORTS(skv, kv, LESS_KV, KEY_KV)
+#define KEY_ID(v) (v)
+DEF_SORTS(s32, uint32_t, LESS_U64, KEY_ID)
 
 static int depth_limit(int64_t n) {
     int d = 0;
@@ -341,11 +378,88 @@ static size_t scratch_bytes(int bits, int64_t n) {
     return 2 * (size_t)n * w + sizeof(uint32_t) * 8 * 2048;
 }
 
+/* topk's path for a long line and a small k = n - kth (keys of <= 32 bits):
+ * blocks of keys are filtered against the running k-th largest word, the
+ * survivors gathered in buf (capacity max(4k, 4096) <= n) and cut back to
+ * the k largest by introselect whenever it fills. Then the k largest are
+ * sorted into [kth, n) and the others written to [0, kth) in index order.
+ * One pass of key making and comparing instead of a partition of all n
+ * words; the result is the one the general path gives up to the order of
+ * the part before kth, which a partition leaves unspecified. */
+static void topk_line(const sort_job *J, uint64_t *buf, const char *p, char *o) {
+    enum { BLK = 512 };
+    uint64_t blk[BLK];
+    int64_t n = J->len, k = n - J->kth, cap = 4 * k < 4096 ? 4096 : 4 * k, m = 0;
+    uint64_t thr = 0;
+    for (int64_t b0 = 0; b0 < n; b0 += BLK) {
+        int64_t bn = n - b0 < BLK ? n - b0 : BLK;
+        J->ke->c(p + b0 * J->sa, bn, J->sa, blk);
+        for (int64_t i = 0; i < bn; i++) {
+            uint64_t v = blk[i] + (uint64_t)b0;
+            if (v < thr) continue;
+            buf[m++] = v;
+            if (m == cap) {
+                su_select(buf, m, m - k, depth_limit(m));
+                memmove(buf, buf + m - k, (size_t)k * sizeof *buf);
+                m = k;
+                thr = buf[0] + 1; /* the k-th largest so far, excluded */
+            }
+        }
+    }
+    su_select(buf, m, m - k, depth_limit(m));
+    uint64_t *top = buf + m - k;
+    su_qsort(top, k, depth_limit(k));
+    uint64_t T = top[0];
+    int64_t os = J->os, es = (int64_t)J->es, j = 0;
+    uint32_t *q = (uint32_t *)(void *)o;
+    for (int64_t b0 = 0; b0 < n; b0 += BLK) {
+        int64_t bn = n - b0 < BLK ? n - b0 : BLK;
+        J->ke->c(p + b0 * J->sa, bn, J->sa, blk);
+        if (!J->values) {
+            for (int64_t i = 0; i < bn; i++)
+                if (blk[i] + (uint64_t)b0 < T) q[j++ * os] = (uint32_t)(b0 + i);
+            continue;
+        }
+        const char *pb = p + b0 * J->sa;
+        switch (es) {
+#define COPY_REST(W)                                                           \
+    case W:                                                                    \
+        for (int64_t i = 0; i < bn; i++)                                       \
+            if (blk[i] + (uint64_t)b0 < T) memcpy(o + j++ * os * W, pb + i * J->sa, W); \
+        break;
+            COPY_REST(1)
+            COPY_REST(2)
+            COPY_REST(4)
+            COPY_REST(8)
+#undef COPY_REST
+        default:
+            for (int64_t i = 0; i < bn; i++)
+                if (blk[i] + (uint64_t)b0 < T) memcpy(o + j++ * os * es, pb + i * J->sa, (size_t)es);
+        }
+    }
+    if (J->values) J->ke->vc(top, k, p, J->sa, o + J->kth * os * es, os * es);
+    else
+        for (int64_t t = 0; t < k; t++) q[(J->kth + t) * os] = (uint32_t)top[t];
+}
+
 /* Sorts, or partitions, one line starting at p into o. */
 static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
     int64_t n = J->len, os = J->os;
     bool sort = J->prim == EM_PRIM_SORT || J->prim == EM_PRIM_ARGSORT;
     uint32_t *q = (uint32_t *)(void *)o;
+    if (J->bits <= 32 && J->tail && n >= 8192 && (n - J->kth) * 16 <= n) {
+        topk_line(J, scratch, p, o);
+        return;
+    }
+    if (J->bits <= 32 && J->prim == EM_PRIM_SORT && n >= radix_min(J->bits)) {
+        /* values only: radix sort the bare keys (half the traffic) */
+        uint32_t *a = scratch, *b = a + n;
+        uint32_t *hist = (uint32_t *)(void *)(b + n);
+        J->ke->k32(p, n, J->sa, a);
+        a = s32_radix(a, b, n, 8, J->bits / 8, hist);
+        J->ke->v32(a, n, p, J->sa, o, os * (int64_t)J->es);
+        return;
+    }
     if (J->bits <= 32) {
         uint64_t *a = scratch, *b = a + n;
         uint32_t *hist = (uint32_t *)(void *)(b + n);
