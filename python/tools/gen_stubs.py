@@ -43,6 +43,7 @@ ANNOT = {
     "primals": "Sequence[array]", "cotangents": "Sequence[array]", "tangents": "Sequence[array]",
     "inputs": "Optional[Any]", "outputs": "Optional[Any]", "shapeless": "bool",
     "in_axes": "Any", "out_axes": "Any",
+    "kth": "int", "reverse": "bool", "inclusive": "bool", "sorted_sequence": "array", "side": "str",
 }
 # Per-function annotations, where a parameter name means different things.
 FUNC_ANNOT = {
@@ -56,6 +57,10 @@ FUNC_ANNOT = {
     ("save_safetensors", "metadata"): "Optional[Dict[str, str]]",
     ("save_gguf", "file"): "FileLike", ("save_gguf", "arrays"): "Dict[str, array]",
     ("save_gguf", "metadata"): "Optional[Dict[str, Union[array, str, List[str]]]]",
+    ("searchsorted", "values"): "array",
+    ("sort", "axis"): "Optional[int]", ("argsort", "axis"): "Optional[int]",
+    ("partition", "axis"): "Optional[int]", ("argpartition", "axis"): "Optional[int]",
+    ("topk", "axis"): "Optional[int]",
 }
 RETURNS = {
     "save": "None", "savez": "None", "savez_compressed": "None", "save_safetensors": "None",

@@ -182,7 +182,7 @@ static void check_values_all(void) {
 
 /* A long line (parallel paths) and wide columns (blocks of the column path). */
 static void check_large(void) {
-    int64_t n = 100000, shape[2] = {7, 600};
+    int64_t n = 200000, shape[2] = {7, 600};
     double *v = malloc((size_t)n * sizeof *v), *r = malloc((size_t)n * sizeof *r);
     for (int64_t i = 0; i < n; i++) v[i] = (double)(next() % 5);
     em_array *a = make(v, &n, 1, EM_INT64);
@@ -191,6 +191,24 @@ static void check_large(void) {
     CHECK(compare(y, r, n, 0) == 0);
     em_array_release(y);
     em_array_release(a);
+    /* long float lines (the segmented sum), forward and reversed, strided */
+    for (int dti = 0; dti < 2; dti++) {
+        em_dtype dt = dti ? EM_FLOAT64 : EM_FLOAT32;
+        a = make(v, &n, 1, dt);
+        int64_t lo = 1, hi = n, st = 2;
+        em_array *sl = em_slice(a, &lo, &hi, &st, 1);
+        int64_t m = em_array_size(sl);
+        double *xs = check_values(sl);
+        for (int rev = 0; rev < 2; rev++) {
+            y = em_cumsum(sl, 0, false, rev, true);
+            ref_scan(SUM, dt, xs, &m, 1, 0, rev, true, r);
+            CHECK_MSG(compare(y, r, m, dti ? 1e-12 : 1e-6) == 0, "long %s rev %d", em_dtype_name(dt), rev);
+            em_array_release(y);
+        }
+        free(xs);
+        em_array_release(sl);
+        em_array_release(a);
+    }
     a = make(v, shape, 2, EM_FLOAT64);
     y = em_cummax(a, 0, false, true, false);
     ref_scan(MAX, EM_FLOAT64, v, shape, 2, 0, true, false, r);
