@@ -61,6 +61,8 @@ FUNC_ANNOT = {
     ("sort", "axis"): "Optional[int]", ("argsort", "axis"): "Optional[int]",
     ("partition", "axis"): "Optional[int]", ("argpartition", "axis"): "Optional[int]",
     ("topk", "axis"): "Optional[int]",
+    **{(f, "axis"): "Optional[int]" for f in ("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp",
+                                            "cumulative_sum", "cumulative_prod")},
 }
 RETURNS = {
     "save": "None", "savez": "None", "savez_compressed": "None", "save_safetensors": "None",
