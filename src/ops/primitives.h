@@ -158,7 +158,9 @@ typedef struct em_node em_node;
     /* Fourier transforms */                                                   \
     X(FFT, "FFT", fft, 0)                                                     \
     /* user rules: custom_function, checkpoint */                              \
-    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)
+    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)     \
+    /* contractions and diagonals (src/ops/diagonal.c) */                     \
+    X(DIAGONAL, "Diagonal", diagonal, EM_PF_VIEW)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -329,5 +331,11 @@ typedef struct { int32_t axis, op; } em_index_axis_params;
  * first mask.ndim axes (the rest, the block, follow), src is (K, block) with
  * K = 1 (repeated) or K = the number of true entries: the k-th true entry's
  * block of a takes src's row k. */
+
+/* ---- contractions and diagonals (src/ops/diagonal.c) ---- */
+
+/* DIAGONAL: the offset diagonal between the distinct, normalised axes axis1
+ * and axis2 (a view; offset 0 when the diagonal is empty). */
+typedef struct { int64_t offset; int32_t axis1, axis2; } em_diagonal_params;
 
 #endif
