@@ -520,6 +520,7 @@ EM_PUBLIC_OP(em_einsum, (const char *subscripts, const em_array *const *operands
         for (size_t q = 0; q < len; q++)
             if ((int)q != i && (int)q != j) t[w++] = t[q];
         t[w] = res;
+        for (size_t q = w + 1; q < len; q++) t[q].x = NULL; /* moved down, or released */
         len--;
     }
     ein_term *f = &t[0];
