@@ -56,10 +56,16 @@ FUNC_ANNOT = {
     ("save_safetensors", "metadata"): "Optional[Dict[str, str]]",
     ("save_gguf", "file"): "FileLike", ("save_gguf", "arrays"): "Dict[str, array]",
     ("save_gguf", "metadata"): "Optional[Dict[str, Union[array, str, List[str]]]]",
+    ("einsum", "subscripts"): "str", ("einsum", "operands"): ARRAYLIKE,
+    ("einsum_path", "subscripts"): "str", ("einsum_path", "operands"): ARRAYLIKE,
+    ("tensordot", "axes"): "Union[int, List[Sequence[int]]]", ("addmm", "c"): ARRAYLIKE,
+    ("addmm", "alpha"): "float", ("addmm", "beta"): "float", ("diagonal", "offset"): "int",
+    ("trace", "offset"): "int", ("diag", "k"): "int", ("hadamard_transform", "scale"): "Optional[float]",
 }
 RETURNS = {
     "save": "None", "savez": "None", "savez_compressed": "None", "save_safetensors": "None",
     "save_gguf": "None",
+    "einsum_path": "Tuple[List[Tuple[int, ...]], str]",
     "load": "Union[array, Dict[str, array], Tuple[Dict[str, array], Dict[str, Any]]]",
     "split": "List[array]", "broadcast_arrays": "List[array]", "unstack": "Tuple[array, ...]",
     "divmod": "Tuple[array, array]", "eval": "None", "issubdtype": "bool", "isdtype": "bool",
