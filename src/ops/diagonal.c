@@ -112,8 +112,8 @@ EM_PUBLIC_OP(em_diag, (const em_array *a, int64_t k), (a, k)) {
     if (a->ndim != 1)
         return error_set(EM_ERR_VALUE, "[diag] array must be 1-D or 2-D, got array with %d dimensions.",
                          a->ndim);
-    int64_t n = a->shape[0], ak = k < 0 ? -k : k;
-    if (k == INT64_MIN || ak > INT64_MAX - n || !ops_check_shape("diag", (int64_t[]){n + ak, n + ak}, 2, a->dtype))
+    int64_t n = a->shape[0], ak = k == INT64_MIN ? INT64_MAX : k < 0 ? -k : k;
+    if (ak > INT64_MAX - n || !ops_check_shape("diag", (int64_t[]){n + ak, n + ak}, 2, a->dtype))
         return error_set(EM_ERR_VALUE, "[diag] The offset %lld makes the result too large.", (long long)k);
     return diag_embed(a, k, n + ak, n + ak, 0, 1);
 }
