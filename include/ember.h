@@ -531,6 +531,21 @@ EM_API em_array *em_trace(const em_array *a, int64_t offset, int axis1, int axis
  * 12, 20, 28, MLX's matrices), times scale (1/sqrt(size) when !has_scale).
  * Integer, bool and complex inputs give float32 (complex: the real part). */
 EM_API em_array *em_hadamard_transform(const em_array *a, double scale, bool has_scale);
+/* MLX's gather_mm: a's and b's matrices picked by index from their
+ * (flattened) batch dims (an index array NULL: the batch as it is), then
+ * multiplied with broadcasting: out shape broadcast(lhs, rhs) + (M, N).
+ * sorted_indices is a hint. */
+EM_API em_array *em_gather_mm(const em_array *a, const em_array *b, const em_array *lhs_indices,
+                              const em_array *rhs_indices, bool sorted_indices);
+/* a (M,K) @ b (K,N) over each segment [start, end) of K given by segments
+ * (..., 2), integral: out (..., M, N); an empty segment gives zeros. */
+EM_API em_array *em_segmented_mm(const em_array *a, const em_array *b, const em_array *segments);
+/* a @ b with block masks (NULL: none) of shapes (..., ceil(rows/bs),
+ * ceil(cols/bs)) for a, b and the result, each entry (bool or a factor)
+ * applied to its block_size x block_size block. */
+EM_API em_array *em_block_masked_mm(const em_array *a, const em_array *b, int block_size,
+                                    const em_array *mask_out, const em_array *mask_lhs,
+                                    const em_array *mask_rhs);
 
 /* ---------------------------------------------------------------- linalg */
 

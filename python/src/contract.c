@@ -300,6 +300,64 @@ static PyObject *f_hadamard_transform(FASTCALL_ARGS) {
     return py_array_wrap(st, r);
 }
 
+/* ---------------------------------------------------------------- matmul variants */
+
+/* An optional array argument: NULL for None or not given. 0 or -1. */
+static int opt_array(em_state *st, PyObject *o, const char *fname, const char *name, em_array **out) {
+    *out = NULL;
+    if (!o || o == Py_None) return 0;
+    *out = py_arg_array(st, o, fname, name);
+    return *out ? 0 : -1;
+}
+
+static PyObject *f_gather_mm(FASTCALL_ARGS) {
+    em_state *st = state_of_module(m);
+    PY_ARGSPEC(spec, "gather_mm", 2, 4, 2, true, "a", "b", "lhs_indices", "rhs_indices",
+               "sorted_indices");
+    PyObject *a[5];
+    em_array *x[4] = {NULL, NULL, NULL, NULL};
+    if (parse_arrays(st, &spec, args, nargs, kwnames, a, x, 2) < 0) return NULL;
+    bool sorted = false;
+    em_array *r = NULL;
+    if (opt_array(st, a[2], "gather_mm", "lhs_indices", &x[2]) == 0 &&
+        opt_array(st, a[3], "gather_mm", "rhs_indices", &x[3]) == 0 &&
+        py_arg_bool(a[4], "gather_mm", "sorted_indices", &sorted) == 0)
+        r = em_gather_mm(x[0], x[1], x[2], x[3], sorted);
+    release_all(x, 4);
+    if (!r && PyErr_Occurred()) return NULL;
+    return py_array_wrap(st, r);
+}
+
+static PyObject *f_segmented_mm(FASTCALL_ARGS) {
+    em_state *st = state_of_module(m);
+    PY_ARGSPEC(spec, "segmented_mm", 2, 3, 3, true, "a", "b", "segments");
+    PyObject *a[3];
+    em_array *x[3];
+    if (parse_arrays(st, &spec, args, nargs, kwnames, a, x, 3) < 0) return NULL;
+    em_array *r = em_segmented_mm(x[0], x[1], x[2]);
+    release_all(x, 3);
+    return py_array_wrap(st, r);
+}
+
+static PyObject *f_block_masked_mm(FASTCALL_ARGS) {
+    em_state *st = state_of_module(m);
+    PY_ARGSPEC(spec, "block_masked_mm", 2, 6, 2, true, "a", "b", "block_size", "mask_out",
+               "mask_lhs", "mask_rhs");
+    PyObject *a[6];
+    em_array *x[5] = {NULL, NULL, NULL, NULL, NULL};
+    if (parse_arrays(st, &spec, args, nargs, kwnames, a, x, 2) < 0) return NULL;
+    int bs = 64;
+    em_array *r = NULL;
+    if (py_arg_int(a[2], "block_masked_mm", "block_size", &bs) == 0 &&
+        opt_array(st, a[3], "block_masked_mm", "mask_out", &x[2]) == 0 &&
+        opt_array(st, a[4], "block_masked_mm", "mask_lhs", &x[3]) == 0 &&
+        opt_array(st, a[5], "block_masked_mm", "mask_rhs", &x[4]) == 0)
+        r = em_block_masked_mm(x[0], x[1], bs, x[2], x[3], x[4]);
+    release_all(x, 5);
+    if (!r && PyErr_Occurred()) return NULL;
+    return py_array_wrap(st, r);
+}
+
 PyMethodDef py_contract_methods[] = {
     FASTCALL_DEF("tensordot", f_tensordot,
                  "tensordot(a, b, /, axes=2, *, stream=None)\n--\n\n"
@@ -342,5 +400,18 @@ PyMethodDef py_contract_methods[] = {
                  "hadamard_transform(a, scale=None, *, stream=None)\n--\n\n"
                  "Perform the Walsh-Hadamard transform along the final axis (size m * 2^k,\n"
                  "m in 1, 12, 20, 28); scale defaults to 1/sqrt(size)."),
+    FASTCALL_DEF("gather_mm", f_gather_mm,
+                 "gather_mm(a, b, /, lhs_indices=None, rhs_indices=None, *, sorted_indices=False, "
+                 "stream=None)\n--\n\n"
+                 "Matrix multiplication with matrix-level gather: the indices pick matrices\n"
+                 "from the flattened batch dimensions of a and b."),
+    FASTCALL_DEF("segmented_mm", f_segmented_mm,
+                 "segmented_mm(a, b, /, segments, *, stream=None)\n--\n\n"
+                 "Matrix multiplication with the inner dimension cut into segments (start,\n"
+                 "end), one product per segment."),
+    FASTCALL_DEF("block_masked_mm", f_block_masked_mm,
+                 "block_masked_mm(a, b, /, block_size=64, mask_out=None, mask_lhs=None, "
+                 "mask_rhs=None, *, stream=None)\n--\n\n"
+                 "Matrix multiplication with block masks on the operands and the output."),
     {NULL},
 };

@@ -61,6 +61,10 @@ FUNC_ANNOT = {
     ("tensordot", "axes"): "Union[int, List[Sequence[int]]]", ("addmm", "c"): ARRAYLIKE,
     ("addmm", "alpha"): "float", ("addmm", "beta"): "float", ("diagonal", "offset"): "int",
     ("trace", "offset"): "int", ("diag", "k"): "int", ("hadamard_transform", "scale"): "Optional[float]",
+    ("gather_mm", "lhs_indices"): "Optional[array]", ("gather_mm", "rhs_indices"): "Optional[array]",
+    ("gather_mm", "sorted_indices"): "bool", ("segmented_mm", "segments"): ARRAYLIKE,
+    ("block_masked_mm", "block_size"): "int", ("block_masked_mm", "mask_out"): "Optional[array]",
+    ("block_masked_mm", "mask_lhs"): "Optional[array]", ("block_masked_mm", "mask_rhs"): "Optional[array]",
 }
 RETURNS = {
     "save": "None", "savez": "None", "savez_compressed": "None", "save_safetensors": "None",
