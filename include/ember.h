@@ -620,6 +620,42 @@ EM_API em_array *em_linalg_cross(const em_array *a, const em_array *b, int axis)
 EM_API em_array *em_linalg_det(const em_array *a);
 EM_API em_status em_linalg_slogdet(const em_array *a, em_array **out);
 
+/* ---------------------------------------------------------------- convolutions */
+
+/* Channels last, as MLX: input (N, *spatial, C_in), weight (C_out, *kernel,
+ * C_in / groups), result (N, *out_spatial, C_out); 1 to 3 spatial dims.
+ * The operands promote to a floating dtype (float16/bfloat16 are computed in
+ * float32 and rounded back); integer and complex operands are an error.
+ * em_conv_general's per-dim lists (stride, padding before and after each
+ * spatial dim, kernel and input dilation) have n entries: 0 for the default
+ * (1, or 0 for padding), 1 for the same value on every dim, or one per dim.
+ * flip convolves with the spatially reversed kernel. The fixed-rank forms
+ * take int[rank] arrays, or NULL for the default. */
+EM_API em_array *em_conv_general(const em_array *input, const em_array *weight,
+                                 const int *stride, int nstride, const int *padding_lo, int nlo,
+                                 const int *padding_hi, int nhi, const int *kernel_dilation,
+                                 int nkdil, const int *input_dilation, int nidil, int groups,
+                                 bool flip);
+EM_API em_array *em_conv1d(const em_array *input, const em_array *weight, int stride, int padding,
+                           int dilation, int groups);
+EM_API em_array *em_conv2d(const em_array *input, const em_array *weight, const int *stride,
+                           const int *padding, const int *dilation, int groups);
+EM_API em_array *em_conv3d(const em_array *input, const em_array *weight, const int *stride,
+                           const int *padding, const int *dilation, int groups);
+/* Transposed convolutions (the gradient of a convolution with respect to its
+ * input), weight (C_out, *kernel, C_in / groups) as MLX. */
+EM_API em_array *em_conv_transpose1d(const em_array *input, const em_array *weight, int stride,
+                                     int padding, int dilation, int output_padding, int groups);
+EM_API em_array *em_conv_transpose2d(const em_array *input, const em_array *weight,
+                                     const int *stride, const int *padding, const int *dilation,
+                                     const int *output_padding, int groups);
+EM_API em_array *em_conv_transpose3d(const em_array *input, const em_array *weight,
+                                     const int *stride, const int *padding, const int *dilation,
+                                     const int *output_padding, int groups);
+/* NumPy's 1-d convolve of a and v. */
+typedef enum em_convolve_mode { EM_CONVOLVE_FULL, EM_CONVOLVE_SAME, EM_CONVOLVE_VALID } em_convolve_mode;
+EM_API em_array *em_convolve(const em_array *a, const em_array *v, em_convolve_mode mode);
+
 /* ---------------------------------------------------------------- fft */
 
 /* mlx.core.fft. Outputs are complex64 (irfft*: float32), whatever the input

@@ -43,6 +43,12 @@ ANNOT = {
     "primals": "Sequence[array]", "cotangents": "Sequence[array]", "tangents": "Sequence[array]",
     "inputs": "Optional[Any]", "outputs": "Optional[Any]", "shapeless": "bool",
     "in_axes": "Any", "out_axes": "Any",
+    # convolutions
+    "input": ARRAYLIKE, "weight": ARRAYLIKE, "v": ARRAYLIKE,
+    "stride": "Union[int, Sequence[int]]", "dilation": "Union[int, Sequence[int]]",
+    "padding": "Union[int, Sequence[int], Tuple[Sequence[int], Sequence[int]]]",
+    "kernel_dilation": "Union[int, Sequence[int]]", "input_dilation": "Union[int, Sequence[int]]",
+    "output_padding": "Union[int, Sequence[int]]", "groups": "int", "flip": "bool",
 }
 # Per-function annotations, where a parameter name means different things.
 FUNC_ANNOT = {

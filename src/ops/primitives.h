@@ -157,6 +157,8 @@ typedef struct em_node em_node;
     X(SOLVE_TRIANGULAR, "SolveTriangular", linalg, 0)                          \
     /* Fourier transforms */                                                   \
     X(FFT, "FFT", fft, 0)                                                     \
+    /* convolutions */                                                         \
+    X(CONV, "Convolution", conv, 0)                                            \
     /* user rules: custom_function, checkpoint */                              \
     X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)     \
     /* contractions and diagonals (src/ops/diagonal.c) */                     \
@@ -305,6 +307,18 @@ typedef enum { EM_FFT_C2C, EM_FFT_R2C, EM_FFT_C2R } em_fft_kind;
  * inverse direction (exponent sign +) when inverse is set, every output
  * multiplied by scale. */
 typedef struct { int32_t axis, kind, inverse, pad_; int64_t n; double scale; } em_fft_params;
+/* ---- convolutions (contract in src/ops/conv.c) ---- */
+
+/* CONV: inputs (x, w) of one float32/float64 dtype, x (N, S_1..S_nd, C_in)
+ * and w (C_out, K_1..K_nd, C_in / groups), nd in 1..3; per spatial dim d
+ * the stride, padding lo/hi (may be negative), kernel and input dilation;
+ * flip pairs weight index k with kernel tap K-1-k (a true convolution).
+ * Unused trailing entries are zero. */
+typedef struct {
+    int32_t nd, groups, flip, pad_;
+    int32_t stride[3], lo[3], hi[3], kdil[3], idil[3], pad2_;
+} em_conv_params;
+
 /* ---- indexing (src/ops/index.c) ---- */
 
 /* GATHER: inputs (a, idx_0 .. idx_{n-1}), the indices of one shape B and any
