@@ -308,6 +308,71 @@ static void test_hadamard(void) {
     em_scope_end();
 }
 
+/* ---------------------------------------------------------------- matmul variants */
+
+static void test_masked_mm(void) {
+    em_scope_begin();
+    em_array *a = rand_array((int64_t[]){3, 2, 4}, 3), *b = rand_array((int64_t[]){2, 4, 3}, 3);
+    int32_t li[2] = {2, 0}, ri[2] = {1, 1};
+    em_array *l = em_array_from_data(li, (int64_t[]){2}, 1, EM_INT32);
+    em_array *r = em_array_from_data(ri, (int64_t[]){2}, 1, EM_INT32);
+    em_array *g = em_gather_mm(a, b, l, r, false);
+    CHECK(check_shape(g, 3, (int64_t[]){2, 2, 3}));
+    double *va = check_values(a), *vb = check_values(b), *vg = check_values(g);
+    for (int q = 0; vg && q < 2; q++)
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 3; j++) {
+                double s = 0;
+                for (int k = 0; k < 4; k++) s += va[li[q] * 8 + i * 4 + k] * vb[ri[q] * 12 + k * 3 + j];
+                CHECK_CLOSE(vg[(q * 2 + i) * 3 + j], s, 1e-12);
+            }
+    free(vg);
+    CHECK_ERROR(em_gather_mm(a, b, em_astype(l, EM_FLOAT32), NULL, false), EM_ERR_VALUE,
+                "Indices must be integral.");
+    CHECK_ERROR(em_gather_mm(a, a, NULL, NULL, false), EM_ERR_VALUE, "[gather_mm] Last dimension");
+    CHECK_ERROR(em_gather_mm(NULL, b, NULL, NULL, false), EM_ERR_NULL, "gather_mm");
+
+    /* segments (0,3) and (3,1): the first three columns, then nothing */
+    int32_t sg[4] = {0, 3, 3, 1};
+    em_array *seg = em_array_from_data(sg, (int64_t[]){2, 2}, 2, EM_INT32);
+    em_array *a2 = em_reshape(a, (int64_t[]){6, 4}, 2), *b2 = em_reshape(em_slice(b, (int64_t[]){0, 0, 0},
+                                                   (int64_t[]){1, 4, 3}, NULL, 3), (int64_t[]){4, 3}, 2);
+    em_array *sm = em_segmented_mm(a2, b2, seg);
+    CHECK(check_shape(sm, 3, (int64_t[]){2, 6, 3}));
+    double *vs = check_values(sm);
+    for (int i = 0; vs && i < 6; i++)
+        for (int j = 0; j < 3; j++) {
+            double s = 0;
+            for (int k = 0; k < 3; k++) s += va[i * 4 + k] * vb[k * 3 + j];
+            CHECK_CLOSE(vs[i * 3 + j], s, 1e-12);
+            CHECK(vs[18 + i * 3 + j] == 0);
+        }
+    free(vs);
+    CHECK_ERROR(em_segmented_mm(a, b, seg), EM_ERR_VALUE, "[segmented_mm] Batched matmul not supported");
+    CHECK_ERROR(em_segmented_mm(a2, b2, em_zeros((int64_t[]){3}, 1, EM_INT32)), EM_ERR_VALUE,
+                "The segments should have shape (..., 2) but (3) was provided.");
+    CHECK_ERROR(em_segmented_mm(a2, b2, NULL), EM_ERR_NULL, "segmented_mm");
+
+    /* block size 2 on (6,4) @ (4,3): lhs mask (3,2) zeroes a's block (1,0) */
+    bool ml[6] = {true, true, false, true, true, true};
+    em_array *mask = em_array_from_data(ml, (int64_t[]){3, 2}, 2, EM_BOOL);
+    em_array *bm = em_block_masked_mm(a2, b2, 2, NULL, mask, NULL);
+    double *vm = check_values(bm);
+    for (int i = 0; vm && i < 6; i++)
+        for (int j = 0; j < 3; j++) {
+            double s = 0;
+            for (int k = 0; k < 4; k++) s += (ml[(i / 2) * 2 + k / 2] ? va[i * 4 + k] : 0) * vb[k * 3 + j];
+            CHECK_CLOSE(vm[i * 3 + j], s, 1e-12);
+        }
+    free(vm);
+    CHECK_ERROR(em_block_masked_mm(a2, b2, 2, em_ones((int64_t[]){2, 2}, 2, EM_BOOL), NULL, NULL),
+                EM_ERR_VALUE, "mask_out of shape (2,2) does not match the block shape (3,2).");
+    CHECK_ERROR(em_block_masked_mm(a2, b2, 0, NULL, NULL, NULL), EM_ERR_VALUE, "block_size");
+    free(va), free(vb);
+    CHECK_NO_ERROR();
+    em_scope_end();
+}
+
 /* ---------------------------------------------------------------- gradients */
 
 typedef em_array *(*unary_fn)(const em_array *);
@@ -365,6 +430,7 @@ int main(void) {
     test_products();
     test_diagonal();
     test_hadamard();
+    test_masked_mm();
     check_grad(f_diagonal, (int64_t[]){3, 2, 4}, 3);
     check_grad(f_einsum, (int64_t[]){3, 3, 3}, 3);
     check_grad(f_trace, (int64_t[]){3, 2, 4}, 3);
