@@ -11,12 +11,12 @@
  * Layouts. The output is row-major (outer, n, inner). With inner == 1 each
  * line is scanned on its own (lines in parallel; one long line stays on one
  * thread: eight interleaved segments fixed up in a second pass were tried
- * for float sums and ran at half the speed of the plain loop, which the
- * core's out-of-order window already keeps near its store bandwidth). Otherwise, when the
- * input's axes after the scanned one collapse to one stride, blocks of up to
- * COLS neighbouring lines are scanned together, one running value per line,
- * so that both input and output are read and written along contiguous rows
- * (blocks in parallel); any other layout falls back to one line at a time. */
+ * for float sums and ran at half the speed of the plain loop). Otherwise,
+ * when the input's axes after the scanned one collapse to one stride, blocks
+ * of up to COLS neighbouring lines are scanned together, one running value
+ * per line, so that both input and output are read and written along
+ * contiguous rows (blocks in parallel); any other layout falls back to one
+ * line at a time. */
 #include <math.h>
 #include <stdalign.h>
 #include <string.h>
