@@ -381,6 +381,32 @@ EM_API em_array *em_logsumexp(const em_array *a, const int *axes, int naxes, boo
 EM_API em_array *em_argmax(const em_array *a, int axis, bool all_axes, bool keepdims);
 EM_API em_array *em_argmin(const em_array *a, int axis, bool all_axes, bool keepdims);
 
+/* ---------------------------------------------------------------- sorting and scans */
+
+/* Along one axis, or the flattened array when all_axes is true. Sorts are
+ * stable with NaN last; arg variants give uint32. A partition puts the
+ * element of rank kth (negative: from the end) at kth, no larger ones before
+ * it and no smaller ones after. topk gives the k largest, ascending. */
+EM_API em_array *em_sort(const em_array *a, int axis, bool all_axes);
+EM_API em_array *em_argsort(const em_array *a, int axis, bool all_axes);
+EM_API em_array *em_partition(const em_array *a, int64_t kth, int axis, bool all_axes);
+EM_API em_array *em_argpartition(const em_array *a, int64_t kth, int axis, bool all_axes);
+EM_API em_array *em_topk(const em_array *a, int64_t k, int axis, bool all_axes);
+/* Median over axes (naxes < 0: all); ints and bool give float32. */
+EM_API em_array *em_median(const em_array *a, const int *axes, int naxes, bool keepdims);
+/* Insertion points of values into the 1-d ascending seq (NaN last): the
+ * first (right: the last) that keeps it sorted. -> uint32, values' shape. */
+EM_API em_array *em_searchsorted(const em_array *seq, const em_array *values, bool right);
+/* Running sum, product, max, min, log-sum-exp along axis (all_axes: the
+ * flattened array), from the end when reverse, element i included unless
+ * !inclusive. cumsum of bool gives int32, logcumsumexp floats. */
+EM_API em_array *em_cumsum(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_cumprod(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_cummax(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_cummin(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_logcumsumexp(const em_array *a, int axis, bool all_axes, bool reverse,
+                                 bool inclusive);
+
 /* ---------------------------------------------------------------- shapes */
 
 /* One entry of shape may be -1 (inferred). */
@@ -562,6 +588,42 @@ EM_API em_array *em_linalg_cross(const em_array *a, const em_array *b, int axis)
 /* Determinant, and out = {sign, log|det|} (real inputs; integers -> float32). */
 EM_API em_array *em_linalg_det(const em_array *a);
 EM_API em_status em_linalg_slogdet(const em_array *a, em_array **out);
+
+/* ---------------------------------------------------------------- convolutions */
+
+/* Channels last, as MLX: input (N, *spatial, C_in), weight (C_out, *kernel,
+ * C_in / groups), result (N, *out_spatial, C_out); 1 to 3 spatial dims.
+ * The operands promote to a floating dtype (float16/bfloat16 are computed in
+ * float32 and rounded back); integer and complex operands are an error.
+ * em_conv_general's per-dim lists (stride, padding before and after each
+ * spatial dim, kernel and input dilation) have n entries: 0 for the default
+ * (1, or 0 for padding), 1 for the same value on every dim, or one per dim.
+ * flip convolves with the spatially reversed kernel. The fixed-rank forms
+ * take int[rank] arrays, or NULL for the default. */
+EM_API em_array *em_conv_general(const em_array *input, const em_array *weight,
+                                 const int *stride, int nstride, const int *padding_lo, int nlo,
+                                 const int *padding_hi, int nhi, const int *kernel_dilation,
+                                 int nkdil, const int *input_dilation, int nidil, int groups,
+                                 bool flip);
+EM_API em_array *em_conv1d(const em_array *input, const em_array *weight, int stride, int padding,
+                           int dilation, int groups);
+EM_API em_array *em_conv2d(const em_array *input, const em_array *weight, const int *stride,
+                           const int *padding, const int *dilation, int groups);
+EM_API em_array *em_conv3d(const em_array *input, const em_array *weight, const int *stride,
+                           const int *padding, const int *dilation, int groups);
+/* Transposed convolutions (the gradient of a convolution with respect to its
+ * input), weight (C_out, *kernel, C_in / groups) as MLX. */
+EM_API em_array *em_conv_transpose1d(const em_array *input, const em_array *weight, int stride,
+                                     int padding, int dilation, int output_padding, int groups);
+EM_API em_array *em_conv_transpose2d(const em_array *input, const em_array *weight,
+                                     const int *stride, const int *padding, const int *dilation,
+                                     const int *output_padding, int groups);
+EM_API em_array *em_conv_transpose3d(const em_array *input, const em_array *weight,
+                                     const int *stride, const int *padding, const int *dilation,
+                                     const int *output_padding, int groups);
+/* NumPy's 1-d convolve of a and v. */
+typedef enum em_convolve_mode { EM_CONVOLVE_FULL, EM_CONVOLVE_SAME, EM_CONVOLVE_VALID } em_convolve_mode;
+EM_API em_array *em_convolve(const em_array *a, const em_array *v, em_convolve_mode mode);
 
 /* ---------------------------------------------------------------- fft */
 
