@@ -170,7 +170,9 @@ typedef struct em_node em_node;
     /* user rules: custom_function, checkpoint */                              \
     X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)       \
     /* random numbers (src/ops/random.c) */                                    \
-    X(RANDOM_BITS, "RandomBits", random, 0)
+    X(RANDOM_BITS, "RandomBits", random, 0)                                   \
+    /* contractions and diagonals (src/ops/diagonal.c) */                     \
+    X(DIAGONAL, "Diagonal", diagonal, EM_PF_VIEW)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -373,5 +375,10 @@ typedef enum { EM_SCAN_SUM, EM_SCAN_PROD, EM_SCAN_MAX, EM_SCAN_MIN,
                EM_SCAN_LOGADDEXP } em_scan_op;
 /* SCAN: a running `op` along axis; input and output of one dtype. */
 typedef struct { int32_t op, axis, reverse, inclusive; } em_scan_params;
+/* ---- contractions and diagonals (src/ops/diagonal.c) ---- */
+
+/* DIAGONAL: the offset diagonal between the distinct, normalised axes axis1
+ * and axis2 (a view; offset 0 when the diagonal is empty). */
+typedef struct { int64_t offset; int32_t axis1, axis2; } em_diagonal_params;
 
 #endif
