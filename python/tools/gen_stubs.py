@@ -171,6 +171,13 @@ SUBMODULES = {
         "n": "Optional[int]", "s": "Optional[Sequence[int]]", "norm": "str", "d": "float",
         "axes": "Union[None, int, Sequence[int]]", "axis": "int",
     }, {}),
+    "random": ("_Random", {
+        "seed": "int", "key": "Optional[array]", "num": "int", "width": "int", "low": "Union[scalar, array]",
+        "high": "Union[scalar, array]", "loc": "Union[None, scalar, array]", "scale": "Union[None, scalar, array]",
+        "p": "Union[scalar, array]", "lower": "Union[scalar, array]", "upper": "Union[scalar, array]",
+        "logits": "array", "axis": "int", "num_samples": "Optional[int]", "mean": "array", "cov": "array",
+        "x": "Union[int, array]", "shape": "Optional[Sequence[int]]",
+    }, {"seed": "None"}),
 }
 
 
@@ -183,6 +190,9 @@ def submodule_stub(name):
     RETURNS.update(returns)
     out = [f"class {cls}:"]
     for n in sorted(x for x in dir(mod) if not x.startswith("_")):
+        if not callable(getattr(mod, n)):  # random.state
+            out.append(f"    {n}: List[Any]")
+            continue
         out.append("    @staticmethod")
         out.append(function_stub(n, getattr(mod, n), "    "))
     ANNOT.clear()

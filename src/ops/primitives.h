@@ -160,7 +160,9 @@ typedef struct em_node em_node;
     /* convolutions */                                                         \
     X(CONV, "Convolution", conv, 0)                                            \
     /* user rules: custom_function, checkpoint */                              \
-    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)
+    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)       \
+    /* random numbers (src/ops/random.c) */                                    \
+    X(RANDOM_BITS, "RandomBits", random, 0)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -343,5 +345,13 @@ typedef struct { int32_t axis, op; } em_index_axis_params;
  * first mask.ndim axes (the rest, the block, follow), src is (K, block) with
  * K = 1 (repeated) or K = the number of true entries: the k-th true entry's
  * block of a takes src's row k. */
+
+/* ---- random numbers (src/ops/random.c) ---- */
+
+/* RANDOM_BITS: input a uint32 key array of shape K + (2,) (any strides);
+ * output of shape K + S and dtype uint8/uint16/uint32 for width 1/2/4: for
+ * each key, the bytes of Threefry-2x32 blocks laid out as MLX lays them
+ * (src/backend/cpu/random.c), cut to S's byte count. */
+typedef struct { int32_t width; } em_random_bits_params;
 
 #endif
