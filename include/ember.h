@@ -381,6 +381,32 @@ EM_API em_array *em_logsumexp(const em_array *a, const int *axes, int naxes, boo
 EM_API em_array *em_argmax(const em_array *a, int axis, bool all_axes, bool keepdims);
 EM_API em_array *em_argmin(const em_array *a, int axis, bool all_axes, bool keepdims);
 
+/* ---------------------------------------------------------------- sorting and scans */
+
+/* Along one axis, or the flattened array when all_axes is true. Sorts are
+ * stable with NaN last; arg variants give uint32. A partition puts the
+ * element of rank kth (negative: from the end) at kth, no larger ones before
+ * it and no smaller ones after. topk gives the k largest, ascending. */
+EM_API em_array *em_sort(const em_array *a, int axis, bool all_axes);
+EM_API em_array *em_argsort(const em_array *a, int axis, bool all_axes);
+EM_API em_array *em_partition(const em_array *a, int64_t kth, int axis, bool all_axes);
+EM_API em_array *em_argpartition(const em_array *a, int64_t kth, int axis, bool all_axes);
+EM_API em_array *em_topk(const em_array *a, int64_t k, int axis, bool all_axes);
+/* Median over axes (naxes < 0: all); ints and bool give float32. */
+EM_API em_array *em_median(const em_array *a, const int *axes, int naxes, bool keepdims);
+/* Insertion points of values into the 1-d ascending seq (NaN last): the
+ * first (right: the last) that keeps it sorted. -> uint32, values' shape. */
+EM_API em_array *em_searchsorted(const em_array *seq, const em_array *values, bool right);
+/* Running sum, product, max, min, log-sum-exp along axis (all_axes: the
+ * flattened array), from the end when reverse, element i included unless
+ * !inclusive. cumsum of bool gives int32, logcumsumexp floats. */
+EM_API em_array *em_cumsum(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_cumprod(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_cummax(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_cummin(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_logcumsumexp(const em_array *a, int axis, bool all_axes, bool reverse,
+                                 bool inclusive);
+
 /* ---------------------------------------------------------------- shapes */
 
 /* One entry of shape may be -1 (inferred). */

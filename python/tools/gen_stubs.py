@@ -49,6 +49,7 @@ ANNOT = {
     "padding": "Union[int, Sequence[int], Tuple[Sequence[int], Sequence[int]]]",
     "kernel_dilation": "Union[int, Sequence[int]]", "input_dilation": "Union[int, Sequence[int]]",
     "output_padding": "Union[int, Sequence[int]]", "groups": "int", "flip": "bool",
+    "kth": "int", "reverse": "bool", "inclusive": "bool", "sorted_sequence": "array", "side": "str",
 }
 # Per-function annotations, where a parameter name means different things.
 FUNC_ANNOT = {
@@ -62,6 +63,12 @@ FUNC_ANNOT = {
     ("save_safetensors", "metadata"): "Optional[Dict[str, str]]",
     ("save_gguf", "file"): "FileLike", ("save_gguf", "arrays"): "Dict[str, array]",
     ("save_gguf", "metadata"): "Optional[Dict[str, Union[array, str, List[str]]]]",
+    ("searchsorted", "values"): "array",
+    ("sort", "axis"): "Optional[int]", ("argsort", "axis"): "Optional[int]",
+    ("partition", "axis"): "Optional[int]", ("argpartition", "axis"): "Optional[int]",
+    ("topk", "axis"): "Optional[int]",
+    **{(f, "axis"): "Optional[int]" for f in ("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp",
+                                            "cumulative_sum", "cumulative_prod")},
 }
 RETURNS = {
     "save": "None", "savez": "None", "savez_compressed": "None", "save_safetensors": "None",

@@ -159,6 +159,14 @@ typedef struct em_node em_node;
     X(FFT, "FFT", fft, 0)                                                     \
     /* convolutions */                                                         \
     X(CONV, "Convolution", conv, 0)                                            \
+    /* sorting and searching (src/ops/sort.c) */                               \
+    X(SORT, "Sort", sort, 0)                                                   \
+    X(ARGSORT, "ArgSort", sort, 0)                                             \
+    X(PARTITION, "Partition", sort, 0)                                         \
+    X(ARGPARTITION, "ArgPartition", sort, 0)                                   \
+    X(SEARCHSORTED, "SearchSorted", sort, 0)                                   \
+    /* scans (src/ops/scan.c) */                                               \
+    X(SCAN, "Scan", scan, 0)                                                   \
     /* user rules: custom_function, checkpoint */                              \
     X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)       \
     /* random numbers (src/ops/random.c) */                                    \
@@ -353,5 +361,17 @@ typedef struct { int32_t axis, op; } em_index_axis_params;
  * each key, the bytes of Threefry-2x32 blocks laid out as MLX lays them
  * (src/backend/cpu/random.c), cut to S's byte count. */
 typedef struct { int32_t width; } em_random_bits_params;
+/* ---- sorting, searching and scans (contracts in src/ops/sort.c, scan.c) ---- */
+
+/* SORT, ARGSORT: along axis, stable, NaN last. PARTITION, ARGPARTITION: the
+ * element of rank kth (0 <= kth < the axis length) at kth, smaller ones
+ * before, the rest after; sorted_tail also sorts the part from kth on (topk).
+ * SEARCHSORTED: inputs (sequence 1-d, values) of one dtype; kth, axis unused,
+ * sorted_tail 1 for side='right'. */
+typedef struct { int32_t axis, sorted_tail; int64_t kth; } em_sort_params;
+typedef enum { EM_SCAN_SUM, EM_SCAN_PROD, EM_SCAN_MAX, EM_SCAN_MIN,
+               EM_SCAN_LOGADDEXP } em_scan_op;
+/* SCAN: a running `op` along axis; input and output of one dtype. */
+typedef struct { int32_t op, axis, reverse, inclusive; } em_scan_params;
 
 #endif
