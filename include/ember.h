@@ -538,13 +538,14 @@ EM_API em_array *em_vecdot(const em_array *a, const em_array *b, int axis);
  * one "..." per term, optional "->output"), contracted pairwise in the order
  * em_einsum_path gives. */
 EM_API em_array *em_einsum(const char *subscripts, const em_array *const *operands, size_t n);
-/* The contraction order einsum takes (greedy, as opt_einsum's): *npairs
- * steps written to path as (i, j) pairs (j = -1 for a single-operand step)
- * of positions in the list where each step removes its operands and appends
- * its result, room for path_cap steps; and, when report is not NULL, a
- * report (MLX's text) to release with em_free. */
+/* The contraction order einsum takes (MLX's greedy order): each step's
+ * operand positions (two, or one for a lone operand, or all that remain),
+ * each step ended by -1, in the list where a step removes its operands and
+ * appends its result; path has room for path_cap ints (3 * n always
+ * suffices) and *path_len gets the count written. When report is not NULL,
+ * it gets MLX's report text, to release with em_free. */
 EM_API em_status em_einsum_path(const char *subscripts, const em_array *const *operands, size_t n,
-                                int *path, size_t path_cap, size_t *npairs, char **report);
+                                int *path, size_t path_cap, size_t *path_len, char **report);
 /* The offset diagonal between axis1 and axis2, as the last axis (a view). */
 EM_API em_array *em_diagonal(const em_array *a, int64_t offset, int axis1, int axis2);
 /* 2-d: the k-th diagonal; 1-d: the square matrix with a on its k-th diagonal. */
