@@ -1,0 +1,81 @@
+"""Timing: warm-up, calibration, then interleaved samples.
+
+Every framework of a case is warmed up (first calls compile, allocate, fill
+caches), then calibrated to the number of calls that lasts at least
+`min_time` seconds (one sample). Samples are then taken in rounds, one sample
+per framework per round, the order rotating each round (A B C, B C A, C A B,
+...), so that every framework sees the same machine state and none always goes
+first. Per call: median over the samples, spread = (p75 - p25) / median.
+"""
+import statistics
+import time
+
+WARMUP = 2
+MAX_INNER = 1 << 24
+
+
+def calibrate(fn, min_time):
+    for _ in range(WARMUP):
+        fn()
+    inner = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        dt = time.perf_counter() - t0
+        if dt >= min_time or inner >= MAX_INNER:
+            return inner, dt / inner
+        grow = 2.0 if dt <= 0 else min(10.0, max(2.0, 1.2 * min_time / dt))
+        inner = int(inner * grow) + 1
+
+
+def sample(fn, inner):
+    t0 = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    return (time.perf_counter() - t0) / inner
+
+
+def interleaved(thunks, min_time, samples):
+    """thunks: {name: (fn, k)} where one fn() does k operations.
+    Returns {name: {"times": [s per operation], "inner": calls per sample}} or
+    {"error": msg} for a framework whose call raised."""
+    out, live = {}, {}
+    for name, (fn, k) in thunks.items():
+        try:
+            inner, _ = calibrate(fn, min_time)
+            live[name] = (fn, k, inner)
+            out[name] = {"times": [], "inner": inner, "k": k}
+        except Exception as e:  # reported in the table, never fatal
+            out[name] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:160]}
+    names = list(live)
+    for r in range(samples):
+        rot = names[r % len(names):] + names[:r % len(names)] if names else []
+        for name in rot:
+            fn, k, inner = live[name]
+            out[name]["times"].append(sample(fn, inner) / k)
+    return out
+
+
+def smoke(thunks):
+    """--dry-run: one call each; {name: None or error}."""
+    res = {}
+    for name, (fn, _k) in thunks.items():
+        try:
+            fn()
+            res[name] = None
+        except Exception as e:
+            res[name] = f"{type(e).__name__}: {e}"[:160]
+    return res
+
+
+def stats(times):
+    if not times:
+        return None
+    med = statistics.median(times)
+    if len(times) >= 4:
+        q = statistics.quantiles(times, n=4)
+        spread = (q[2] - q[0]) / med if med > 0 else 0.0
+    else:
+        spread = (max(times) - min(times)) / med if med > 0 else 0.0
+    return {"median": med, "min": min(times), "spread": spread}
