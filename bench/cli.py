@@ -136,6 +136,7 @@ def main(argv=None):
             cmd = [sys.executable, "-m", "bench.worker", "--threads", str(t), "--device", a.device,
                    "--cases", a.cases, "--frameworks", a.frameworks, "--min-time", str(min_time),
                    "--samples", str(samples), "--json", js]
+            cmd += ["--budget", str(1.0 if a.quick else 4.0)]
             cmd += ["--quick"] if a.quick else []
             cmd += ["--dry-run"] if a.dry_run else []
             print(f"bench: {t} thread{'s' if t > 1 else ''} ...", file=sys.stderr, flush=True)
@@ -181,13 +182,16 @@ def main(argv=None):
     for m in metas:
         hdr.append(f"- {m['threads']} thread{'s' if m['threads'] > 1 else ''}: CPUs {m['cpus']} (affinity); "
                    f"set {', '.join(f'{k}={v}' for k, v in m['env_set'].items())}, torch.set_num_threads"
-                   f"({m['threads']}); torch reports {m.get('torch_threads', '-')}; BLAS: {m['blas']}")
+                   f"({m['threads']}); torch reports {m.get('torch_threads', '-')}; BLAS: {m['blas']}; "
+                   "load average (1, 5, 15 min) at start " + ", ".join(f"{x:.1f}" for x in m["loadavg_start"])
+                   + ", at end " + ", ".join(f"{x:.1f}" for x in m["loadavg_end"]))
     found = m0["env_found"]
     hdr.append("- As found (never changed): OPENBLAS_CORETYPE=" + (found.get("OPENBLAS_CORETYPE") or "(unset)")
                + "; before the run: " + ", ".join(f"{k}={v or '(unset)'}" for k, v in found.items()
                                                   if k != "OPENBLAS_CORETYPE"))
-    hdr.append(f"- Timing: warm-up, then {samples} samples of >= {min_time} s per framework, taken in rotating "
-               "interleaved order (A B C, B C A, ...); median per op and spread (IQR / median). "
+    hdr.append(f"- Timing: warm-up, then {samples} samples (fewer, at least 3, where they would last over "
+               f"{1.0 if a.quick else 4.0} s) of >= {min_time} s per framework, taken"
+               " in rotating interleaved order (A B C, B C A, ...); median per op and spread (IQR / median). "
                "Every call forces its result (eval / block_until_ready / eager; torch.cuda.synchronize on a GPU). "
                "Same float32 inputs (NumPy, fixed seeds) everywhere. bench/README.md states the rules.")
     hdr.append(f"- Command: `python -m bench {' '.join(shlex.quote(x) for x in argv if x != '--no-setup')}`; "

@@ -16,7 +16,11 @@ MAX_INNER = 1 << 24
 
 def calibrate(fn, min_time):
     for _ in range(WARMUP):
+        t0 = time.perf_counter()
         fn()
+        dt = time.perf_counter() - t0
+    if dt >= min_time:          # one call already makes a sample
+        return 1, dt
     inner = 1
     while True:
         t0 = time.perf_counter()
@@ -36,15 +40,20 @@ def sample(fn, inner):
     return (time.perf_counter() - t0) / inner
 
 
-def interleaved(thunks, min_time, samples):
+def interleaved(thunks, min_time, samples, budget=None):
     """thunks: {name: (fn, k)} where one fn() does k operations.
     Returns {name: {"times": [s per operation], "inner": calls per sample}} or
-    {"error": msg} for a framework whose call raised."""
+    {"error": msg} for a framework whose call raised. With a budget (seconds
+    per framework), a framework whose samples would take longer gets fewer
+    (at least 3); it then sits out the last rounds."""
     out, live = {}, {}
     for name, (fn, k) in thunks.items():
         try:
-            inner, _ = calibrate(fn, min_time)
-            live[name] = (fn, k, inner)
+            inner, per_call = calibrate(fn, min_time)
+            n = samples
+            if budget and per_call * inner * samples > budget:
+                n = max(3, int(budget / (per_call * inner)))
+            live[name] = (fn, k, inner, n)
             out[name] = {"times": [], "inner": inner, "k": k}
         except Exception as e:  # reported in the table, never fatal
             out[name] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:160]}
@@ -52,8 +61,9 @@ def interleaved(thunks, min_time, samples):
     for r in range(samples):
         rot = names[r % len(names):] + names[:r % len(names)] if names else []
         for name in rot:
-            fn, k, inner = live[name]
-            out[name]["times"].append(sample(fn, inner) / k)
+            fn, k, inner, n = live[name]
+            if r < n:
+                out[name]["times"].append(sample(fn, inner) / k)
     return out
 
 

@@ -41,6 +41,7 @@ def main():
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--min-time", type=float, default=0.05)
     ap.add_argument("--samples", type=int, default=9)
+    ap.add_argument("--budget", type=float, default=None, help="seconds of samples per framework and size")
     ap.add_argument("--json", required=True)
     a = ap.parse_args()
     setting = pin(a.threads, a.device)
@@ -50,7 +51,7 @@ def main():
 
     fws = frameworks.load(a.device, a.threads, [f for f in a.frameworks.split(",") if f] or None)
     live = {k: v for k, v in fws.items() if v.available()}
-    meta = {"threads": a.threads, "device": a.device, **setting,
+    meta = {"threads": a.threads, "loadavg_start": os.getloadavg(), "device": a.device, **setting,
             "frameworks": {k: {"version": v.version if v.available() else None, "why_not": v.why_not}
                            for k, v in fws.items()},
             "blas": frameworks.blas_info()}
@@ -81,7 +82,7 @@ def main():
             if a.dry_run:
                 res = {k: ({"error": v} if v else {"times": [], "ok": True}) for k, v in harness.smoke(thunks).items()}
             else:
-                res = harness.interleaved(thunks, a.min_time, a.samples)
+                res = harness.interleaved(thunks, a.min_time, a.samples, a.budget)
             for v in res.values():
                 if "times" in v and v["times"]:
                     v.update(harness.stats(v["times"]))
@@ -95,6 +96,7 @@ def main():
             print(f"  [{a.threads}T] {case.name:11s} {case.label(size):>26s}: {done} "
                   f"({time.perf_counter() - t0:.1f}s)", file=sys.stderr, flush=True)
             thunks = None
+    meta["loadavg_end"] = os.getloadavg()
     with open(a.json, "w") as f:
         json.dump({"meta": meta, "results": results}, f)
 
