@@ -107,6 +107,10 @@ class JAX(Framework):
         except RuntimeError as e:
             self.why_not = f"no {device} device ({str(e).splitlines()[0]})"
             return
+        if device == "gpu":
+            # float32 products in full float32, as PyTorch's default
+            # (JAX's default on a GPU would use TF32 passes)
+            jax.config.update("jax_default_matmul_precision", "highest")
         self.jax, self.mod, self.version = jax, jnp, jax.__version__
         self.device = device
 

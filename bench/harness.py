@@ -89,3 +89,69 @@ def stats(times):
     else:
         spread = (max(times) - min(times)) / med if med > 0 else 0.0
     return {"median": med, "min": min(times), "spread": spread}
+
+
+def to_numpy(x):
+    """A framework's result as a list of NumPy arrays (tuples, lists and dicts
+    flattened in order); None for in-place results."""
+    import numpy as np
+    if x is None or isinstance(x, int) and not isinstance(x, bool):
+        return None
+    if isinstance(x, (tuple, list)):
+        out = []
+        for v in x:
+            f = to_numpy(v)
+            if f is None:
+                return None
+            out.extend(f)
+        return out
+    if isinstance(x, dict):
+        return to_numpy([x[k] for k in sorted(x)])
+    if type(x).__module__.startswith("torch"):
+        t = x.detach().cpu()
+        dt = str(t.dtype).replace("torch.", "")
+        return [np.array(t.tolist(), dtype=dt).reshape(tuple(t.shape))]
+    if isinstance(x, float):
+        return [np.array(x, dtype=np.float32)]
+    return [np.asarray(x)]
+
+
+def check(thunks, ref_order=("numpy", "ember", "torch", "jax", "mlx")):
+    """Fairness check: one call each, outputs compared with the reference's
+    (NumPy's where it has the case): same number of outputs, same shapes,
+    float32 wherever the reference is float32, values within 1e-3 relative to
+    the reference's largest magnitude (BLAS and reduction orders differ).
+    Returns (reference, {name: "ok" or what differs})."""
+    import numpy as np
+    outs = {}
+    for name, (fn, _k) in thunks.items():
+        try:
+            outs[name] = to_numpy(fn())
+        except Exception as e:
+            outs[name] = f"raised {type(e).__name__}: {e}"[:120]
+    ref = next((r for r in ref_order if isinstance(outs.get(r), list)), None)
+    if ref is None:
+        return None, {}
+    res = {}
+    for name, got in outs.items():
+        if name == ref:
+            continue
+        if isinstance(got, str) or got is None:
+            res[name] = got or "no output"
+            continue
+        if len(got) != len(outs[ref]):
+            res[name] = f"{len(got)} outputs, {ref} has {len(outs[ref])}"
+            continue
+        bad = []
+        for i, (a, b) in enumerate(zip(got, outs[ref])):
+            if a.shape != b.shape:
+                bad.append(f"output {i}: shape {a.shape} vs {b.shape}")
+            elif b.dtype == np.float32 and a.dtype != np.float32:
+                bad.append(f"output {i}: dtype {a.dtype}, not float32")
+            elif a.size:
+                scale = max(1.0, float(np.max(np.abs(b.astype(np.float64)))))
+                err = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) / scale
+                if not err <= 1e-3:
+                    bad.append(f"output {i}: differs by {err:.2g} (relative to max |{ref}|)")
+        res[name] = "; ".join(bad) or "ok"
+    return ref, res

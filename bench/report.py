@@ -86,6 +86,13 @@ def case_table(name, runs):
     if notes:
         out.append("")
         out.append("n/a / errors: " + "; ".join(f"{f}: {w}" for f, w in sorted(notes.items())) + ".")
+    checked = [r for r in rows_all if r.get("check")]
+    if checked:
+        bad = sorted({f"{f} at {r['label']}: {v}" for r in checked for f, v in r["check"].items() if v != "ok"})
+        cref = checked[0].get("check_ref")
+        out.append("")
+        out.append(f"Output check against {cref} (shapes, float32, values): "
+                   + ("all agree." if not bad else "MISMATCH: " + "; ".join(bad) + "."))
     return out, ref
 
 
@@ -101,7 +108,7 @@ def summary(runs_by_t):
             ref = _ref(crs, crs[0].get("ref", "ember"))
             if ref is None:
                 continue
-            g = crs[0]["group"] if crs[0]["group"] != "ceiling" else "ceiling (vs C)"
+            g = crs[0]["group"] + (" (vs C)" if ref == "c" else "")
             refs[g] = ref
             for r in crs:
                 res = r.get("results", {})
@@ -185,6 +192,12 @@ def write(path, header, runs_by_t, cases, device):
     pngs = plots(runs_by_t, stem, cases)
     summ, refs = summary(runs_by_t)
     lines = list(header)
+    rows = [r for _, rs in runs_by_t for r in rs]
+    nchk = sum(1 for r in rows if r.get("check"))
+    nbad = sum(1 for r in rows for v in (r.get("check") or {}).values() if v != "ok")
+    lines.append(f"- Output check: at every case and size, each framework's result was compared with the "
+                 f"reference's (NumPy's where it has the case): {nchk} case-sizes checked, "
+                 + ("all agree" if not nbad else f"{nbad} MISMATCHES (see the tables)") + ".")
     lines += ["", "## Summary", "",
               "Geometric mean, over every case and size of a group, of the peer's median time over the "
               "reference's (`ref`, ember unless ember has no column): above 1, the reference is faster. "

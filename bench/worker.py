@@ -79,6 +79,7 @@ def main():
                                 "label": case.label(size), "error": f"setup: {type(e).__name__}: {e}"})
                 print(f"  [{a.threads}T] {case.name} {case.label(size)}: setup failed: {e}", file=sys.stderr)
                 continue
+            cref, checked = (harness.check(thunks) if getattr(case, "check", True) else (None, {}))
             if a.dry_run:
                 res = {k: ({"error": v} if v else {"times": [], "ok": True}) for k, v in harness.smoke(thunks).items()}
             else:
@@ -88,11 +89,15 @@ def main():
                     v.update(harness.stats(v["times"]))
             row = {"case": case.name, "group": case.group, "size": repr(size), "label": case.label(size),
                    "unit": case.unit, "ref": case.ref, "results": res, "missing": dict(case.missing),
+                   "check_ref": cref, "check": checked,
                    "bytes": case.bytes_per(size) if case.bytes_per else None,
                    "flops": case.flops_per(size) if case.flops_per else None}
             results.append(row)
             done = ", ".join(f"{k} {v['median'] * 1e6:.3g}us" if "median" in v else
                              f"{k} {'ok' if v.get('ok') else v.get('error', '?')}" for k, v in res.items())
+            wrong = [f"{k}: {v}" for k, v in checked.items() if v != "ok"]
+            if wrong:
+                done += " | CHECK vs " + str(cref) + ": " + "; ".join(wrong)
             print(f"  [{a.threads}T] {case.name:11s} {case.label(size):>26s}: {done} "
                   f"({time.perf_counter() - t0:.1f}s)", file=sys.stderr, flush=True)
             thunks = None

@@ -20,7 +20,7 @@ import numpy as np
 
 class Case:
     def __init__(self, name, group, sizes, quick_sizes, setup, *, bytes_per=None, flops_per=None,
-                 label=None, unit="GB/s", plot=True, ref="ember", note=""):
+                 label=None, unit="GB/s", plot=True, ref="ember", note="", check=True):
         self.name, self.group = name, group
         self.sizes, self.quick_sizes = list(sizes), list(quick_sizes)
         self.setup = setup            # setup(fws, size) -> {fw: (fn, k)}
@@ -31,6 +31,7 @@ class Case:
         self.plot = plot
         self.ref = ref                # the framework the ratios are relative to
         self.note = note
+        self.check = check            # compare outputs across frameworks (off for in-place cases)
         self.missing = {}             # {fw: reason} filled by setup
 
     def rate(self, size, seconds):
