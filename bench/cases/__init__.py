@@ -44,7 +44,7 @@ class Case:
         return None
 
 
-GROUP_ORDER = ("overhead", "elementwise", "reduction", "softmax", "matmul", "mlp", "ceiling")
+GROUP_ORDER = ("overhead", "elementwise", "reduction", "softmax", "matmul", "mlp", "mlp (compiled)", "ceiling")
 
 
 def all_cases():

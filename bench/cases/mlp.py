@@ -106,7 +106,7 @@ def _flops(_):
 
 CASES = [Case("mlp_step", "mlp", [BATCH], [BATCH], setup, flops_per=_flops,
               label=lambda s: "784-512-512-10, batch 128", unit="GFLOP/s", plot=False),
-         Case("mlp_step_compiled", "mlp", [BATCH], [BATCH], lambda f, s: setup(f, s, compiled=True),
+         Case("mlp_step_compiled", "mlp (compiled)", [BATCH], [BATCH], lambda f, s: setup(f, s, compiled=True),
               flops_per=_flops, label=lambda s: "784-512-512-10, batch 128", unit="GFLOP/s", plot=False,
               note="The same step with ember's and MLX's `compile(value_and_grad(loss))`; JAX jitted "
                    "as before; PyTorch eager (1.13 has no torch.compile).")]
