@@ -172,6 +172,7 @@ def plots(runs_by_t, outdir, cases):
                 if pts:
                     ax.plot(*zip(*pts), "k--", label="C copy loop")
             ax.set_xscale("log", base=2)
+            ax.set_yscale("log")
             ax.set_xlabel("elements" if case.name != "matmul" else "n (n x n matrices)")
             ax.set_ylabel(case.unit)
             ax.set_title(f"{case.name}, {t} thread{'s' if t > 1 else ''}")
@@ -190,6 +191,10 @@ def write(path, header, runs_by_t, cases, device):
     threads = [t for t, _ in runs_by_t]
     stem = os.path.splitext(path)[0]
     pngs = plots(runs_by_t, stem, cases)
+    import json
+    os.makedirs(stem, exist_ok=True)
+    with open(os.path.join(stem, "results.json"), "w") as f:   # the raw samples, to re-render or compare
+        json.dump({"header": header, "runs": runs_by_t}, f)
     summ, refs = summary(runs_by_t)
     lines = list(header)
     rows = [r for _, rs in runs_by_t for r in rs]
