@@ -201,7 +201,7 @@ def write(path, header, runs_by_t, cases, device):
     nchk = sum(1 for r in rows if r.get("check"))
     nbad = sum(1 for r in rows for v in (r.get("check") or {}).values() if v != "ok")
     lines.append(f"- Output check: at every case and size, each framework's result was compared with the "
-                 f"reference's (NumPy's where it has the case): {nchk} case-sizes checked, "
+                 f"reference framework's (NumPy's where it has the case; each table names its reference): {nchk} case-sizes checked, "
                  + ("all agree" if not nbad else f"{nbad} MISMATCHES (see the tables)") + ".")
     lines += ["", "## Summary", "",
               "Geometric mean, over every case and size of a group, of the peer's median time over the "
