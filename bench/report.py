@@ -53,7 +53,7 @@ def case_table(name, runs):
     fws = _fws(rows_all)
     ref = _ref(rows_all, rows_all[0].get("ref", "ember"))
     unit = rows_all[0]["unit"]
-    peers = [f for f in fws if f != ref]
+    peers = [f for f in fws if f != ref and any("median" in r.get("results", {}).get(f, {}) for r in rows_all)]
     head = ["threads", "size"] + fws + ([f"{ref} {unit}"] if unit != "ns" else []) + [f"{ref} vs {p}" for p in peers]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for t, rows in runs:

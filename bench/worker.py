@@ -61,6 +61,8 @@ def main():
             meta["ember_threads"] = em.get_num_threads()
     if "torch" in live:
         meta["torch_threads"] = live["torch"].mod.get_num_threads()
+    # frameworks that cannot run here get an "n/a" column with the reason
+    unavailable = {k: v.why_not or "not available" for k, v in fws.items() if not v.available()}
     want = [c for c in a.cases.split(",") if c]
     results = []
     for case in all_cases():
@@ -88,7 +90,7 @@ def main():
                 if "times" in v and v["times"]:
                     v.update(harness.stats(v["times"]))
             row = {"case": case.name, "group": case.group, "size": repr(size), "label": case.label(size),
-                   "unit": case.unit, "ref": case.ref, "results": res, "missing": dict(case.missing),
+                   "unit": case.unit, "ref": case.ref, "results": res, "missing": {**unavailable, **case.missing},
                    "check_ref": cref, "check": checked,
                    "bytes": case.bytes_per(size) if case.bytes_per else None,
                    "flops": case.flops_per(size) if case.flops_per else None}
