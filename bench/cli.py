@@ -189,7 +189,7 @@ def main(argv=None):
     hdr.append("- As found (never changed): OPENBLAS_CORETYPE=" + (found.get("OPENBLAS_CORETYPE") or "(unset)")
                + "; before the run: " + ", ".join(f"{k}={v or '(unset)'}" for k, v in found.items()
                                                   if k != "OPENBLAS_CORETYPE"))
-    hdr.append(f"- Timing: warm-up, then {samples} samples (fewer, at least 3, where they would last over "
+    hdr.append(f"- Timing: warm-up, then {samples} samples (fewer, at least 3 or 1 if one call takes longer, where they would last over "
                f"{1.0 if a.quick else 4.0} s) of >= {min_time} s per framework, taken"
                " in rotating interleaved order (A B C, B C A, ...); median per op and spread (IQR / median). "
                "Every call forces its result (eval / block_until_ready / eager; torch.cuda.synchronize on a GPU). "

@@ -14,8 +14,8 @@ WARMUP = 2
 MAX_INNER = 1 << 24
 
 
-def calibrate(fn, min_time):
-    for _ in range(WARMUP):
+def calibrate(fn, min_time, warmup=WARMUP):
+    for _ in range(warmup):
         t0 = time.perf_counter()
         fn()
         dt = time.perf_counter() - t0
@@ -40,19 +40,22 @@ def sample(fn, inner):
     return (time.perf_counter() - t0) / inner
 
 
-def interleaved(thunks, min_time, samples, budget=None):
+def interleaved(thunks, min_time, samples, budget=None, checked=False):
     """thunks: {name: (fn, k)} where one fn() does k operations.
     Returns {name: {"times": [s per operation], "inner": calls per sample}} or
     {"error": msg} for a framework whose call raised. With a budget (seconds
     per framework), a framework whose samples would take longer gets fewer
-    (at least 3); it then sits out the last rounds."""
+    (at least 3; 1 where one call outlasts the budget); it then sits out the
+    last rounds."""
     out, live = {}, {}
     for name, (fn, k) in thunks.items():
         try:
-            inner, per_call = calibrate(fn, min_time)
+            # the output check (worker) has already made one call of each
+            inner, per_call = calibrate(fn, min_time, warmup=1 if checked else WARMUP)
             n = samples
             if budget and per_call * inner * samples > budget:
-                n = max(3, int(budget / (per_call * inner)))
+                # fewer samples: at least 3, or 1 where a single call outlasts the budget
+                n = max(1 if per_call > budget else 3, int(budget / (per_call * inner)))
             live[name] = (fn, k, inner, n)
             out[name] = {"times": [], "inner": inner, "k": k}
         except Exception as e:  # reported in the table, never fatal

@@ -85,7 +85,7 @@ def main():
             if a.dry_run:
                 res = {k: ({"error": v} if v else {"times": [], "ok": True}) for k, v in harness.smoke(thunks).items()}
             else:
-                res = harness.interleaved(thunks, a.min_time, a.samples, a.budget)
+                res = harness.interleaved(thunks, a.min_time, a.samples, a.budget, checked=cref is not None)
             for v in res.values():
                 if "times" in v and v["times"]:
                     v.update(harness.stats(v["times"]))
