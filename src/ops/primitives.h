@@ -157,8 +157,20 @@ typedef struct em_node em_node;
     X(SOLVE_TRIANGULAR, "SolveTriangular", linalg, 0)                          \
     /* Fourier transforms */                                                   \
     X(FFT, "FFT", fft, 0)                                                     \
+    /* convolutions */                                                         \
+    X(CONV, "Convolution", conv, 0)                                            \
+    /* sorting and searching (src/ops/sort.c) */                               \
+    X(SORT, "Sort", sort, 0)                                                   \
+    X(ARGSORT, "ArgSort", sort, 0)                                             \
+    X(PARTITION, "Partition", sort, 0)                                         \
+    X(ARGPARTITION, "ArgPartition", sort, 0)                                   \
+    X(SEARCHSORTED, "SearchSorted", sort, 0)                                   \
+    /* scans (src/ops/scan.c) */                                               \
+    X(SCAN, "Scan", scan, 0)                                                   \
     /* user rules: custom_function, checkpoint */                              \
-    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)
+    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)       \
+    /* random numbers (src/ops/random.c) */                                    \
+    X(RANDOM_BITS, "RandomBits", random, 0)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -303,6 +315,18 @@ typedef enum { EM_FFT_C2C, EM_FFT_R2C, EM_FFT_C2R } em_fft_kind;
  * inverse direction (exponent sign +) when inverse is set, every output
  * multiplied by scale. */
 typedef struct { int32_t axis, kind, inverse, pad_; int64_t n; double scale; } em_fft_params;
+/* ---- convolutions (contract in src/ops/conv.c) ---- */
+
+/* CONV: inputs (x, w) of one float32/float64 dtype, x (N, S_1..S_nd, C_in)
+ * and w (C_out, K_1..K_nd, C_in / groups), nd in 1..3; per spatial dim d
+ * the stride, padding lo/hi (may be negative), kernel and input dilation;
+ * flip pairs weight index k with kernel tap K-1-k (a true convolution).
+ * Unused trailing entries are zero. */
+typedef struct {
+    int32_t nd, groups, flip, pad_;
+    int32_t stride[3], lo[3], hi[3], kdil[3], idil[3], pad2_;
+} em_conv_params;
+
 /* ---- indexing (src/ops/index.c) ---- */
 
 /* GATHER: inputs (a, idx_0 .. idx_{n-1}), the indices of one shape B and any
@@ -329,5 +353,25 @@ typedef struct { int32_t axis, op; } em_index_axis_params;
  * first mask.ndim axes (the rest, the block, follow), src is (K, block) with
  * K = 1 (repeated) or K = the number of true entries: the k-th true entry's
  * block of a takes src's row k. */
+
+/* ---- random numbers (src/ops/random.c) ---- */
+
+/* RANDOM_BITS: input a uint32 key array of shape K + (2,) (any strides);
+ * output of shape K + S and dtype uint8/uint16/uint32 for width 1/2/4: for
+ * each key, the bytes of Threefry-2x32 blocks laid out as MLX lays them
+ * (src/backend/cpu/random.c), cut to S's byte count. */
+typedef struct { int32_t width; } em_random_bits_params;
+/* ---- sorting, searching and scans (contracts in src/ops/sort.c, scan.c) ---- */
+
+/* SORT, ARGSORT: along axis, stable, NaN last. PARTITION, ARGPARTITION: the
+ * element of rank kth (0 <= kth < the axis length) at kth, smaller ones
+ * before, the rest after; sorted_tail also sorts the part from kth on (topk).
+ * SEARCHSORTED: inputs (sequence 1-d, values) of one dtype; kth, axis unused,
+ * sorted_tail 1 for side='right'. */
+typedef struct { int32_t axis, sorted_tail; int64_t kth; } em_sort_params;
+typedef enum { EM_SCAN_SUM, EM_SCAN_PROD, EM_SCAN_MAX, EM_SCAN_MIN,
+               EM_SCAN_LOGADDEXP } em_scan_op;
+/* SCAN: a running `op` along axis; input and output of one dtype. */
+typedef struct { int32_t op, axis, reverse, inclusive; } em_scan_params;
 
 #endif
