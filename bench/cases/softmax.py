@@ -2,28 +2,23 @@
 neither: its column is the usual stable formula written with NumPy ops
 (x - max, exp, sum). ember's softmax column is skipped while ember.core has
 no softmax."""
-import numpy as _np
 
 from bench.cases import Case, per_framework, rng_f32, needs
 
 SIZES = [(256, 1024), (1024, 1024), (4096, 4096)]
 QUICK = [(256, 1024), (1024, 1024)]
 
-
 def _np_softmax(np, x):
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
-
 
 def _np_lse(np, x):
     m = x.max(axis=-1, keepdims=True)
     return (np.log(np.exp(x - m).sum(axis=-1, keepdims=True)) + m)[..., 0]
 
-
 @needs("softmax")
 def _mx_softmax(m, x):
     return m.softmax(x, axis=-1)
-
 
 IMPLS = {
     "softmax": {"numpy": _np_softmax, "mx": _mx_softmax,
@@ -34,7 +29,6 @@ IMPLS = {
                   "torch": lambda t, x: t.logsumexp(x, dim=-1)},
 }
 
-
 def _make(op, out_cols):
     def setup(fws, shape):
         return per_framework(case, fws, IMPLS[op], [rng_f32(shape, seed=3, lo=-4, hi=4)])
@@ -44,6 +38,4 @@ def _make(op, out_cols):
                 label=lambda s: f"{s[0]}x{s[1]}", unit="GB/s")
     return case
 
-
 CASES = [_make("softmax", True), _make("logsumexp", False)]
-_ = _np
