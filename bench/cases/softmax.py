@@ -8,6 +8,7 @@ from bench.cases import Case, per_framework, rng_f32, needs
 SIZES = [(256, 1024), (1024, 1024), (4096, 4096)]
 QUICK = [(256, 1024), (1024, 1024)]
 
+
 def _np_softmax(np, x):
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
