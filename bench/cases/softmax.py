@@ -13,13 +13,16 @@ def _np_softmax(np, x):
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
+
 def _np_lse(np, x):
     m = x.max(axis=-1, keepdims=True)
     return (np.log(np.exp(x - m).sum(axis=-1, keepdims=True)) + m)[..., 0]
 
+
 @needs("softmax")
 def _mx_softmax(m, x):
     return m.softmax(x, axis=-1)
+
 
 IMPLS = {
     "softmax": {"numpy": _np_softmax, "mx": _mx_softmax,
@@ -30,6 +33,7 @@ IMPLS = {
                   "torch": lambda t, x: t.logsumexp(x, dim=-1)},
 }
 
+
 def _make(op, out_cols):
     def setup(fws, shape):
         return per_framework(case, fws, IMPLS[op], [rng_f32(shape, seed=3, lo=-4, hi=4)])
@@ -38,5 +42,6 @@ def _make(op, out_cols):
                 bytes_per=lambda s: 4 * s[0] * s[1] + 4 * s[0] * (s[1] if out_cols else 1),
                 label=lambda s: f"{s[0]}x{s[1]}", unit="GB/s")
     return case
+
 
 CASES = [_make("softmax", True), _make("logsumexp", False)]
