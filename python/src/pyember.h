@@ -195,6 +195,10 @@ int device_module_init(PyObject *m, em_state *st);
 int linalg_module_init(PyObject *m, em_state *st);  /* linalg.c: ember.core.linalg */
 int fft_module_init(PyObject *m, em_state *st);     /* fft.c: ember.core.fft */
 int misc_module_init(PyObject *m, em_state *st);
+/* ops_misc.c: its functions, ArrayLike and the same-object aliases (run last). */
+extern PyMethodDef py_misc_ops_methods[];
+int misc_ops_module_init(PyObject *m, em_state *st);
+PyObject *py_array_view(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 
 /* Indexing (indexing.c). */
 PyObject *py_array_getitem(PyObject *self, PyObject *key);
