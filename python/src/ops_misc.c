@@ -299,7 +299,7 @@ typedef em_array *(*window_fn)(int64_t);
 static PyObject *window(const char *fname, window_fn fn, FASTCALL_ARGS) {
     em_state *st = state_of_module(m);
     static const char *const names[] = {"M"};
-    py_argspec spec = {fname, names, 1, 1, 1, 1, true};
+    py_argspec spec = {fname, names, 1, 0, 1, 1, true};
     PyObject *a[1];
     if (py_parse(st, &spec, args, nargs, kwnames, a) < 0) return NULL;
     if (!PyLong_Check(a[0])) {
