@@ -877,10 +877,4 @@ em_status ops_index_jvp(const em_node *n, em_array *const *in, em_array *const *
     return rule_status(out_tan[0]);
 }
 
-/* ---------------------------------------------------------------- vmap */
-
-em_status ops_index_vmap(const em_node *n, em_array *const *in, const int *axes,
-                         em_array **out, int *out_axes) {
-    (void)in, (void)axes, (void)out, (void)out_axes;
-    return ops_no_vmap(n);
-}
+/* The vmap rules are in index_vmap.c. */
