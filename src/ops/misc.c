@@ -266,7 +266,8 @@ typedef enum { WIN_HANNING, WIN_HAMMING, WIN_BLACKMAN, WIN_BARTLETT } window_kin
  * is a constant, evaluated at once. */
 static em_array *window(const char *op, window_kind kind, int64_t m) {
     if (m < 1) m = 0;
-    if ((uint64_t)m > SIZE_MAX / sizeof(float))
+    /* the memory limit bounds it, as it would an evaluated array */
+    if ((uint64_t)m > SIZE_MAX / sizeof(float) || (size_t)m * sizeof(float) > em_get_memory_limit())
         return error_set(EM_ERR_MEMORY, "[%s] Cannot allocate a window of %lld points.", op,
                          (long long)m);
     float *w = malloc((size_t)(m ? m : 1) * sizeof *w);

@@ -133,8 +133,8 @@ def test_logical_xor_scalars():
 @pytest.mark.parametrize("dt", [mx.float16, mx.float32, mx.float64, mx.int32, mx.complex64])
 def test_isclose_allclose(dt):
     a = sample((3, 4), dt, -3, 3, seed=3)
-    b = (a + (sample((3, 4), mx.float32, -1, 1, seed=4) * 1e-5 * np.abs(a.astype(np.float64).real).max()).astype(a.dtype)
-         if dt not in INTS else a.copy())
+    eps = sample((3, 4), mx.float32, -1, 1, seed=4) * 1e-5 * float(np.abs(a).max())
+    b = (a + eps).astype(a.dtype) if dt not in INTS else a.copy()
     b.reshape(-1)[::3] += 1
     for rtol, atol in [(1e-5, 1e-8), (1e-2, 0.5), (0.0, 0.0)]:
         got = mx.isclose(make(a, dt), make(b, dt), rtol, atol)
@@ -281,6 +281,9 @@ def test_roll_edges_and_errors():
         mx.roll(mx.zeros((2, 3, 4)), (1, 2), (0, 1, 2))
     with pytest.raises(TypeError):
         mx.roll(mx.zeros((2,)), shift=1)  # positional-only
+    with pytest.raises(ValueError, match="1 provided for 2 axes"):
+        mx.roll(mx.zeros((2, 3)), (1,), (0, 1))
+    assert_array(mx.roll(mx.arange(6), 2**62, 0), np.roll(np.arange(6), 2**62))
 
 
 def test_diff_roll_grads():
@@ -316,6 +319,8 @@ def test_meshgrid_dtypes_shapes_errors():
         mx.meshgrid(mx.array([1, 2]), indexing="foo")
     with pytest.raises(TypeError):
         mx.meshgrid([1, 2])
+    with pytest.raises(ValueError, match=r"\[meshgrid\] At most 64 arrays"):
+        mx.meshgrid(*[mx.array([1])] * 65)
 
 
 def test_meshgrid_grad():
@@ -333,6 +338,10 @@ def test_windows(name, m):
 
 
 def test_window_errors():
+    with pytest.raises(MemoryError, match=r"\[hanning\]"):
+        mx.hanning(2**40)
+    with pytest.raises(OverflowError):
+        mx.bartlett(2**70)
     with pytest.raises(TypeError):
         mx.hanning(3.0)
     with pytest.raises(TypeError):
