@@ -581,7 +581,7 @@ PyMethodDef py_misc_ops_methods[] = {
     FASTCALL_DEF("export_to_dot", f_export_to_dot,
                  "export_to_dot(file, *args, **kwargs)\n--\n\n"
                  "Export the graph of the given arrays to DOT format (keywords name arrays)."),
-    {NULL},
+    {NULL, NULL, 0, NULL},
 };
 
 /* ---------------------------------------------------------------- ArrayLike, aliases */

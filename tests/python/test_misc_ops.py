@@ -574,3 +574,34 @@ def test_export_to_dot_deep_graph():
     f = io.StringIO()
     mx.export_to_dot(f, x)
     assert f.getvalue().count("Add") == 20000
+
+
+# ---------------------------------------------------------------- vmap of the compositions
+
+@pytest.mark.parametrize("name,fn", [
+    ("softmax", lambda a: mx.softmax(a, axis=-1)),
+    ("softmax_all", lambda a: mx.softmax(a)),
+    ("roll", lambda a: mx.roll(a, (1, -1), (0, 1))),
+    ("roll_flat", lambda a: mx.roll(a, 3)),
+    ("diff", lambda a: mx.diff(a, 2, axis=0)),
+    ("trunc", lambda a: mx.trunc(a * 3)),
+    ("count_nonzero", lambda a: mx.count_nonzero(a > 0, axis=1)),
+    ("isclose", lambda a: mx.isclose(a, a * 1.000001)),
+    ("allclose", lambda a: mx.allclose(a, a.T.T)),
+    ("array_equal", lambda a: mx.array_equal(a, mx.round(a))),
+    ("logical_xor", lambda a: mx.logical_xor(a > 0, a < 0.5)),
+    ("meshgrid", lambda a: mx.meshgrid(a[0], a[1], indexing="ij")[1]),
+    ("matrix_transpose", lambda a: mx.matrix_transpose(a)),
+])
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_vmap_compositions(name, fn, axis):
+    x = mx.array(RNG.uniform(-1, 1, size=(3, 4, 5)).astype(np.float32))
+    vmap_check(fn, x, axis)
+
+
+def test_compositions_grads():
+    x = RNG.uniform(-2, 2, size=(3, 4))
+    fd_check(lambda a: mx.softmax(a, axis=1), [x])
+    fd_check(lambda a: mx.softmax(a, axis=(0, 1)) * a, [x])
+    fd_check(lambda a: mx.matrix_transpose(a) * 2, [x])
+    fd_check(lambda a: mx.as_strided(a, (2, 3), (4, 1), 5), [x])
