@@ -563,6 +563,42 @@ EM_API em_array *em_linalg_cross(const em_array *a, const em_array *b, int axis)
 EM_API em_array *em_linalg_det(const em_array *a);
 EM_API em_status em_linalg_slogdet(const em_array *a, em_array **out);
 
+/* ---------------------------------------------------------------- convolutions */
+
+/* Channels last, as MLX: input (N, *spatial, C_in), weight (C_out, *kernel,
+ * C_in / groups), result (N, *out_spatial, C_out); 1 to 3 spatial dims.
+ * The operands promote to a floating dtype (float16/bfloat16 are computed in
+ * float32 and rounded back); integer and complex operands are an error.
+ * em_conv_general's per-dim lists (stride, padding before and after each
+ * spatial dim, kernel and input dilation) have n entries: 0 for the default
+ * (1, or 0 for padding), 1 for the same value on every dim, or one per dim.
+ * flip convolves with the spatially reversed kernel. The fixed-rank forms
+ * take int[rank] arrays, or NULL for the default. */
+EM_API em_array *em_conv_general(const em_array *input, const em_array *weight,
+                                 const int *stride, int nstride, const int *padding_lo, int nlo,
+                                 const int *padding_hi, int nhi, const int *kernel_dilation,
+                                 int nkdil, const int *input_dilation, int nidil, int groups,
+                                 bool flip);
+EM_API em_array *em_conv1d(const em_array *input, const em_array *weight, int stride, int padding,
+                           int dilation, int groups);
+EM_API em_array *em_conv2d(const em_array *input, const em_array *weight, const int *stride,
+                           const int *padding, const int *dilation, int groups);
+EM_API em_array *em_conv3d(const em_array *input, const em_array *weight, const int *stride,
+                           const int *padding, const int *dilation, int groups);
+/* Transposed convolutions (the gradient of a convolution with respect to its
+ * input), weight (C_out, *kernel, C_in / groups) as MLX. */
+EM_API em_array *em_conv_transpose1d(const em_array *input, const em_array *weight, int stride,
+                                     int padding, int dilation, int output_padding, int groups);
+EM_API em_array *em_conv_transpose2d(const em_array *input, const em_array *weight,
+                                     const int *stride, const int *padding, const int *dilation,
+                                     const int *output_padding, int groups);
+EM_API em_array *em_conv_transpose3d(const em_array *input, const em_array *weight,
+                                     const int *stride, const int *padding, const int *dilation,
+                                     const int *output_padding, int groups);
+/* NumPy's 1-d convolve of a and v. */
+typedef enum em_convolve_mode { EM_CONVOLVE_FULL, EM_CONVOLVE_SAME, EM_CONVOLVE_VALID } em_convolve_mode;
+EM_API em_array *em_convolve(const em_array *a, const em_array *v, em_convolve_mode mode);
+
 /* ---------------------------------------------------------------- fft */
 
 /* mlx.core.fft. Outputs are complex64 (irfft*: float32), whatever the input
@@ -883,6 +919,55 @@ EM_API em_status em_save(const char *path, em_file_format format, const em_map *
 EM_API em_status em_save_writer(const em_writer *w, em_file_format format, const em_map *arrays,
                                 const char *name, unsigned flags);
 EM_API em_status em_save_npy(const char *path, const em_array *a);
+
+/* ---------------------------------------------------------------- random
+ *
+ * Counter-based Threefry-2x32 (20 rounds), as MLX: a key is a uint32 array
+ * of shape (2); the same key gives the same numbers as MLX's. Every function
+ * taking `key` accepts NULL for the global key: it is split, the first half
+ * kept as the new global key and the second used (MLX's KeySequence). The
+ * global key is process-wide, guarded, seeded by em_random_seed (before that,
+ * from the clock in milliseconds). A `shape` of rank ndim as elsewhere;
+ * where noted, ndim < 0 means "not given" (shape may then be NULL). */
+EM_API em_array *em_random_key(uint64_t seed);       /* [seed >> 32, seed & 0xffffffff] */
+EM_API void em_random_seed(uint64_t seed);           /* the global key becomes key(seed) */
+EM_API em_array *em_random_state(void);              /* the global key itself (a new reference) */
+/* num keys, shape (num, 2): random_bits((num, 2), 4, key). */
+EM_API em_array *em_random_split(const em_array *key, int num);
+/* Raw bits of `width` bytes (1, 2 or 4: uint8, uint16, uint32). */
+EM_API em_array *em_random_bits(const int64_t *shape, int ndim, int width, const em_array *key);
+/* Uniform in [low, high) (low, high 0-d or broadcasting to shape; NULL: 0
+ * and 1), dtype float32, float16 or bfloat16. */
+EM_API em_array *em_random_uniform(const em_array *low, const em_array *high, const int64_t *shape,
+                                   int ndim, em_dtype dtype, const em_array *key);
+/* Normal samples times scale plus loc (each NULL when absent). */
+EM_API em_array *em_random_normal(const int64_t *shape, int ndim, em_dtype dtype, const em_array *loc,
+                                  const em_array *scale, const em_array *key);
+/* Integers in [low, high) of an integer (or bool) dtype. */
+EM_API em_array *em_random_randint(const em_array *low, const em_array *high, const int64_t *shape,
+                                   int ndim, em_dtype dtype, const em_array *key);
+/* bool samples, true with probability p (floating; NULL: 0.5); ndim < 0: p's shape. */
+EM_API em_array *em_random_bernoulli(const em_array *p, const int64_t *shape, int ndim,
+                                     const em_array *key);
+/* Normal samples truncated to [lower, upper]; ndim < 0: their broadcast shape. */
+EM_API em_array *em_random_truncated_normal(const em_array *lower, const em_array *upper,
+                                            const int64_t *shape, int ndim, em_dtype dtype,
+                                            const em_array *key);
+EM_API em_array *em_random_gumbel(const int64_t *shape, int ndim, em_dtype dtype, const em_array *key);
+EM_API em_array *em_random_laplace(const int64_t *shape, int ndim, em_dtype dtype, double loc,
+                                   double scale, const em_array *key);
+/* Indices (uint32) drawn from the unnormalised log-probabilities along axis.
+ * At most one of shape (ndim >= 0) and num_samples (>= 0) is given; neither:
+ * the logits' shape without axis. */
+EM_API em_array *em_random_categorical(const em_array *logits, int axis, const int64_t *shape,
+                                       int ndim, int64_t num_samples, const em_array *key);
+/* Samples of N(mean, cov): shape + (n,), float32 only. */
+EM_API em_array *em_random_multivariate_normal(const em_array *mean, const em_array *cov,
+                                               const int64_t *shape, int ndim, em_dtype dtype,
+                                               const em_array *key);
+/* A random permutation of arange(n) (uint32), or of x along axis. */
+EM_API em_array *em_random_permutation_n(int64_t n, const em_array *key);
+EM_API em_array *em_random_permutation(const em_array *x, int axis, const em_array *key);
 
 #ifdef __cplusplus
 }

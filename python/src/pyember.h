@@ -45,6 +45,7 @@ typedef struct em_state {
     PyObject *tree_slot;              /* marks where an array was in a tree skeleton */
     PyObject *file_error;             /* ember.core._FileError (io.c) */
     int print_precision;              /* -1: MLX's default */
+    PyObject *random_state;           /* random.state: [key] (random.c) */
 } em_state;
 
 /* The Python array object: a strong reference to an em_array. In-place
@@ -190,10 +191,12 @@ extern PyMethodDef py_misc_methods[];
 extern PyMethodDef py_index_methods[];
 extern PyMethodDef py_vmap_methods[];
 extern PyMethodDef py_io_methods[];
+extern PyMethodDef py_conv_methods[];   /* conv.c */
 int io_module_init(PyObject *m, em_state *st);
 int device_module_init(PyObject *m, em_state *st);
 int linalg_module_init(PyObject *m, em_state *st);  /* linalg.c: ember.core.linalg */
 int fft_module_init(PyObject *m, em_state *st);     /* fft.c: ember.core.fft */
+int random_module_init(PyObject *m, em_state *st);  /* random.c: ember.core.random */
 int misc_module_init(PyObject *m, em_state *st);
 /* ops_misc.c: its functions, ArrayLike and the same-object aliases (run last). */
 extern PyMethodDef py_misc_ops_methods[];

@@ -48,6 +48,12 @@ ANNOT = {
     "equal_nan": "bool", "precise": "bool", "sparse": "bool", "indexing": "str",
     "strides": "Optional[Sequence[int]]", "offset": "int", "allow_col_major": "bool",
     "dependencies": "Union[array, Sequence[array]]", "shapes": "Sequence[int]",
+    # convolutions
+    "input": ARRAYLIKE, "weight": ARRAYLIKE, "v": ARRAYLIKE,
+    "stride": "Union[int, Sequence[int]]", "dilation": "Union[int, Sequence[int]]",
+    "padding": "Union[int, Sequence[int], Tuple[Sequence[int], Sequence[int]]]",
+    "kernel_dilation": "Union[int, Sequence[int]]", "input_dilation": "Union[int, Sequence[int]]",
+    "output_padding": "Union[int, Sequence[int]]", "groups": "int", "flip": "bool",
 }
 # Per-function annotations, where a parameter name means different things.
 FUNC_ANNOT = {
@@ -177,6 +183,13 @@ SUBMODULES = {
         "n": "Optional[int]", "s": "Optional[Sequence[int]]", "norm": "str", "d": "float",
         "axes": "Union[None, int, Sequence[int]]", "axis": "int",
     }, {}),
+    "random": ("_Random", {
+        "seed": "int", "key": "Optional[array]", "num": "int", "width": "int", "low": "Union[scalar, array]",
+        "high": "Union[scalar, array]", "loc": "Union[None, scalar, array]", "scale": "Union[None, scalar, array]",
+        "p": "Union[scalar, array]", "lower": "Union[scalar, array]", "upper": "Union[scalar, array]",
+        "logits": "array", "axis": "int", "num_samples": "Optional[int]", "mean": "array", "cov": "array",
+        "x": "Union[int, array]", "shape": "Optional[Sequence[int]]",
+    }, {"seed": "None"}),
 }
 
 
@@ -189,6 +202,9 @@ def submodule_stub(name):
     RETURNS.update(returns)
     out = [f"class {cls}:"]
     for n in sorted(x for x in dir(mod) if not x.startswith("_")):
+        if not callable(getattr(mod, n)):  # random.state
+            out.append(f"    {n}: List[Any]")
+            continue
         out.append("    @staticmethod")
         out.append(function_stub(n, getattr(mod, n), "    "))
     ANNOT.clear()

@@ -162,8 +162,12 @@ typedef struct em_node em_node;
     X(AS_STRIDED, "AsStrided", strided, EM_PF_VIEW)                            \
     X(CONTIGUOUS, "Contiguous", strided, EM_PF_VIEW)                           \
     X(DEPENDS, "Depends", strided, EM_PF_VIEW | EM_PF_OPTIONAL_OUTPUTS)        \
+    /* convolutions */                                                         \
+    X(CONV, "Convolution", conv, 0)                                            \
     /* user rules: custom_function, checkpoint */                              \
-    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)
+    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)       \
+    /* random numbers (src/ops/random.c) */                                    \
+    X(RANDOM_BITS, "RandomBits", random, 0)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -308,6 +312,18 @@ typedef enum { EM_FFT_C2C, EM_FFT_R2C, EM_FFT_C2R } em_fft_kind;
  * inverse direction (exponent sign +) when inverse is set, every output
  * multiplied by scale. */
 typedef struct { int32_t axis, kind, inverse, pad_; int64_t n; double scale; } em_fft_params;
+/* ---- convolutions (contract in src/ops/conv.c) ---- */
+
+/* CONV: inputs (x, w) of one float32/float64 dtype, x (N, S_1..S_nd, C_in)
+ * and w (C_out, K_1..K_nd, C_in / groups), nd in 1..3; per spatial dim d
+ * the stride, padding lo/hi (may be negative), kernel and input dilation;
+ * flip pairs weight index k with kernel tap K-1-k (a true convolution).
+ * Unused trailing entries are zero. */
+typedef struct {
+    int32_t nd, groups, flip, pad_;
+    int32_t stride[3], lo[3], hi[3], kdil[3], idil[3], pad2_;
+} em_conv_params;
+
 /* ---- indexing (src/ops/index.c) ---- */
 
 /* GATHER: inputs (a, idx_0 .. idx_{n-1}), the indices of one shape B and any
@@ -346,5 +362,12 @@ typedef struct { int64_t offset; int32_t ndim, pad_; int64_t strides[]; } em_as_
 typedef struct { int32_t allow_col_major; } em_contiguous_params;
 /* DEPENDS: inputs (x_0 .. x_{n_out-1}, deps...); output i is x_i. */
 typedef struct { int32_t n_out; } em_depends_params;
+/* ---- random numbers (src/ops/random.c) ---- */
+
+/* RANDOM_BITS: input a uint32 key array of shape K + (2,) (any strides);
+ * output of shape K + S and dtype uint8/uint16/uint32 for width 1/2/4: for
+ * each key, the bytes of Threefry-2x32 blocks laid out as MLX lays them
+ * (src/backend/cpu/random.c), cut to S's byte count. */
+typedef struct { int32_t width; } em_random_bits_params;
 
 #endif

@@ -1,0 +1,60 @@
+"""Training helpers over modules: value_and_grad with respect to a model's
+trainable parameters, and gradient checkpointing of a module call."""
+from functools import wraps
+from typing import Callable, Optional
+
+import ember.core as mx
+
+from .layers.base import Module
+
+__all__ = ["value_and_grad", "checkpoint"]
+
+
+def value_and_grad(model: Module, fn: Callable):
+    """Wrap ``fn`` so that calling it returns ``(value, grads)``, where
+    ``grads`` are the gradients of ``fn``'s (scalar) output with respect to
+    ``model.trainable_parameters()``, a tree of the same structure.
+
+    ``fn`` reads the parameters through ``model``; during the call the model
+    holds the traced parameters, and afterwards its original arrays again.
+    """
+    def inner(params, *args, **kwargs):
+        model.update(params)
+        return fn(*args, **kwargs)
+
+    value_grad = mx.value_and_grad(inner)
+
+    @wraps(fn)
+    def wrapped(*args, **kwargs):
+        params = model.trainable_parameters()
+        try:
+            return value_grad(params, *args, **kwargs)
+        finally:
+            model.update(params)
+
+    return wrapped
+
+
+def checkpoint(module: Module, fn: Optional[Callable] = None):
+    """Wrap a call of ``module`` (``fn`` defaults to ``module.__call__``) in
+    :func:`ember.core.checkpoint`, so that its intermediates are recomputed
+    in the backward pass instead of kept, with gradients flowing to the
+    module's trainable parameters."""
+    if fn is None:
+        fn = module.__call__
+
+    def inner(params, *args, **kwargs):
+        module.update(params)
+        return fn(*args, **kwargs)
+
+    checkpointed = mx.checkpoint(inner)
+
+    @wraps(fn)
+    def wrapped(*args, **kwargs):
+        params = module.trainable_parameters()
+        try:
+            return checkpointed(params, *args, **kwargs)
+        finally:
+            module.update(params)
+
+    return wrapped
