@@ -133,7 +133,8 @@ EM_PUBLIC_OP(em_count_nonzero, (const em_array *a, const int *axes, int naxes, b
     int ax[EM_MAX_NDIM];
     if (naxes >= 0 && shape_axes("count_nonzero", axes, naxes, a->ndim, ax) < 0) return NULL;
     rule_tmp t = {0};
-    em_array *nz = tk(&t, em_not_equal(a, sc(&t, 0.0, a)));
+    /* bool sums as it is (a comparison pass would cost more than the sum) */
+    em_array *nz = a->dtype == EM_BOOL ? (em_array *)a : tk(&t, em_not_equal(a, sc(&t, 0.0, a)));
     em_array *s = tk(&t, em_sum(nz, axes, naxes, keepdims));
     em_array *r = ops_cast(s, EM_INT32);
     rule_tmp_free(&t);
