@@ -54,6 +54,7 @@ ANNOT = {
     "padding": "Union[int, Sequence[int], Tuple[Sequence[int], Sequence[int]]]",
     "kernel_dilation": "Union[int, Sequence[int]]", "input_dilation": "Union[int, Sequence[int]]",
     "output_padding": "Union[int, Sequence[int]]", "groups": "int", "flip": "bool",
+    "kth": "int", "reverse": "bool", "inclusive": "bool", "sorted_sequence": "array", "side": "str",
 }
 # Per-function annotations, where a parameter name means different things.
 FUNC_ANNOT = {
@@ -70,10 +71,26 @@ FUNC_ANNOT = {
     ("export_to_dot", "file"): "FileLike", ("export_to_dot", "args"): "Any",
     ("export_to_dot", "kwargs"): "array", ("depends", "inputs"): "Union[array, Sequence[array]]",
     ("as_strided", "shape"): "Optional[Sequence[int]]", ("meshgrid", "arrays"): "array",
+    ("searchsorted", "values"): "array",
+    ("sort", "axis"): "Optional[int]", ("argsort", "axis"): "Optional[int]",
+    ("partition", "axis"): "Optional[int]", ("argpartition", "axis"): "Optional[int]",
+    ("topk", "axis"): "Optional[int]",
+    **{(f, "axis"): "Optional[int]" for f in ("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp",
+                                            "cumulative_sum", "cumulative_prod")},
+    ("einsum", "subscripts"): "str", ("einsum", "operands"): ARRAYLIKE,
+    ("einsum_path", "subscripts"): "str", ("einsum_path", "operands"): ARRAYLIKE,
+    ("tensordot", "axes"): "Union[int, List[Sequence[int]]]", ("addmm", "c"): ARRAYLIKE,
+    ("addmm", "alpha"): "float", ("addmm", "beta"): "float", ("diagonal", "offset"): "int",
+    ("trace", "offset"): "int", ("diag", "k"): "int", ("hadamard_transform", "scale"): "Optional[float]",
+    ("gather_mm", "lhs_indices"): "Optional[array]", ("gather_mm", "rhs_indices"): "Optional[array]",
+    ("gather_mm", "sorted_indices"): "bool", ("segmented_mm", "segments"): ARRAYLIKE,
+    ("block_masked_mm", "block_size"): "int", ("block_masked_mm", "mask_out"): "Optional[array]",
+    ("block_masked_mm", "mask_lhs"): "Optional[array]", ("block_masked_mm", "mask_rhs"): "Optional[array]",
 }
 RETURNS = {
     "save": "None", "savez": "None", "savez_compressed": "None", "save_safetensors": "None",
     "save_gguf": "None",
+    "einsum_path": "Tuple[List[Tuple[int, ...]], str]",
     "load": "Union[array, Dict[str, array], Tuple[Dict[str, array], Dict[str, Any]]]",
     "split": "List[array]", "broadcast_arrays": "List[array]", "unstack": "Tuple[array, ...]",
     "divmod": "Tuple[array, array]", "eval": "None", "issubdtype": "bool", "isdtype": "bool",

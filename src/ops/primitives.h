@@ -164,10 +164,20 @@ typedef struct em_node em_node;
     X(DEPENDS, "Depends", strided, EM_PF_VIEW | EM_PF_OPTIONAL_OUTPUTS)        \
     /* convolutions */                                                         \
     X(CONV, "Convolution", conv, 0)                                            \
+    /* sorting and searching (src/ops/sort.c) */                               \
+    X(SORT, "Sort", sort, 0)                                                   \
+    X(ARGSORT, "ArgSort", sort, 0)                                             \
+    X(PARTITION, "Partition", sort, 0)                                         \
+    X(ARGPARTITION, "ArgPartition", sort, 0)                                   \
+    X(SEARCHSORTED, "SearchSorted", sort, 0)                                   \
+    /* scans (src/ops/scan.c) */                                               \
+    X(SCAN, "Scan", scan, 0)                                                   \
     /* user rules: custom_function, checkpoint */                              \
     X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)       \
     /* random numbers (src/ops/random.c) */                                    \
-    X(RANDOM_BITS, "RandomBits", random, 0)
+    X(RANDOM_BITS, "RandomBits", random, 0)                                   \
+    /* contractions and diagonals (src/ops/diagonal.c) */                     \
+    X(DIAGONAL, "Diagonal", diagonal, EM_PF_VIEW)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -369,5 +379,22 @@ typedef struct { int32_t n_out; } em_depends_params;
  * each key, the bytes of Threefry-2x32 blocks laid out as MLX lays them
  * (src/backend/cpu/random.c), cut to S's byte count. */
 typedef struct { int32_t width; } em_random_bits_params;
+/* ---- sorting, searching and scans (contracts in src/ops/sort.c, scan.c) ---- */
+
+/* SORT, ARGSORT: along axis, stable, NaN last. PARTITION, ARGPARTITION: the
+ * element of rank kth (0 <= kth < the axis length) at kth, smaller ones
+ * before, the rest after; sorted_tail also sorts the part from kth on (topk).
+ * SEARCHSORTED: inputs (sequence 1-d, values) of one dtype; kth, axis unused,
+ * sorted_tail 1 for side='right'. */
+typedef struct { int32_t axis, sorted_tail; int64_t kth; } em_sort_params;
+typedef enum { EM_SCAN_SUM, EM_SCAN_PROD, EM_SCAN_MAX, EM_SCAN_MIN,
+               EM_SCAN_LOGADDEXP } em_scan_op;
+/* SCAN: a running `op` along axis; input and output of one dtype. */
+typedef struct { int32_t op, axis, reverse, inclusive; } em_scan_params;
+/* ---- contractions and diagonals (src/ops/diagonal.c) ---- */
+
+/* DIAGONAL: the offset diagonal between the distinct, normalised axes axis1
+ * and axis2 (a view; offset 0 when the diagonal is empty). */
+typedef struct { int64_t offset; int32_t axis1, axis2; } em_diagonal_params;
 
 #endif
