@@ -516,6 +516,64 @@ EM_API em_array *em_masked_scatter(const em_array *a, const em_array *mask,
 /* NumPy/MLX matmul: 1-d operands promoted and dropped, batch dims broadcast. */
 EM_API em_array *em_matmul(const em_array *a, const em_array *b);
 
+/* Contractions (mlx.core's). Dtypes promote as matmul's (integer products
+ * are computed, as NumPy; MLX refuses them). */
+/* tensordot contracting the last `axes` axes of a with the first of b. */
+EM_API em_array *em_tensordot(const em_array *a, const em_array *b, int axes);
+/* tensordot contracting a's axes_a[i] with b's axes_b[i] (n pairs). */
+EM_API em_array *em_tensordot_axes(const em_array *a, const em_array *b, const int *axes_a,
+                                   const int *axes_b, int n);
+/* Over the last axes (0-d operands scale the other). */
+EM_API em_array *em_inner(const em_array *a, const em_array *b);
+/* Of the flattened operands: (a.size, b.size). */
+EM_API em_array *em_outer(const em_array *a, const em_array *b);
+EM_API em_array *em_kron(const em_array *a, const em_array *b);
+/* alpha * (a @ b) + beta * c, c broadcast to the product's shape; integer
+ * and bool operands give float32, as MLX. */
+EM_API em_array *em_addmm(const em_array *c, const em_array *a, const em_array *b, double alpha,
+                          double beta);
+/* sum(conj(a) * b) along axis, a and b broadcast together. */
+EM_API em_array *em_vecdot(const em_array *a, const em_array *b, int axis);
+/* Einstein summation over the n operands (NumPy's subscripts: letters,
+ * one "..." per term, optional "->output"), contracted pairwise in the order
+ * em_einsum_path gives. */
+EM_API em_array *em_einsum(const char *subscripts, const em_array *const *operands, size_t n);
+/* The contraction order einsum takes (MLX's greedy order): each step's
+ * operand positions (two, or one for a lone operand, or all that remain),
+ * each step ended by -1, in the list where a step removes its operands and
+ * appends its result; path has room for path_cap ints (3 * n always
+ * suffices) and *path_len gets the count written. When report is not NULL,
+ * it gets MLX's report text, to release with em_free. */
+EM_API em_status em_einsum_path(const char *subscripts, const em_array *const *operands, size_t n,
+                                int *path, size_t path_cap, size_t *path_len, char **report);
+/* The offset diagonal between axis1 and axis2, as the last axis (a view). */
+EM_API em_array *em_diagonal(const em_array *a, int64_t offset, int axis1, int axis2);
+/* 2-d: the k-th diagonal; 1-d: the square matrix with a on its k-th diagonal. */
+EM_API em_array *em_diag(const em_array *a, int64_t k);
+/* The sum of em_diagonal, of dtype (cast first) when has_dtype, else of
+ * em_sum's dtype. */
+EM_API em_array *em_trace(const em_array *a, int64_t offset, int axis1, int axis2, em_dtype dtype,
+                          bool has_dtype);
+/* The Walsh-Hadamard transform along the last axis (size m * 2^k, m in 1,
+ * 12, 20, 28, MLX's matrices), times scale (1/sqrt(size) when !has_scale).
+ * Integer, bool and complex inputs give float32 (complex: the real part). */
+EM_API em_array *em_hadamard_transform(const em_array *a, double scale, bool has_scale);
+/* MLX's gather_mm: a's and b's matrices picked by index from their
+ * (flattened) batch dims (an index array NULL: the batch as it is), then
+ * multiplied with broadcasting: out shape broadcast(lhs, rhs) + (M, N).
+ * sorted_indices is a hint. */
+EM_API em_array *em_gather_mm(const em_array *a, const em_array *b, const em_array *lhs_indices,
+                              const em_array *rhs_indices, bool sorted_indices);
+/* a (M,K) @ b (K,N) over each segment [start, end) of K given by segments
+ * (..., 2), integral: out (..., M, N); an empty segment gives zeros. */
+EM_API em_array *em_segmented_mm(const em_array *a, const em_array *b, const em_array *segments);
+/* a @ b with block masks (NULL: none) of shapes (..., ceil(rows/bs),
+ * ceil(cols/bs)) for a, b and the result, each entry (bool or a factor)
+ * applied to its block_size x block_size block. */
+EM_API em_array *em_block_masked_mm(const em_array *a, const em_array *b, int block_size,
+                                    const em_array *mask_out, const em_array *mask_lhs,
+                                    const em_array *mask_rhs);
+
 /* ---------------------------------------------------------------- linalg */
 
 /* mlx.core.linalg. Matrix functions act on the last two axes and are batched

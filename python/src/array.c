@@ -664,6 +664,7 @@ MIRROR(log) MIRROR(log2) MIRROR(log10) MIRROR(log1p) MIRROR(sin) MIRROR(cos) MIR
 MIRROR(conj) MIRROR(all) MIRROR(any) MIRROR(sum) MIRROR(prod) MIRROR(min) MIRROR(max)
 MIRROR(mean) MIRROR(var) MIRROR(std) MIRROR(logsumexp) MIRROR(argmin) MIRROR(argmax)
 MIRROR(cumsum) MIRROR(cumprod) MIRROR(cummax) MIRROR(cummin) MIRROR(logcumsumexp)
+MIRROR(diag) MIRROR(diagonal)
 
 /* reshape(*shape) and transpose(*axes) take separate ints or one sequence. */
 static PyObject *star_ints(PyObject *self, const char *name, PyObject *const *args,
@@ -719,6 +720,8 @@ static PyMethodDef array_methods[] = {
     MIRROR_DEF(squeeze, "(self, axis=None, *, stream=None)", "See :func:`squeeze`."),
     MIRROR_DEF(moveaxis, "(self, source, destination, *, stream=None)", "See :func:`moveaxis`."),
     MIRROR_DEF(swapaxes, "(self, axis1, axis2, *, stream=None)", "See :func:`swapaxes`."),
+    MIRROR_DEF(diag, "(self, k=0, *, stream=None)", "See :func:`diag`."),
+    MIRROR_DEF(diagonal, "(self, offset=0, axis1=0, axis2=1, stream=None)", "See :func:`diagonal`."),
     MIRROR_DEF(split, "(self, indices_or_sections, axis=0, *, stream=None)", "See :func:`split`."),
     MIRROR_DEF(abs, "(self, *, stream=None)", "See :func:`abs`."),
     MIRROR_DEF(square, "(self, *, stream=None)", "See :func:`square`."),

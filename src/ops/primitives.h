@@ -159,6 +159,8 @@ typedef struct em_node em_node;
     X(FFT, "FFT", fft, 0)                                                     \
     /* convolutions */                                                         \
     X(CONV, "Convolution", conv, 0)                                            \
+    X(CONV_WEIGHT_GRAD, "ConvolutionWeightGrad", conv, 0)                      \
+    X(CONV_INPUT_GRAD, "ConvolutionInputGrad", conv, 0)                        \
     /* sorting and searching (src/ops/sort.c) */                               \
     X(SORT, "Sort", sort, 0)                                                   \
     X(ARGSORT, "ArgSort", sort, 0)                                             \
@@ -170,7 +172,9 @@ typedef struct em_node em_node;
     /* user rules: custom_function, checkpoint */                              \
     X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)       \
     /* random numbers (src/ops/random.c) */                                    \
-    X(RANDOM_BITS, "RandomBits", random, 0)
+    X(RANDOM_BITS, "RandomBits", random, 0)                                   \
+    /* contractions and diagonals (src/ops/diagonal.c) */                     \
+    X(DIAGONAL, "Diagonal", diagonal, EM_PF_VIEW)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -326,6 +330,22 @@ typedef struct {
     int32_t nd, groups, flip, pad_;
     int32_t stride[3], lo[3], hi[3], kdil[3], idil[3], pad2_;
 } em_conv_params;
+/* CONV_WEIGHT_GRAD: inputs (x, g) of one float32/float64 dtype, x as CONV's,
+ * g of the shape of CONV's output (N, O_1..O_nd, C_out); the output is the
+ * gradient of sum(CONV(x, w) * g) with respect to w, of w's shape
+ * (C_out, kernel[0..nd), C_in / groups). */
+typedef struct {
+    em_conv_params conv;
+    int64_t kernel[3];
+} em_conv_wgrad_params;
+/* CONV_INPUT_GRAD: inputs (g, w) of one float32/float64 dtype, g of CONV's
+ * output shape, w CONV's weight; the output is the gradient of
+ * sum(CONV(x, w) * g) with respect to x, of x's shape
+ * (N, input[0..nd), C_in). */
+typedef struct {
+    em_conv_params conv;
+    int64_t input[3];
+} em_conv_igrad_params;
 
 /* ---- indexing (src/ops/index.c) ---- */
 
@@ -373,5 +393,10 @@ typedef enum { EM_SCAN_SUM, EM_SCAN_PROD, EM_SCAN_MAX, EM_SCAN_MIN,
                EM_SCAN_LOGADDEXP } em_scan_op;
 /* SCAN: a running `op` along axis; input and output of one dtype. */
 typedef struct { int32_t op, axis, reverse, inclusive; } em_scan_params;
+/* ---- contractions and diagonals (src/ops/diagonal.c) ---- */
+
+/* DIAGONAL: the offset diagonal between the distinct, normalised axes axis1
+ * and axis2 (a view; offset 0 when the diagonal is empty). */
+typedef struct { int64_t offset; int32_t axis1, axis2; } em_diagonal_params;
 
 #endif

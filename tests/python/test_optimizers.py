@@ -490,3 +490,29 @@ def test_muon_flattens_higher_rank_updates():
 def test_base_class_is_abstract():
     with pytest.raises(NotImplementedError):
         optim.Optimizer().init({"w": mx.zeros((2,))})
+
+
+def test_update_trains_an_nn_module():
+    # The MLX idiom: nn.value_and_grad over a Module, optimizer.update(model, grads).
+    import ember.nn as nn
+    r = np.random.default_rng(3)
+    X = mx.array(r.standard_normal((64, 4)).astype(np.float32))
+    y = mx.array((r.standard_normal(64) > 0).astype(np.int32))
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))
+    mx.eval(model.parameters())
+
+    def loss_fn(m, xb, yb):
+        return nn.losses.cross_entropy(m(xb), yb, reduction="mean")
+
+    step = nn.value_and_grad(model, loss_fn)
+    opt = optim.AdamW(learning_rate=0.05)
+    before = loss_fn(model, X, y).item()
+    w0 = np.array(model.layers[0].weight)
+    for _ in range(20):
+        loss, grads = step(model, X, y)
+        opt.update(model, grads)
+        mx.eval(model.parameters(), opt.state)
+    assert loss_fn(model, X, y).item() < 0.8 * before
+    assert not np.array_equal(np.array(model.layers[0].weight), w0)
+    assert sorted(opt.state["layers"][0]) == ["bias", "weight"]
+    assert opt.step.item() == 20

@@ -10,7 +10,7 @@ import math
 from typing import Callable, List, Optional, Tuple, Union
 
 from .. import core as mx
-from ._tree import tree_flatten, tree_map, tree_merge, tree_reduce, tree_unflatten
+from ..utils import tree_flatten, tree_map, tree_merge, tree_reduce, tree_unflatten
 
 __all__ = [
     "Optimizer", "MultiOptimizer", "SGD", "RMSprop", "Adagrad", "AdaDelta", "Adam",
