@@ -4,7 +4,7 @@ MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 
-.PHONY: all setup build demo test test-c test-clang test-sanitize test-tsan test-valgrind bench clean
+.PHONY: all setup build demo demo-c test test-c test-clang test-sanitize test-tsan test-valgrind bench bench-core clean
 
 all: build
 
@@ -15,8 +15,19 @@ build: setup
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
+# The main demo: Fashion-MNIST, an MLP and a CNN trained with ember from Python
+# (installs the data set, matplotlib and ember into .venv as needed).
 demo: build
+	@scripts/setup.sh --demo
+	@.venv/bin/python examples/fashion_mnist.py --plot $(BUILD)/fashion_mnist.png
+
+# The C API demo (examples/demo.c) and the same MLP in plain C (examples/mlp.c).
+demo-c: build
 	@./$(BUILD)/demo
+
+demo-mlp-c: build
+	@scripts/setup.sh --demo-data
+	@./$(BUILD)/mlp
 
 # Every test: the C suite (gcc), the C suite built with clang, the C suite
 # under AddressSanitizer + UndefinedBehaviorSanitizer, under ThreadSanitizer,
@@ -59,7 +70,14 @@ test-python: setup
 	  cd /tmp && $(CURDIR)/.venv/bin/python -m pytest -q $(CURDIR)/tests/python; \
 	else echo "test-python: no Python package yet"; fi
 
-bench: build
+# The benchmark suite (bench/README.md): makes its own environment
+# (bench/.venv), builds ember from this checkout, writes bench/results/.
+# BENCH_ARGS=--quick for the short run.
+bench: setup
+	@python3 -m bench $(BENCH_ARGS)
+
+# The older C-level core benchmark against NumPy alone (bench/run.py).
+bench-core: build
 	@scripts/setup.sh --python
 	@.venv/bin/python bench/run.py
 

@@ -381,6 +381,32 @@ EM_API em_array *em_logsumexp(const em_array *a, const int *axes, int naxes, boo
 EM_API em_array *em_argmax(const em_array *a, int axis, bool all_axes, bool keepdims);
 EM_API em_array *em_argmin(const em_array *a, int axis, bool all_axes, bool keepdims);
 
+/* ---------------------------------------------------------------- sorting and scans */
+
+/* Along one axis, or the flattened array when all_axes is true. Sorts are
+ * stable with NaN last; arg variants give uint32. A partition puts the
+ * element of rank kth (negative: from the end) at kth, no larger ones before
+ * it and no smaller ones after. topk gives the k largest, ascending. */
+EM_API em_array *em_sort(const em_array *a, int axis, bool all_axes);
+EM_API em_array *em_argsort(const em_array *a, int axis, bool all_axes);
+EM_API em_array *em_partition(const em_array *a, int64_t kth, int axis, bool all_axes);
+EM_API em_array *em_argpartition(const em_array *a, int64_t kth, int axis, bool all_axes);
+EM_API em_array *em_topk(const em_array *a, int64_t k, int axis, bool all_axes);
+/* Median over axes (naxes < 0: all); ints and bool give float32. */
+EM_API em_array *em_median(const em_array *a, const int *axes, int naxes, bool keepdims);
+/* Insertion points of values into the 1-d ascending seq (NaN last): the
+ * first (right: the last) that keeps it sorted. -> uint32, values' shape. */
+EM_API em_array *em_searchsorted(const em_array *seq, const em_array *values, bool right);
+/* Running sum, product, max, min, log-sum-exp along axis (all_axes: the
+ * flattened array), from the end when reverse, element i included unless
+ * !inclusive. cumsum of bool gives int32, logcumsumexp floats. */
+EM_API em_array *em_cumsum(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_cumprod(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_cummax(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_cummin(const em_array *a, int axis, bool all_axes, bool reverse, bool inclusive);
+EM_API em_array *em_logcumsumexp(const em_array *a, int axis, bool all_axes, bool reverse,
+                                 bool inclusive);
+
 /* ---------------------------------------------------------------- shapes */
 
 /* One entry of shape may be -1 (inferred). */
@@ -911,6 +937,55 @@ EM_API em_status em_save(const char *path, em_file_format format, const em_map *
 EM_API em_status em_save_writer(const em_writer *w, em_file_format format, const em_map *arrays,
                                 const char *name, unsigned flags);
 EM_API em_status em_save_npy(const char *path, const em_array *a);
+
+/* ---------------------------------------------------------------- random
+ *
+ * Counter-based Threefry-2x32 (20 rounds), as MLX: a key is a uint32 array
+ * of shape (2); the same key gives the same numbers as MLX's. Every function
+ * taking `key` accepts NULL for the global key: it is split, the first half
+ * kept as the new global key and the second used (MLX's KeySequence). The
+ * global key is process-wide, guarded, seeded by em_random_seed (before that,
+ * from the clock in milliseconds). A `shape` of rank ndim as elsewhere;
+ * where noted, ndim < 0 means "not given" (shape may then be NULL). */
+EM_API em_array *em_random_key(uint64_t seed);       /* [seed >> 32, seed & 0xffffffff] */
+EM_API void em_random_seed(uint64_t seed);           /* the global key becomes key(seed) */
+EM_API em_array *em_random_state(void);              /* the global key itself (a new reference) */
+/* num keys, shape (num, 2): random_bits((num, 2), 4, key). */
+EM_API em_array *em_random_split(const em_array *key, int num);
+/* Raw bits of `width` bytes (1, 2 or 4: uint8, uint16, uint32). */
+EM_API em_array *em_random_bits(const int64_t *shape, int ndim, int width, const em_array *key);
+/* Uniform in [low, high) (low, high 0-d or broadcasting to shape; NULL: 0
+ * and 1), dtype float32, float16 or bfloat16. */
+EM_API em_array *em_random_uniform(const em_array *low, const em_array *high, const int64_t *shape,
+                                   int ndim, em_dtype dtype, const em_array *key);
+/* Normal samples times scale plus loc (each NULL when absent). */
+EM_API em_array *em_random_normal(const int64_t *shape, int ndim, em_dtype dtype, const em_array *loc,
+                                  const em_array *scale, const em_array *key);
+/* Integers in [low, high) of an integer (or bool) dtype. */
+EM_API em_array *em_random_randint(const em_array *low, const em_array *high, const int64_t *shape,
+                                   int ndim, em_dtype dtype, const em_array *key);
+/* bool samples, true with probability p (floating; NULL: 0.5); ndim < 0: p's shape. */
+EM_API em_array *em_random_bernoulli(const em_array *p, const int64_t *shape, int ndim,
+                                     const em_array *key);
+/* Normal samples truncated to [lower, upper]; ndim < 0: their broadcast shape. */
+EM_API em_array *em_random_truncated_normal(const em_array *lower, const em_array *upper,
+                                            const int64_t *shape, int ndim, em_dtype dtype,
+                                            const em_array *key);
+EM_API em_array *em_random_gumbel(const int64_t *shape, int ndim, em_dtype dtype, const em_array *key);
+EM_API em_array *em_random_laplace(const int64_t *shape, int ndim, em_dtype dtype, double loc,
+                                   double scale, const em_array *key);
+/* Indices (uint32) drawn from the unnormalised log-probabilities along axis.
+ * At most one of shape (ndim >= 0) and num_samples (>= 0) is given; neither:
+ * the logits' shape without axis. */
+EM_API em_array *em_random_categorical(const em_array *logits, int axis, const int64_t *shape,
+                                       int ndim, int64_t num_samples, const em_array *key);
+/* Samples of N(mean, cov): shape + (n,), float32 only. */
+EM_API em_array *em_random_multivariate_normal(const em_array *mean, const em_array *cov,
+                                               const int64_t *shape, int ndim, em_dtype dtype,
+                                               const em_array *key);
+/* A random permutation of arange(n) (uint32), or of x along axis. */
+EM_API em_array *em_random_permutation_n(int64_t n, const em_array *key);
+EM_API em_array *em_random_permutation(const em_array *x, int axis, const em_array *key);
 
 #ifdef __cplusplus
 }

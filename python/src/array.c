@@ -663,6 +663,7 @@ MIRROR(abs) MIRROR(square) MIRROR(sqrt) MIRROR(rsqrt) MIRROR(reciprocal) MIRROR(
 MIRROR(log) MIRROR(log2) MIRROR(log10) MIRROR(log1p) MIRROR(sin) MIRROR(cos) MIRROR(round)
 MIRROR(conj) MIRROR(all) MIRROR(any) MIRROR(sum) MIRROR(prod) MIRROR(min) MIRROR(max)
 MIRROR(mean) MIRROR(var) MIRROR(std) MIRROR(logsumexp) MIRROR(argmin) MIRROR(argmax)
+MIRROR(cumsum) MIRROR(cumprod) MIRROR(cummax) MIRROR(cummin) MIRROR(logcumsumexp)
 MIRROR(diag) MIRROR(diagonal)
 
 /* reshape(*shape) and transpose(*axes) take separate ints or one sequence. */
@@ -748,6 +749,11 @@ static PyMethodDef array_methods[] = {
     MIRROR_DEF(logsumexp, RED_DOC, "See :func:`logsumexp`."),
     MIRROR_DEF(argmin, RED_DOC, "See :func:`argmin`."),
     MIRROR_DEF(argmax, RED_DOC, "See :func:`argmax`."),
+    MIRROR_DEF(cumsum, "(self, axis=None, *, reverse=False, inclusive=True, stream=None)", "See :func:`cumsum`."),
+    MIRROR_DEF(cumprod, "(self, axis=None, *, reverse=False, inclusive=True, stream=None)", "See :func:`cumprod`."),
+    MIRROR_DEF(cummax, "(self, axis=None, *, reverse=False, inclusive=True, stream=None)", "See :func:`cummax`."),
+    MIRROR_DEF(cummin, "(self, axis=None, *, reverse=False, inclusive=True, stream=None)", "See :func:`cummin`."),
+    MIRROR_DEF(logcumsumexp, "(self, axis=None, *, reverse=False, inclusive=True, stream=None)", "See :func:`logcumsumexp`."),
     {"__array__", (PyCFunction)(void (*)(void))m_array, METH_FASTCALL | METH_KEYWORDS,
      "__array__(self, dtype=None, copy=None)\n--\n\nConvert to a NumPy array."},
     {"__dlpack__", (PyCFunction)(void (*)(void))m_dlpack, METH_FASTCALL | METH_KEYWORDS,

@@ -123,6 +123,7 @@ static int core_traverse(PyObject *m, visitproc visit, void *arg) {
     Py_VISIT(st->cpu);
     Py_VISIT(st->gpu);
     Py_VISIT(st->file_error);
+    Py_VISIT(st->random_state);
     return 0;
 }
 
@@ -151,6 +152,7 @@ static int core_clear(PyObject *m) {
     Py_CLEAR(st->cpu);
     Py_CLEAR(st->gpu);
     Py_CLEAR(st->file_error);
+    Py_CLEAR(st->random_state);
     return 0;
 }
 
@@ -177,6 +179,7 @@ static int core_exec(PyObject *m) {
     if (linalg_module_init(m, st) < 0 || fft_module_init(m, st) < 0) return -1;
     if (transforms_module_init(m, st) < 0) return -1;
     if (io_module_init(m, st) < 0) return -1;
+    if (random_module_init(m, st) < 0) return -1;
     if (PyModule_AddStringConstant(m, "__version__", em_version()) < 0) return -1;
     if (add_float(m, "pi", 3.141592653589793) < 0 || add_float(m, "e", 2.718281828459045) < 0 ||
         add_float(m, "euler_gamma", 0.5772156649015329) < 0 ||

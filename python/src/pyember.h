@@ -45,6 +45,7 @@ typedef struct em_state {
     PyObject *tree_slot;              /* marks where an array was in a tree skeleton */
     PyObject *file_error;             /* ember.core._FileError (io.c) */
     int print_precision;              /* -1: MLX's default */
+    PyObject *random_state;           /* random.state: [key] (random.c) */
 } em_state;
 
 /* The Python array object: a strong reference to an em_array. In-place
@@ -191,11 +192,13 @@ extern PyMethodDef py_index_methods[];
 extern PyMethodDef py_vmap_methods[];
 extern PyMethodDef py_io_methods[];
 extern PyMethodDef py_conv_methods[];   /* conv.c */
+extern PyMethodDef py_sort_methods[];   /* ops_sort.c */
 extern PyMethodDef py_contract_methods[]; /* contract.c */
 int io_module_init(PyObject *m, em_state *st);
 int device_module_init(PyObject *m, em_state *st);
 int linalg_module_init(PyObject *m, em_state *st);  /* linalg.c: ember.core.linalg */
 int fft_module_init(PyObject *m, em_state *st);     /* fft.c: ember.core.fft */
+int random_module_init(PyObject *m, em_state *st);  /* random.c: ember.core.random */
 int misc_module_init(PyObject *m, em_state *st);
 
 /* Indexing (indexing.c). */

@@ -49,6 +49,7 @@ ANNOT = {
     "padding": "Union[int, Sequence[int], Tuple[Sequence[int], Sequence[int]]]",
     "kernel_dilation": "Union[int, Sequence[int]]", "input_dilation": "Union[int, Sequence[int]]",
     "output_padding": "Union[int, Sequence[int]]", "groups": "int", "flip": "bool",
+    "kth": "int", "reverse": "bool", "inclusive": "bool", "sorted_sequence": "array", "side": "str",
 }
 # Per-function annotations, where a parameter name means different things.
 FUNC_ANNOT = {
@@ -62,6 +63,12 @@ FUNC_ANNOT = {
     ("save_safetensors", "metadata"): "Optional[Dict[str, str]]",
     ("save_gguf", "file"): "FileLike", ("save_gguf", "arrays"): "Dict[str, array]",
     ("save_gguf", "metadata"): "Optional[Dict[str, Union[array, str, List[str]]]]",
+    ("searchsorted", "values"): "array",
+    ("sort", "axis"): "Optional[int]", ("argsort", "axis"): "Optional[int]",
+    ("partition", "axis"): "Optional[int]", ("argpartition", "axis"): "Optional[int]",
+    ("topk", "axis"): "Optional[int]",
+    **{(f, "axis"): "Optional[int]" for f in ("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp",
+                                            "cumulative_sum", "cumulative_prod")},
     ("einsum", "subscripts"): "str", ("einsum", "operands"): ARRAYLIKE,
     ("einsum_path", "subscripts"): "str", ("einsum_path", "operands"): ARRAYLIKE,
     ("tensordot", "axes"): "Union[int, List[Sequence[int]]]", ("addmm", "c"): ARRAYLIKE,
@@ -181,6 +188,13 @@ SUBMODULES = {
         "n": "Optional[int]", "s": "Optional[Sequence[int]]", "norm": "str", "d": "float",
         "axes": "Union[None, int, Sequence[int]]", "axis": "int",
     }, {}),
+    "random": ("_Random", {
+        "seed": "int", "key": "Optional[array]", "num": "int", "width": "int", "low": "Union[scalar, array]",
+        "high": "Union[scalar, array]", "loc": "Union[None, scalar, array]", "scale": "Union[None, scalar, array]",
+        "p": "Union[scalar, array]", "lower": "Union[scalar, array]", "upper": "Union[scalar, array]",
+        "logits": "array", "axis": "int", "num_samples": "Optional[int]", "mean": "array", "cov": "array",
+        "x": "Union[int, array]", "shape": "Optional[Sequence[int]]",
+    }, {"seed": "None"}),
 }
 
 
@@ -193,6 +207,9 @@ def submodule_stub(name):
     RETURNS.update(returns)
     out = [f"class {cls}:"]
     for n in sorted(x for x in dir(mod) if not x.startswith("_")):
+        if not callable(getattr(mod, n)):  # random.state
+            out.append(f"    {n}: List[Any]")
+            continue
         out.append("    @staticmethod")
         out.append(function_stub(n, getattr(mod, n), "    "))
     ANNOT.clear()

@@ -159,8 +159,20 @@ typedef struct em_node em_node;
     X(FFT, "FFT", fft, 0)                                                     \
     /* convolutions */                                                         \
     X(CONV, "Convolution", conv, 0)                                            \
+    X(CONV_WEIGHT_GRAD, "ConvolutionWeightGrad", conv, 0)                      \
+    X(CONV_INPUT_GRAD, "ConvolutionInputGrad", conv, 0)                        \
+    /* sorting and searching (src/ops/sort.c) */                               \
+    X(SORT, "Sort", sort, 0)                                                   \
+    X(ARGSORT, "ArgSort", sort, 0)                                             \
+    X(PARTITION, "Partition", sort, 0)                                         \
+    X(ARGPARTITION, "ArgPartition", sort, 0)                                   \
+    X(SEARCHSORTED, "SearchSorted", sort, 0)                                   \
+    /* scans (src/ops/scan.c) */                                               \
+    X(SCAN, "Scan", scan, 0)                                                   \
     /* user rules: custom_function, checkpoint */                              \
-    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)     \
+    X(CUSTOM, "CustomTransforms", custom, EM_PF_VIEW | EM_PF_REFPARAMS)       \
+    /* random numbers (src/ops/random.c) */                                    \
+    X(RANDOM_BITS, "RandomBits", random, 0)                                   \
     /* contractions and diagonals (src/ops/diagonal.c) */                     \
     X(DIAGONAL, "Diagonal", diagonal, EM_PF_VIEW)
 
@@ -318,6 +330,22 @@ typedef struct {
     int32_t nd, groups, flip, pad_;
     int32_t stride[3], lo[3], hi[3], kdil[3], idil[3], pad2_;
 } em_conv_params;
+/* CONV_WEIGHT_GRAD: inputs (x, g) of one float32/float64 dtype, x as CONV's,
+ * g of the shape of CONV's output (N, O_1..O_nd, C_out); the output is the
+ * gradient of sum(CONV(x, w) * g) with respect to w, of w's shape
+ * (C_out, kernel[0..nd), C_in / groups). */
+typedef struct {
+    em_conv_params conv;
+    int64_t kernel[3];
+} em_conv_wgrad_params;
+/* CONV_INPUT_GRAD: inputs (g, w) of one float32/float64 dtype, g of CONV's
+ * output shape, w CONV's weight; the output is the gradient of
+ * sum(CONV(x, w) * g) with respect to x, of x's shape
+ * (N, input[0..nd), C_in). */
+typedef struct {
+    em_conv_params conv;
+    int64_t input[3];
+} em_conv_igrad_params;
 
 /* ---- indexing (src/ops/index.c) ---- */
 
@@ -346,6 +374,25 @@ typedef struct { int32_t axis, op; } em_index_axis_params;
  * K = 1 (repeated) or K = the number of true entries: the k-th true entry's
  * block of a takes src's row k. */
 
+/* ---- random numbers (src/ops/random.c) ---- */
+
+/* RANDOM_BITS: input a uint32 key array of shape K + (2,) (any strides);
+ * output of shape K + S and dtype uint8/uint16/uint32 for width 1/2/4: for
+ * each key, the bytes of Threefry-2x32 blocks laid out as MLX lays them
+ * (src/backend/cpu/random.c), cut to S's byte count. */
+typedef struct { int32_t width; } em_random_bits_params;
+/* ---- sorting, searching and scans (contracts in src/ops/sort.c, scan.c) ---- */
+
+/* SORT, ARGSORT: along axis, stable, NaN last. PARTITION, ARGPARTITION: the
+ * element of rank kth (0 <= kth < the axis length) at kth, smaller ones
+ * before, the rest after; sorted_tail also sorts the part from kth on (topk).
+ * SEARCHSORTED: inputs (sequence 1-d, values) of one dtype; kth, axis unused,
+ * sorted_tail 1 for side='right'. */
+typedef struct { int32_t axis, sorted_tail; int64_t kth; } em_sort_params;
+typedef enum { EM_SCAN_SUM, EM_SCAN_PROD, EM_SCAN_MAX, EM_SCAN_MIN,
+               EM_SCAN_LOGADDEXP } em_scan_op;
+/* SCAN: a running `op` along axis; input and output of one dtype. */
+typedef struct { int32_t op, axis, reverse, inclusive; } em_scan_params;
 /* ---- contractions and diagonals (src/ops/diagonal.c) ---- */
 
 /* DIAGONAL: the offset diagonal between the distinct, normalised axes axis1
