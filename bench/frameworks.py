@@ -172,7 +172,8 @@ class Torch(Framework):
             t = torch.from_numpy(x.copy())
         except (RuntimeError, TypeError):
             dt = {"float32": torch.float32, "float64": torch.float64, "int32": torch.int32,
-                  "int64": torch.int64}[str(x.dtype)]
+                  "int64": torch.int64, "complex64": torch.complex64, "int16": torch.int16,
+                  "bool": torch.bool, "uint8": torch.uint8}[str(x.dtype)]
             t = torch.frombuffer(bytearray(x.tobytes()), dtype=dt).reshape(x.shape)
         return t.to(self.device)
 

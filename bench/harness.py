@@ -119,17 +119,23 @@ def to_numpy(x):
     return [np.asarray(x)]
 
 
-def check(thunks, ref_order=("numpy", "ember", "torch", "jax", "mlx")):
+def check(thunks, ref_order=("numpy", "ember", "torch", "jax", "mlx"), values=True, canon=None):
     """Fairness check: one call each, outputs compared with the reference's
     (NumPy's where it has the case): same number of outputs, same shapes,
-    float32 wherever the reference is float32, values within 1e-3 relative to
-    the reference's largest magnitude (BLAS and reduction orders differ).
+    float32 (complex64) wherever the reference is float32 (complex64), values
+    within 1e-3 relative to the reference's largest magnitude (BLAS and
+    reduction orders differ). values=False compares shapes only (random draws:
+    each library has its own generator). canon(list of NumPy outputs) -> list
+    puts outputs that are right up to an order or a sign into one form first
+    (topk's order, the signs of singular vectors).
     Returns (reference, {name: "ok" or what differs})."""
     import numpy as np
     outs = {}
     for name, (fn, _k) in thunks.items():
         try:
             outs[name] = to_numpy(fn())
+            if canon is not None and isinstance(outs[name], list):
+                outs[name] = [np.asarray(v) for v in canon(outs[name])]
         except Exception as e:
             outs[name] = f"raised {type(e).__name__}: {e}"[:120]
     ref = next((r for r in ref_order if isinstance(outs.get(r), list)), None)
@@ -147,13 +153,16 @@ def check(thunks, ref_order=("numpy", "ember", "torch", "jax", "mlx")):
             continue
         bad = []
         for i, (a, b) in enumerate(zip(got, outs[ref])):
+            wide = np.complex128 if np.iscomplexobj(a) or np.iscomplexobj(b) else np.float64
             if a.shape != b.shape:
                 bad.append(f"output {i}: shape {a.shape} vs {b.shape}")
-            elif b.dtype == np.float32 and a.dtype != np.float32:
-                bad.append(f"output {i}: dtype {a.dtype}, not float32")
+            elif not values:
+                continue
+            elif b.dtype in (np.float32, np.complex64) and a.dtype != b.dtype:
+                bad.append(f"output {i}: dtype {a.dtype}, not {b.dtype}")
             elif a.size:
-                scale = max(1.0, float(np.max(np.abs(b.astype(np.float64)))))
-                err = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) / scale
+                scale = max(1.0, float(np.max(np.abs(b.astype(wide)))))
+                err = float(np.max(np.abs(a.astype(wide) - b.astype(wide)))) / scale
                 if not err <= 1e-3:
                     bad.append(f"output {i}: differs by {err:.2g} (relative to max |{ref}|)")
         res[name] = "; ".join(bad) or "ok"

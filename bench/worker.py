@@ -81,7 +81,8 @@ def main():
                                 "label": case.label(size), "error": f"setup: {type(e).__name__}: {e}"})
                 print(f"  [{a.threads}T] {case.name} {case.label(size)}: setup failed: {e}", file=sys.stderr)
                 continue
-            cref, checked = (harness.check(thunks) if getattr(case, "check", True) else (None, {}))
+            cref, checked = (harness.check(thunks, values=case.check != "shape", canon=case.canon)
+                             if case.check else (None, {}))
             if a.dry_run:
                 res = {k: ({"error": v} if v else {"times": [], "ok": True}) for k, v in harness.smoke(thunks).items()}
             else:

@@ -20,7 +20,7 @@ import numpy as np
 
 class Case:
     def __init__(self, name, group, sizes, quick_sizes, setup, *, bytes_per=None, flops_per=None,
-                 label=None, unit="GB/s", plot=True, ref="ember", note="", check=True):
+                 label=None, unit="GB/s", plot=True, ref="ember", note="", check=True, canon=None):
         self.name, self.group = name, group
         self.sizes, self.quick_sizes = list(sizes), list(quick_sizes)
         self.setup = setup            # setup(fws, size) -> {fw: (fn, k)}
@@ -31,7 +31,9 @@ class Case:
         self.plot = plot
         self.ref = ref                # the framework the ratios are relative to
         self.note = note
-        self.check = check            # compare outputs across frameworks (off for in-place cases)
+        self.check = check            # compare outputs across frameworks: True, "shape" (random
+                                      # draws: shapes only) or False (in-place cases)
+        self.canon = canon            # outputs -> one form before comparing (see harness.check)
         self.missing = {}             # {fw: reason} filled by setup
 
     def rate(self, size, seconds):
@@ -44,7 +46,8 @@ class Case:
         return None
 
 
-GROUP_ORDER = ("overhead", "elementwise", "reduction", "softmax", "matmul", "mlp", "mlp (compiled)", "ceiling")
+GROUP_ORDER = ("overhead", "elementwise", "reduction", "softmax", "misc", "sort/scan", "matmul", "contract",
+               "linalg", "fft", "random", "conv", "mlp", "mlp (compiled)", "nn", "ceiling")
 
 
 def all_cases():
@@ -73,21 +76,24 @@ def human_n(n):
     return str(n)
 
 
-def per_framework(case, fws, impls, arrays, jit=True):
+def per_framework(case, fws, impls, arrays, jit=True, arrays_for=None):
     """The common setup: impls maps "numpy", "mx" (ember and MLX: one code
     for both, as ember.core mirrors mlx.core), "jax" and "torch" to
-    f(module, *inputs); arrays are NumPy inputs. Returns {fw: (fn, 1)}."""
+    f(module, *inputs); arrays are NumPy inputs (arrays_for: {fw: inputs}
+    where one framework needs others, e.g. PyTorch's int64 indices). An impl
+    may be a string: that framework has no such operation, and why.
+    Returns {fw: (fn, 1)}."""
     out = {}
     for name, fw in fws.items():
         key = "mx" if name in ("ember", "mlx") else name
         impl = impls.get(key)
-        if impl is None:
-            case.missing[name] = "no such operation"
+        if impl is None or isinstance(impl, str):
+            case.missing[name] = impl or "no such operation"
             continue
         if name == "ember" and getattr(impl, "needs", None) and not all(hasattr(fw.mod, a) for a in impl.needs):
             case.missing[name] = "ember.core lacks " + ", ".join(a for a in impl.needs if not hasattr(fw.mod, a))
             continue
-        args = [fw.to(a) for a in arrays]
+        args = [fw.to(a) for a in (arrays_for or {}).get(name, arrays)]
         mod = fw.mod
         if name == "jax" and jit:
             f = fw.jit(lambda *a, _i=impl, _m=mod: _i(_m, *a))
