@@ -69,8 +69,8 @@ def main():
         if want and case.name not in want and case.group not in want:
             continue
         sizes = case.quick_sizes if a.quick else case.sizes
-        if a.dry_run:
-            sizes = sizes[:1]
+        if a.dry_run:   # a case --quick does not time still starts, at its first full size
+            sizes = (sizes or case.sizes)[:1]
         for size in sizes:
             t0 = time.perf_counter()
             case.missing = {}

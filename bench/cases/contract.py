@@ -50,7 +50,7 @@ def _einsum_label(cfg):
     return f"{spec} " + ",".join("x".join(map(str, s)) for s in shapes)
 
 
-EINSUM_CASE = Case("einsum", "contract", [(s, f) for s, f, _q in EINSUM], [(s, q) for s, _f, q in EINSUM],
+EINSUM_CASE = Case("einsum", "contract", [(s, f) for s, f, _q in EINSUM], [(s, q) for s, _f, q in EINSUM if s == "bhqd,bhkd->bhqk"],
                    _einsum_setup, label=_einsum_label, unit="ns", plot=False)
 
 
@@ -90,12 +90,12 @@ CASES = [
                           "mx": lambda m, a, b: m.tensordot(a, b, axes=2),
                           "jax": lambda j, a, b: j.tensordot(a, b, axes=2),
                           "torch": lambda t, a, b: t.tensordot(a, b, dims=2)},
-            [[(64, 32, 32), (32, 32, 64)]], [[(16, 16, 16), (16, 16, 16)]], _shapes_label),
+            [[(64, 32, 32), (32, 32, 64)]], [], _shapes_label),
     _simple("kron", {"numpy": lambda n, a, b: n.kron(a, b), "mx": lambda m, a, b: m.kron(a, b),
                      "jax": lambda j, a, b: j.kron(a, b), "torch": lambda t, a, b: t.kron(a, b)},
-            [[(64, 64), (64, 64)]], [[(16, 16), (16, 16)]], _shapes_label),
+            [[(64, 64), (64, 64)]], [], _shapes_label),
     _simple("trace", {"numpy": lambda n, a: n.trace(a), "mx": lambda m, a: m.trace(a),
                       "jax": lambda j, a: j.trace(a), "torch": lambda t, a: t.trace(a)},
-            [[(4096, 4096)]], [[(512, 512)]], _shapes_label),
+            [[(4096, 4096)]], [], _shapes_label),
     HADAMARD,
 ]

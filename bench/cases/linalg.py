@@ -46,6 +46,6 @@ CASES = [
     _make("svd", "svd", _mat, [512], [128], lambda n: f"{n}x{n} float32 (U, S, Vt)", lambda n: 22.0 * n ** 3,
           canon=_svd_canon),
     _make("cholesky", "cholesky", _spd, [512], [128], lambda n: f"{n}x{n} float32", lambda n: n ** 3 / 3.0),
-    _make("inv_batch", "inv", lambda n: np.stack([_mat(8, seed=i) for i in range(n)]), [256], [256],
+    _make("inv_batch", "inv", lambda n: np.stack([_mat(8, seed=i) for i in range(n)]), [256], [],
           lambda n: f"batch {n} x 8x8 float32", lambda n: 2.0 * n * 8 ** 3),
 ]

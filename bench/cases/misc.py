@@ -63,8 +63,12 @@ OPS = {
 }
 
 
+QUICK = ("isclose", "roll", "view")   # --quick times these; --quick --dry-run starts all
+
+
 def _make(name):
     impls, data, full, quick, label, nbytes = OPS[name]
+    quick = quick if name in QUICK else []
 
     def setup(fws, n):
         return per_framework(case, fws, impls, data(n))
