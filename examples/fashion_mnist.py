@@ -28,9 +28,9 @@ from idx import FASHION_MNIST_DIR, load_fashion_mnist  # noqa: E402
 
 def _framework(argv):
     """The package the models are built on, chosen before they are defined
-    (they subclass its nn.Module): --framework on the command line, else ember
-    when it imports, else mlx."""
-    choice = "auto"
+    (they subclass its nn.Module): --framework on the command line, else the
+    environment's FASHION_MNIST_FRAMEWORK, else ember when it imports, else mlx."""
+    choice = os.environ.get("FASHION_MNIST_FRAMEWORK", "auto")
     for i, a in enumerate(argv):
         if a == "--framework" and i + 1 < len(argv):
             choice = argv[i + 1]
@@ -43,7 +43,8 @@ def _framework(argv):
         except ImportError:
             choice = "mlx"
     if choice not in ("ember", "mlx"):
-        raise SystemExit(f"--framework: expected auto, ember or mlx, got {choice!r}")
+        raise SystemExit(f"--framework / FASHION_MNIST_FRAMEWORK: expected auto, ember or mlx, "
+                         f"got {choice!r}")
     return choice
 
 
@@ -232,7 +233,7 @@ def main(argv=None):
         ap.error("--batch and the epochs must be at least 1")
     if args.framework not in ("auto", FRAMEWORK):
         ap.error(f"--framework {args.framework}: this module was imported with {FRAMEWORK}; "
-                 "the framework is chosen on the command line")
+                 "the framework is chosen on the command line or by FASHION_MNIST_FRAMEWORK")
 
     if mx.is_available(mx.gpu):
         mx.set_default_device(mx.gpu)
