@@ -2,8 +2,9 @@
 one 512 x 512 float32 matrix (well conditioned; symmetric positive definite
 for cholesky), and a batch of 256 8 x 8 inverses (the per-matrix overhead).
 All end in LAPACK, so the ratios mostly compare the glue. SVD outputs are
-compared after fixing each singular vector's sign (largest entry of U's
-column positive)."""
+compared as S and U diag(S) Vt: the singular vectors' signs are free, and
+those of close singular values are ill-conditioned (float32 libraries differ
+there by about 1e-3)."""
 import numpy as np
 
 from bench.cases import Case, per_framework
@@ -20,10 +21,10 @@ def _spd(n):
 
 
 def _svd_canon(outs):
+    # singular vectors of close singular values are ill-conditioned (float32
+    # libraries differ there by ~1e-3): compare S and U diag(S) Vt instead
     u, s, vt = (o.astype(np.float64) for o in outs)
-    sign = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
-    sign[sign == 0] = 1
-    return [u * sign, s, vt * sign[:, None]]
+    return [s, (u * s) @ vt]
 
 
 def _impl(op):
