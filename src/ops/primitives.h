@@ -387,8 +387,9 @@ typedef struct { int32_t op, axis, reverse, inclusive; } em_scan_params;
  * and axis2 (a view; offset 0 when the diagonal is empty). */
 typedef struct { int64_t offset; int32_t axis1, axis2; } em_diagonal_params;
 
-/* QUANTIZE, DEQUANTIZE, QUANTIZED_MATMUL (transpose: x @ W^T); mode 0 is
- * affine, the only one with kernels. */
-typedef struct { int32_t group_size, bits, transpose, mode; } em_quant_params;
+/* QUANTIZE, DEQUANTIZE, QUANTIZED_MATMUL (transpose: x @ W^T), affine mode.
+ * round_dt (DEQUANTIZE): 0, or EM_FLOAT16/EM_BFLOAT16 when the scales are of
+ * that dtype and MLX computes scale * q + bias in it (each step rounded). */
+typedef struct { int32_t group_size, bits, transpose, round_dt; } em_quant_params;
 
 #endif

@@ -183,6 +183,7 @@ EM_PUBLIC_OP(em_dequantize,
                          shape_str(scales->shape, scales->ndim, b2, sizeof b2), group_size, bits);
     }
     em_quant_params p = {group_size, bits, 0, 0};
+    if (scales->dtype == EM_FLOAT16 || scales->dtype == EM_BFLOAT16) p.round_dt = (int32_t)scales->dtype;
     rule_tmp t = {0};
     em_array *in[3] = {(em_array *)w, tk(&t, ops_cast(scales, EM_FLOAT32)),
                        tk(&t, ops_cast(biases, EM_FLOAT32))};

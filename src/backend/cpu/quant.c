@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../core/error.h"
+#include "../../core/half.h"
 #include "kernels.h"
 #include "pool.h"
 
@@ -68,6 +69,11 @@ static void dequant_row(const uint32_t *row, const float *s, const float *b, int
     }
 }
 
+/* f rounded to float16 (dt EM_FLOAT16) or bfloat16. */
+static inline float half_round(float f, int dt) {
+    return dt == EM_FLOAT16 ? em_f16_to_f32(em_f32_to_f16(f)) : em_bf16_to_f32(em_f32_to_bf16(f));
+}
+
 /* ---------------------------------------------------------------- quantize */
 
 static void quantize_rows(const float *w, int64_t rows, int64_t K, int gs, int bits,
@@ -90,7 +96,10 @@ static void quantize_rows(const float *w, int64_t rows, int64_t K, int gs, int b
             scale = mask ? scale : -scale;
             float edge = mask ? mn : mx;
             float q0 = rintf(edge / scale), bias = 0.0f;
-            if (q0 != 0.0f) {
+            if (bits == 1) { /* MLX: plain min/max, codes 0 and 1 */
+                scale = fabsf(scale);
+                bias = mn;
+            } else if (q0 != 0.0f) {
                 scale = edge / q0;
                 bias = edge;
             }
@@ -253,9 +262,19 @@ em_status cpu_quant_kernel(const em_node *n, em_array *const *in, em_array *cons
         int64_t nw = in[0]->shape[in[0]->ndim - 1], K = nw * 32 / p->bits, ng = K / p->group_size;
         int64_t rows = nw ? in[0]->size / nw : 0;
         float *o = (float *)array_ptr(out[0]);
-        for (int64_t r = 0; r < rows; r++)
-            dequant_row((const uint32_t *)d[0] + r * nw, (const float *)d[1] + r * ng,
-                        (const float *)d[2] + r * ng, 0, K, p->group_size, p->bits, o + r * K);
+        const float *s = d[1], *b = d[2];
+        for (int64_t r = 0; r < rows; r++) {
+            if (p->round_dt) { /* a half dtype: scale * q and the sum each rounded to it */
+                for (int64_t k = 0; k < K; k++) {
+                    int64_t g = r * ng + k / p->group_size;
+                    float q = (float)unpack_one((const uint32_t *)d[0] + r * nw, k, p->bits);
+                    o[r * K + k] = half_round(half_round(s[g] * q, p->round_dt) + b[g], p->round_dt);
+                }
+            } else {
+                dequant_row((const uint32_t *)d[0] + r * nw, s + r * ng, b + r * ng, 0, K,
+                            p->group_size, p->bits, o + r * K);
+            }
+        }
         break;
     }
     case EM_PRIM_QUANTIZED_MATMUL:
