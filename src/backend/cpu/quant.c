@@ -129,35 +129,72 @@ typedef struct {
     int gs, bits;
 } qmm_ctx;
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define QUANT_X86 1
+/* sum_j q_j x_j per group of one 4-bit row, folded with the scales: returns
+ * sum_g s_g (q_g . x_g). AVX2: one packed word is 8 codes, shifted apart
+ * lane by lane. */
+__attribute__((target("avx2,fma"))) static float dot4_avx2(const uint32_t *row, const float *x,
+                                                            const float *s, int64_t ng, int gs) {
+    const __m256i sh = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28), m15 = _mm256_set1_epi32(15);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t g = 0; g < ng; g++) {
+        __m256 d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
+        const uint32_t *wg = row + g * gs / 8;
+        const float *xg = x + g * gs;
+        for (int j = 0; j < gs / 8; j += 2) {
+            __m256i w0 = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)wg[j]), sh), m15);
+            __m256i w1 = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)wg[j + 1]), sh), m15);
+            d0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w0), _mm256_loadu_ps(xg + 8 * j), d0);
+            d1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w1), _mm256_loadu_ps(xg + 8 * j + 8), d1);
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(s[g]), _mm256_add_ps(d0, d1), acc);
+    }
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+}
+#endif
+
+/* The same for any width, portably (8 lanes the compiler may vectorise). */
+static float dot_any(const uint32_t *row, const float *x, const float *s, int64_t ng, int gs,
+                     int bits) {
+    float acc = 0.0f;
+    for (int64_t g = 0; g < ng; g++) {
+        float lane[8] = {0};
+        int64_t a = g * gs;
+        for (int j = 0; j < gs; j += 8)
+            for (int t = 0; t < 8; t++)
+                lane[t] += (float)unpack_one(row, a + j + t, bits) * x[a + j + t];
+        acc += s[g] * (((lane[0] + lane[1]) + (lane[2] + lane[3])) +
+                       ((lane[4] + lane[5]) + (lane[6] + lane[7])));
+    }
+    return acc;
+}
+
 /* Rows [r0, r1) of W (R = N rows of K, transpose) dotted with each x row,
- * for small M: out[m, r] = sum_g s_g (q_g . x_g) + b_g sum(x_g). */
+ * for small M: out[m, r] = sum_g s_g (q_g . x_g) + b_g sum(x_g), the x group
+ * sums precomputed in c->panel (M x ng). */
 static void qmm_vec_part(void *vctx, int64_t r0, int64_t r1) {
     const qmm_ctx *c = vctx;
-    float buf[128];
+#ifdef QUANT_X86
+    bool avx2 = c->bits == 4 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
     for (int64_t r = r0; r < r1; r++) {
         const uint32_t *row = c->w + r * c->nw;
         const float *s = c->s + r * c->ng, *b = c->b + r * c->ng;
         for (int64_t m = 0; m < c->M; m++) {
-            const float *x = c->x + m * c->K;
-            float acc = 0.0f;
-            for (int64_t g = 0; g < c->ng; g++) {
-                const float *xg = x + g * c->gs;
-                int64_t a = g * c->gs;
-                float dot = 0.0f, sx = 0.0f;
-                if (c->bits == 4) {
-                    for (int j = 0; j < c->gs; j += 8) {
-                        uint32_t w = row[(a + j) >> 3];
-                        for (int t = 0; t < 8; t++) buf[j + t] = (float)((w >> (4 * t)) & 15u);
-                    }
-                } else {
-                    for (int j = 0; j < c->gs; j++) buf[j] = (float)unpack_one(row, a + j, c->bits);
-                }
-                for (int j = 0; j < c->gs; j++) {
-                    dot += buf[j] * xg[j];
-                    sx += xg[j];
-                }
-                acc += s[g] * dot + b[g] * sx;
-            }
+            const float *x = c->x + m * c->K, *xs = c->panel + m * c->ng;
+            float acc;
+#ifdef QUANT_X86
+            if (avx2)
+                acc = dot4_avx2(row, x, s, c->ng, c->gs);
+            else
+#endif
+                acc = dot_any(row, x, s, c->ng, c->gs, c->bits);
+            for (int64_t g = 0; g < c->ng; g++) acc += b[g] * xs[g];
             c->out[m * c->N + r] = acc;
         }
     }
@@ -185,8 +222,17 @@ static em_status qmm_run(const em_node *n, const float *x, const uint32_t *w, co
     if (p->transpose) {
         c.K = width;
         c.N = R;
-        if (M <= 4 && p->group_size <= 128) {
+        if (M <= 4) {
+            c.panel = malloc((size_t)(M * c.ng + 1) * sizeof(float));
+            if (!c.panel) return error_status(EM_ERR_MEMORY, "[quantized_matmul] Out of memory.");
+            for (int64_t m = 0; m < M; m++)
+                for (int64_t g = 0; g < c.ng; g++) {
+                    float sx = 0.0f;
+                    for (int j = 0; j < p->group_size; j++) sx += x[m * width + g * p->group_size + j];
+                    c.panel[m * c.ng + g] = sx;
+                }
             cpu_pool_parallel_for(R, 16, qmm_vec_part, &c);
+            free(c.panel);
             return EM_OK;
         }
     } else {
