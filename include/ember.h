@@ -594,6 +594,13 @@ EM_API em_array *em_dequantize(const em_array *w, const em_array *scales, const 
 EM_API em_array *em_quantized_matmul(const em_array *x, const em_array *w, const em_array *scales,
                                      const em_array *biases, bool transpose, int group_size,
                                      int bits, const char *mode);
+/* MLX's gather_qmm: gather_mm(x, W) with W (..., rows, cols) the dequantized
+ * experts (transposed on their last two axes when transpose), picked by
+ * lhs_indices/rhs_indices (NULL: the batch as it is). */
+EM_API em_array *em_gather_qmm(const em_array *x, const em_array *w, const em_array *scales,
+                               const em_array *biases, const em_array *lhs_indices,
+                               const em_array *rhs_indices, bool transpose, int group_size,
+                               int bits, const char *mode, bool sorted_indices);
 /* float8 e4m3 codes (uint8) of x, rounded to nearest even and saturated to
  * +-448 (NaN kept); em_from_fp8 decodes them to dtype. */
 EM_API em_array *em_to_fp8(const em_array *x);

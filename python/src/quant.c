@@ -1,4 +1,4 @@
-/* quant.c -- bindings of quantize, dequantize, quantized_matmul, to_fp8 and
+/* quant.c -- bindings of quantize, dequantize, quantized_matmul, gather_qmm, to_fp8 and
  * from_fp8 with MLX's signatures over the em_* functions. */
 #include "pyember.h"
 
@@ -107,6 +107,37 @@ static PyObject *f_quantized_matmul(FASTCALL_ARGS) {
     return py_array_wrap(st, r);
 }
 
+static PyObject *f_gather_qmm(FASTCALL_ARGS) {
+    em_state *st = state_of_module(m);
+    PY_ARGSPEC(spec, "gather_qmm", 2, 11, 3, true, "x", "w", "scales", "biases", "lhs_indices",
+               "rhs_indices", "transpose", "group_size", "bits", "mode", "global_scale",
+               "sorted_indices");
+    PyObject *a[12];
+    if (py_parse(st, &spec, args, nargs, kwnames, a) < 0) return NULL;
+    em_array *x[7] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL}, *r = NULL;
+    int gs, bits;
+    bool tr = true, sorted = false;
+    const char *mode = "affine";
+    const char *f = "gather_qmm";
+    if ((x[0] = py_arg_array(st, a[0], f, "x")) && (x[1] = py_arg_array(st, a[1], f, "w")) &&
+        (x[2] = py_arg_array(st, a[2], f, "scales")) && opt_array(st, a[3], f, "biases", &x[3]) == 0 &&
+        opt_array(st, a[4], f, "lhs_indices", &x[4]) == 0 &&
+        opt_array(st, a[5], f, "rhs_indices", &x[5]) == 0 &&
+        py_arg_bool(a[6], f, "transpose", &tr) == 0 && opt_int(a[7], f, "group_size", &gs) == 0 &&
+        opt_int(a[8], f, "bits", &bits) == 0 && arg_mode(a[9], f, &mode) == 0 &&
+        opt_array(st, a[10], f, "global_scale", &x[6]) == 0 &&
+        py_arg_bool(a[11], f, "sorted_indices", &sorted) == 0) {
+        if (x[6])
+            PyErr_SetString(PyExc_ValueError,
+                            "[gather_qmm] Global scale is only supported for 'nvfp4' quantization mode.");
+        else
+            r = em_gather_qmm(x[0], x[1], x[2], x[3], x[4], x[5], tr, gs, bits, mode, sorted);
+    }
+    release_all(x, 7);
+    if (!r && PyErr_Occurred()) return NULL;
+    return py_array_wrap(st, r);
+}
+
 static PyObject *f_to_fp8(FASTCALL_ARGS) {
     em_state *st = state_of_module(m);
     PY_ARGSPEC(spec, "to_fp8", 0, 1, 1, true, "x");
@@ -148,6 +179,12 @@ PyMethodDef py_quant_methods[] = {
                  "bits=None, mode='affine', *, stream=None)\n--\n\n"
                  "Matrix multiplication of x with the quantized matrix w (transposed when\n"
                  "transpose is True)."),
+    FASTCALL_DEF("gather_qmm", f_gather_qmm,
+                 "gather_qmm(x, w, /, scales, biases=None, lhs_indices=None, rhs_indices=None, "
+                 "transpose=True, group_size=None, bits=None, mode='affine', global_scale=None, *, "
+                 "sorted_indices=False, stream=None)\n--\n\n"
+                 "quantized_matmul with matrix-level gathers: the matrices of x and of the\n"
+                 "quantized w picked by lhs_indices and rhs_indices (None: all, in order)."),
     FASTCALL_DEF("to_fp8", f_to_fp8,
                  "to_fp8(x, *, stream=None)\n--\n\nConvert x to float8 e4m3 codes (uint8)."),
     FASTCALL_DEF("from_fp8", f_from_fp8,

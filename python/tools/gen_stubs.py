@@ -86,6 +86,11 @@ FUNC_ANNOT = {
     ("quantized_matmul", "w"): ARRAYLIKE, ("quantized_matmul", "scales"): ARRAYLIKE,
     ("quantized_matmul", "biases"): "Optional[array]", ("quantized_matmul", "transpose"): "bool",
     ("quantized_matmul", "group_size"): "Optional[int]", ("quantized_matmul", "bits"): "Optional[int]",
+    ("gather_qmm", "w"): ARRAYLIKE, ("gather_qmm", "scales"): ARRAYLIKE,
+    ("gather_qmm", "biases"): "Optional[array]", ("gather_qmm", "lhs_indices"): "Optional[array]",
+    ("gather_qmm", "rhs_indices"): "Optional[array]", ("gather_qmm", "transpose"): "bool",
+    ("gather_qmm", "group_size"): "Optional[int]", ("gather_qmm", "bits"): "Optional[int]",
+    ("gather_qmm", "global_scale"): "Optional[array]", ("gather_qmm", "sorted_indices"): "bool",
 }
 RETURNS = {
     "save": "None", "savez": "None", "savez_compressed": "None", "save_safetensors": "None",

@@ -261,6 +261,35 @@ EM_PUBLIC_OP(em_quantized_matmul,
     return qmm_make(x, w, scales, biases, transpose, group_size, bits, od);
 }
 
+/* gather_qmm: the quantized experts dequantized, then gather_mm (which
+ * brings the indexing, broadcasting and the gradient to x). */
+EM_PUBLIC_OP(em_gather_qmm,
+             (const em_array *x, const em_array *w, const em_array *scales, const em_array *biases,
+              const em_array *lhs_indices, const em_array *rhs_indices, bool transpose,
+              int group_size, int bits, const char *mode, bool sorted_indices),
+             (x, w, scales, biases, lhs_indices, rhs_indices, transpose, group_size, bits, mode,
+              sorted_indices)) {
+    const char *op = "gather_qmm";
+    EM_CHECK_ARG(op, x);
+    EM_CHECK_ARG(op, w);
+    EM_CHECK_ARG(op, scales);
+    if (!quant_params(op, mode, &group_size, &bits)) return NULL;
+    int64_t K;
+    if (!quant_check_packed(op, w, scales, biases, group_size, bits, &K)) return NULL;
+    if ((lhs_indices && em_dtype_kind_of(lhs_indices->dtype) != EM_KIND_INT &&
+         em_dtype_kind_of(lhs_indices->dtype) != EM_KIND_UINT) ||
+        (rhs_indices && em_dtype_kind_of(rhs_indices->dtype) != EM_KIND_INT &&
+         em_dtype_kind_of(rhs_indices->dtype) != EM_KIND_UINT))
+        return error_set(EM_ERR_VALUE,
+                         "[gather_qmm] Got indices with invalid dtype. Indices must be integral.");
+    rule_tmp t = {0};
+    em_array *W = tk(&t, em_dequantize(w, scales, biases, group_size, bits, mode, NULL, EM_FLOAT32, false));
+    if (W && transpose) W = tk(&t, em_swapaxes(W, -1, -2));
+    em_array *r = W ? em_gather_mm(x, W, lhs_indices, rhs_indices, sorted_indices) : NULL;
+    rule_tmp_free(&t);
+    return r;
+}
+
 /* ---------------------------------------------------------------- fp8 */
 
 EM_PUBLIC_OP(em_to_fp8, (const em_array *x), (x)) {

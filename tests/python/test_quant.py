@@ -214,3 +214,29 @@ def test_vmap():
         np.testing.assert_array_equal(np.array(d[i]), np.array(mx.dequantize(q[i], s[i], b[0])))
     err(lambda: mx.vmap(lambda x: mx.quantized_matmul(x, q[0], s[0], b[0]))(mx.zeros((3, 2, 64))),
         RuntimeError, "[QuantizedMatmul::vmap] NYI")
+
+
+def test_gather_qmm():
+    rng = np.random.default_rng(9)
+    w = rng.standard_normal((4, 16, 64)).astype(np.float32)
+    q, s, b = mx.quantize(mx.array(w))
+    W = np.array(mx.dequantize(q, s, b)).astype(np.float64)  # (4, 16, 64)
+    x = rng.standard_normal((3, 1, 64)).astype(np.float32)
+    ri = np.array([0, 3, 2])
+    y = mx.gather_qmm(mx.array(x), q, s, b, rhs_indices=mx.array(ri))
+    assert y.shape == (3, 1, 16) and y.dtype == mx.float32
+    ref = np.stack([x[i] @ W[ri[i]].T for i in range(3)])
+    np.testing.assert_allclose(np.array(y), ref, rtol=1e-4, atol=1e-4)
+    x2 = rng.standard_normal((2, 5, 16)).astype(np.float32)
+    y2 = mx.gather_qmm(mx.array(x2), q[:2], s[:2], b[:2], transpose=False)
+    np.testing.assert_allclose(np.array(y2), x2 @ W[:2], rtol=1e-4, atol=1e-4)
+    li = np.array([1, 0])
+    y3 = mx.gather_qmm(mx.array(x2), q, s, b, lhs_indices=mx.array(li),
+                       rhs_indices=mx.array([3, 1]), transpose=False)
+    np.testing.assert_allclose(np.array(y3), np.stack([x2[1] @ W[3], x2[0] @ W[1]]), rtol=1e-4, atol=1e-4)
+    g = mx.grad(lambda x: mx.gather_qmm(x, q, s, b, rhs_indices=mx.array(ri)).sum())(mx.array(x))
+    np.testing.assert_allclose(np.array(g), np.stack([W[ri[i]].sum(0)[None] for i in range(3)]), rtol=1e-4, atol=1e-4)
+    err(lambda: mx.gather_qmm(mx.array(x), q, s, b, rhs_indices=mx.array([0.5])), ValueError,
+        "[gather_qmm] Got indices with invalid dtype. Indices must be integral.")
+    err(lambda: mx.gather_qmm(mx.array(x), q, s, rhs_indices=mx.array(ri)), ValueError,
+        "[gather_qmm] Biases must be provided for affine quantization.")
