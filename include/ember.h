@@ -590,7 +590,8 @@ EM_API em_array *em_dequantize(const em_array *w, const em_array *scales, const 
                                int group_size, int bits, const char *mode,
                                const em_array *global_scale, em_dtype dtype, bool has_dtype);
 /* x @ W^T (transpose) or x @ W, W = em_dequantize(w, scales, biases): x of
- * shape (..., K), a 2-d w; the result's dtype promotes x's with scales'. */
+ * shape (..., K); a batched w (..., R, Kp) is dequantized and multiplied with
+ * matmul's broadcasting; the result's dtype promotes x's with scales'. */
 EM_API em_array *em_quantized_matmul(const em_array *x, const em_array *w, const em_array *scales,
                                      const em_array *biases, bool transpose, int group_size,
                                      int bits, const char *mode);

@@ -230,35 +230,44 @@ EM_PUBLIC_OP(em_quantized_matmul,
     int64_t K;
     if (!quant_check_packed(op, w, scales, biases, group_size, bits, &K)) return NULL;
     char b1[160], b2[160];
-    int64_t sh[2] = {w->shape[0], K / group_size};
-    if (w->ndim == 2 && (K % group_size || !same_shape(scales, sh, 2) || !same_shape(biases, sh, 2)))
+    int64_t sh[EM_MAX_NDIM];
+    memcpy(sh, w->shape, (size_t)w->ndim * sizeof *sh);
+    sh[w->ndim - 1] = K / group_size;
+    if (K % group_size || !same_shape(scales, sh, w->ndim) || !same_shape(biases, sh, w->ndim))
         return error_set(EM_ERR_VALUE,
                          "[quantized_matmul] The shapes of the weight and scales are incompatible "
                          "based on bits and group_size. w.shape() == %s and scales.shape() == %s "
                          "with group_size=%d and bits=%d",
                          shape_str(w->shape, w->ndim, b1, sizeof b1),
                          shape_str(scales->shape, scales->ndim, b2, sizeof b2), group_size, bits);
-    if (w->ndim != 2)
-        return error_set(EM_ERR_VALUE, "[quantized_matmul] Batched quantized matrices (w of %d "
-                                       "dimensions) are not supported by ember yet.", w->ndim);
     if (x->ndim < 1)
         return error_set(EM_ERR_VALUE, "[quantized_matmul] The input must have at least 1 dimension.");
     if (em_dtype_kind_of(x->dtype) == EM_KIND_COMPLEX)
         return error_set(EM_ERR_VALUE, "[quantized_matmul] Complex inputs are not supported.");
-    int64_t kin = transpose ? K : w->shape[0];
+    int64_t rows = w->shape[w->ndim - 2], kin = transpose ? K : rows;
     if (x->shape[x->ndim - 1] != kin) {
-        int64_t wsh[2] = {transpose ? K : w->shape[0], transpose ? w->shape[0] : K};
+        int64_t wsh[2] = {transpose ? K : rows, transpose ? rows : K};
         return error_set(EM_ERR_VALUE,
                          "[quantized_matmul] Last dimension of first input with shape (..., %lld) "
                          "does not match the expanded quantized matrix %s computed from shape %s "
                          "with group_size=%d, bits=%d and transpose=%s",
                          (long long)x->shape[x->ndim - 1], shape_str(wsh, 2, b1, sizeof b1),
-                         shape_str(w->shape, 2, b2, sizeof b2), group_size, bits,
+                         shape_str(w->shape, w->ndim, b2, sizeof b2), group_size, bits,
                          transpose ? "true" : "false");
     }
     em_dtype od = em_result_type(x->dtype, scales->dtype);
     if (!is_float(od)) od = EM_FLOAT32;
-    return qmm_make(x, w, scales, biases, transpose, group_size, bits, od);
+    if (w->ndim == 2) return qmm_make(x, w, scales, biases, transpose, group_size, bits, od);
+    /* batched w: dequantized, then matmul's broadcasting (and its rules) */
+    if (x->ndim < 2)
+        return error_set(EM_ERR_VALUE, "[quantized_matmul] A batched w needs x of at least 2 dimensions.");
+    rule_tmp t = {0};
+    em_array *W = tk(&t, em_dequantize(w, scales, biases, group_size, bits, mode, NULL, EM_FLOAT32, false));
+    if (W && transpose) W = tk(&t, em_swapaxes(W, -1, -2));
+    em_array *r = W ? tk(&t, em_matmul(tk(&t, ops_cast(x, od)), W)) : NULL;
+    r = r ? ops_cast(r, od) : NULL;
+    rule_tmp_free(&t);
+    return r;
 }
 
 /* gather_qmm: the quantized experts dequantized, then gather_mm (which

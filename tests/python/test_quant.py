@@ -240,3 +240,19 @@ def test_gather_qmm():
         "[gather_qmm] Got indices with invalid dtype. Indices must be integral.")
     err(lambda: mx.gather_qmm(mx.array(x), q, s, rhs_indices=mx.array(ri)), ValueError,
         "[gather_qmm] Biases must be provided for affine quantization.")
+
+
+def test_batched_weight():
+    rng = np.random.default_rng(4)
+    w = rng.standard_normal((5, 4, 64)).astype(np.float32)
+    q, s, b = mx.quantize(mx.array(w))
+    W = np.array(mx.dequantize(q, s, b)).astype(np.float64)
+    x = rng.standard_normal((5, 2, 64)).astype(np.float32)
+    y = mx.quantized_matmul(mx.array(x), q, s, b)
+    assert y.shape == (5, 2, 4)
+    np.testing.assert_allclose(np.array(y), x @ W.swapaxes(-1, -2), rtol=1e-4, atol=1e-4)
+    xt = rng.standard_normal((5, 2, 4)).astype(np.float32)
+    np.testing.assert_allclose(np.array(mx.quantized_matmul(mx.array(xt), q, s, b, transpose=False)),
+                               xt @ W, rtol=1e-4, atol=1e-4)
+    err(lambda: mx.quantized_matmul(mx.zeros((5, 2, 64)), q, s[..., :0], b), ValueError,
+        "The shapes of the weight and scales are incompatible")
