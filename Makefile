@@ -4,7 +4,7 @@ MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 
-.PHONY: all setup build demo demo-c test test-c test-clang test-sanitize test-tsan test-valgrind bench clean
+.PHONY: all setup build demo demo-c test test-c test-clang test-sanitize test-tsan test-valgrind bench bench-core clean
 
 all: build
 
@@ -70,7 +70,14 @@ test-python: setup
 	  cd /tmp && $(CURDIR)/.venv/bin/python -m pytest -q $(CURDIR)/tests/python; \
 	else echo "test-python: no Python package yet"; fi
 
-bench: build
+# The benchmark suite (bench/README.md): makes its own environment
+# (bench/.venv), builds ember from this checkout, writes bench/results/.
+# BENCH_ARGS=--quick for the short run.
+bench: setup
+	@python3 -m bench $(BENCH_ARGS)
+
+# The older C-level core benchmark against NumPy alone (bench/run.py).
+bench-core: build
 	@scripts/setup.sh --python
 	@.venv/bin/python bench/run.py
 

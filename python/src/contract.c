@@ -204,23 +204,30 @@ static PyObject *f_einsum_path(FASTCALL_ARGS) {
     const char *subs;
     em_array_list *l = einsum_args(st, "einsum_path", args, nargs, kwnames, false, &subs);
     if (!l) return NULL;
-    size_t n = em_array_list_size(l), np = 0;
-    int *path = PyMem_Malloc((n + 1) * 2 * sizeof *path);
+    size_t n = em_array_list_size(l), np = 0, cap = 3 * n + 3;
+    int *path = PyMem_Malloc(cap * sizeof *path);
     char *report = NULL;
-    PyObject *res = NULL;
+    PyObject *res = NULL, *lst = NULL;
     if (!path) {
         PyErr_NoMemory();
         goto done;
     }
-    if (py_check(em_einsum_path(subs, (const em_array *const *)em_array_list_data(l), n, path,
-                                n + 1, &np, &report)) < 0)
+    if (py_check(em_einsum_path(subs, (const em_array *const *)em_array_list_data(l), n, path, cap,
+                                &np, &report)) < 0)
         goto done;
-    PyObject *lst = PyList_New((Py_ssize_t)np);
-    for (size_t i = 0; lst && i < np; i++) {
-        PyObject *t = path[2 * i + 1] < 0 ? Py_BuildValue("(i)", path[2 * i])
-                                          : Py_BuildValue("(ii)", path[2 * i], path[2 * i + 1]);
-        if (!t) Py_CLEAR(lst);
-        else PyList_SET_ITEM(lst, (Py_ssize_t)i, t);
+    lst = PyList_New(0);
+    for (size_t i = 0; lst && i < np;) {
+        size_t k = i;
+        while (k < np && path[k] >= 0) k++;
+        PyObject *t = PyTuple_New((Py_ssize_t)(k - i));
+        for (size_t q = i; t && q < k; q++) {
+            PyObject *v = PyLong_FromLong(path[q]);
+            if (!v) Py_CLEAR(t);
+            else PyTuple_SET_ITEM(t, (Py_ssize_t)(q - i), v);
+        }
+        if (!t || PyList_Append(lst, t) < 0) Py_CLEAR(lst);
+        Py_XDECREF(t);
+        i = k + 1;
     }
     if (lst) res = Py_BuildValue("(Ns)", lst, report);
 done:

@@ -232,5 +232,5 @@ PyMethodDef py_conv_methods[] = {
     FASTCALL_DEF("convolve", f_convolve,
                  "convolve(a, v, /, mode='full', *, stream=None)\n--\n\n"
                  "The discrete convolution of 1D arrays ('full', 'same' or 'valid')."),
-    {NULL},
+    {NULL, NULL, 0, NULL},
 };

@@ -184,5 +184,5 @@ PyMethodDef py_sort_methods[] = {
     FASTCALL_DEF("cummax", f_cummax, SCAN_DOC("cummax", "maximum", "")),
     FASTCALL_DEF("cummin", f_cummin, SCAN_DOC("cummin", "minimum", "")),
     FASTCALL_DEF("logcumsumexp", f_logcumsumexp, SCAN_DOC("logcumsumexp", "log-sum-exp", "")),
-    {NULL},
+    {NULL, NULL, 0, NULL},
 };

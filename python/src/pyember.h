@@ -201,6 +201,10 @@ int linalg_module_init(PyObject *m, em_state *st);  /* linalg.c: ember.core.lina
 int fft_module_init(PyObject *m, em_state *st);     /* fft.c: ember.core.fft */
 int random_module_init(PyObject *m, em_state *st);  /* random.c: ember.core.random */
 int misc_module_init(PyObject *m, em_state *st);
+/* ops_misc.c: its functions, ArrayLike and the same-object aliases (run last). */
+extern PyMethodDef py_misc_ops_methods[];
+int misc_ops_module_init(PyObject *m, em_state *st);
+PyObject *py_array_view(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 
 /* Indexing (indexing.c). */
 PyObject *py_array_getitem(PyObject *self, PyObject *key);

@@ -224,63 +224,146 @@ static double flops(const ein_spec *sp, labset all, labset res, int terms) {
     return set_size(sp, all) * f;
 }
 
-/* The greedy order: writes len - 1 steps (one for a single operand) to
- * steps as pairs (j = -1 for a single operand), with the report's scalings
- * and flop counts. Returns the number of steps, or -1 (out of memory). */
+/* A step that contracts every term left at once (steps[k] = {EIN_ALL, EIN_ALL}). */
+#define EIN_ALL (-2)
+
 typedef struct {
     int scaling_naive, scaling_opt;
     double flops_naive, flops_opt;
 } ein_cost;
 
+/* A candidate step of the greedy search: contracting sets x and y gives res,
+ * removing `removed` elements from the intermediates at `cost` flops. */
+typedef struct {
+    double removed, cost;
+    int x, y;
+    labset res;
+} ein_cand;
+
+/* The candidate (i, j) of the len sets, or false when its result is larger
+ * than limit. */
+static bool ein_candidate(const ein_spec *sp, const labset *sets, size_t len, labset out, size_t i,
+                          size_t j, double limit, ein_cand *c) {
+    labset keep = out;
+    for (size_t q = 0; q < len; q++)
+        if (q != i && q != j) keep = ls_or(keep, sets[q]);
+    labset inv = ls_or(sets[i], sets[j]);
+    c->res = ls_and(inv, keep);
+    double size = set_size(sp, c->res);
+    if (size > limit) return false;
+    c->removed = set_size(sp, sets[i]) + set_size(sp, sets[j]) - size;
+    c->cost = flops(sp, inv, c->res, 2);
+    c->x = (int)i, c->y = (int)j;
+    return true;
+}
+
+/* The greedy order, as NumPy's einsum_path (optimize='greedy') finds it and
+ * MLX reports it: the first step looks at every pair of terms that share a
+ * label, each later step at the pairs the newest intermediate makes; the
+ * candidates found earlier are kept (their sizes and costs as computed then)
+ * with their positions renumbered. A step takes the candidate removing the
+ * most elements, then the cheapest, then the first found; one whose result
+ * exceeds the largest input or output is skipped. Only when no candidate is
+ * left are the step's pairs that share nothing (outer products) looked at.
+ * (Checked against MLX 0.32 on 300 random contractions.) Writes the
+ * len - 1 steps (one (0, -1) step for a single operand) and the report's
+ * figures, which come from the labels the steps actually keep. Returns the
+ * number of steps, or -1 (out of memory). */
 static int ein_path(const ein_spec *sp, int (*steps)[2], ein_cost *c) {
     size_t n = sp->n;
     labset out = term_set(sp, n), all = out;
     labset *sets = malloc((n + 1) * sizeof *sets);
-    if (!sets) return -1;
+    ein_cand *cand = malloc((n * n + 1) * sizeof *cand);
+    if (!sets || !cand) {
+        free(sets), free(cand);
+        return -1;
+    }
+    double limit = set_size(sp, out);
     for (size_t i = 0; i < n; i++) {
         sets[i] = term_set(sp, i);
         all = ls_or(all, sets[i]);
+        double s = set_size(sp, sets[i]);
+        if (s > limit) limit = s;
     }
     c->scaling_naive = ls_count(all);
     c->flops_naive = flops(sp, all, out, (int)n);
+    int ns = 0;
     if (n == 1) {
         steps[0][0] = 0, steps[0][1] = -1;
-        c->scaling_opt = c->scaling_naive;
-        c->flops_opt = c->flops_naive;
-        free(sets);
-        return 1;
+        ns = 1;
     }
+    size_t nc = 0;
+    for (size_t len = n; len > 1; len--) {
+        for (size_t i = 0; i < len; i++)
+            for (size_t j = i + 1; j < len; j++) {
+                if (len != n && j != len - 1) continue; /* later steps: pairs with the newest */
+                if (!ls_any(ls_and(sets[i], sets[j]))) continue;
+                nc += ein_candidate(sp, sets, len, out, i, j, limit, &cand[nc]);
+            }
+        /* no candidate: the same pairs, outer products included; if the size
+         * limit still leaves none, one step contracts all that remain */
+        bool none = nc == 0;
+        for (size_t i = 0; none && i < len; i++)
+            for (size_t j = i + 1; j < len; j++) {
+                if (len != n && j != len - 1) continue;
+                nc += ein_candidate(sp, sets, len, out, i, j, limit, &cand[nc]);
+            }
+        if (nc == 0) {
+            steps[ns][0] = steps[ns][1] = EIN_ALL;
+            ns++;
+            break;
+        }
+        size_t b = 0;
+        for (size_t k = 1; k < nc; k++)
+            if (cand[k].removed > cand[b].removed ||
+                (cand[k].removed == cand[b].removed && cand[k].cost < cand[b].cost))
+                b = k;
+        ein_cand best = cand[b];
+        int bx = best.x, by = best.y;
+        size_t w = 0;
+        for (size_t k = 0; k < nc; k++) {
+            ein_cand q = cand[k];
+            if (q.x == bx || q.x == by || q.y == bx || q.y == by) continue;
+            q.x -= (q.x > bx) + (q.x > by);
+            q.y -= (q.y > bx) + (q.y > by);
+            cand[w++] = q;
+        }
+        nc = w;
+        w = 0;
+        for (size_t q = 0; q < len; q++)
+            if ((int)q != bx && (int)q != by) sets[w++] = sets[q];
+        sets[w] = best.res;
+        steps[ns][0] = bx, steps[ns][1] = by;
+        ns++;
+    }
+    /* the report: walk the steps with the labels each result really keeps */
+    for (size_t i = 0; i < n; i++) sets[i] = term_set(sp, i);
     c->scaling_opt = 0;
     c->flops_opt = 0;
-    int ns = 0;
-    for (size_t len = n; len > 1; len--) {
-        int bi = -1, bj = -1;
-        double best = 0;
-        labset bres = {{0, 0}};
-        for (int pass = 0; pass < 2 && bi < 0; pass++)
-            for (size_t i = 0; i < len; i++)
-                for (size_t j = i + 1; j < len; j++) {
-                    if (pass == 0 && !ls_any(ls_and(sets[i], sets[j]))) continue;
-                    labset keep = out;
-                    for (size_t q = 0; q < len; q++)
-                        if (q != i && q != j) keep = ls_or(keep, sets[q]);
-                    labset res = ls_and(ls_or(sets[i], sets[j]), keep);
-                    double cost = set_size(sp, res) - set_size(sp, sets[i]) - set_size(sp, sets[j]);
-                    if (bi < 0 || cost < best) {
-                        bi = (int)i, bj = (int)j, best = cost, bres = res;
-                    }
-                }
-        labset inv = ls_or(sets[bi], sets[bj]);
+    size_t len = n;
+    for (int s = 0; s < ns; s++) {
+        int x = steps[s][0], y = steps[s][1];
+        if (x == EIN_ALL) {
+            labset inv = sets[0];
+            for (size_t q = 1; q < len; q++) inv = ls_or(inv, sets[q]);
+            if (ls_count(inv) > c->scaling_opt) c->scaling_opt = ls_count(inv);
+            c->flops_opt += flops(sp, inv, ls_and(inv, out), (int)len);
+            break;
+        }
+        labset inv = y < 0 ? sets[x] : ls_or(sets[x], sets[y]), keep = out;
+        for (size_t q = 0; q < len; q++)
+            if ((int)q != x && (int)q != y) keep = ls_or(keep, sets[q]);
+        labset res = ls_and(inv, keep);
         if (ls_count(inv) > c->scaling_opt) c->scaling_opt = ls_count(inv);
-        c->flops_opt += flops(sp, inv, bres, 2);
-        steps[ns][0] = bi, steps[ns][1] = bj;
-        ns++;
+        c->flops_opt += flops(sp, inv, res, y < 0 ? 1 : 2);
         size_t w = 0;
         for (size_t q = 0; q < len; q++)
-            if ((int)q != bi && (int)q != bj) sets[w++] = sets[q];
-        sets[w] = bres;
+            if ((int)q != x && (int)q != y) sets[w++] = sets[q];
+        sets[w] = res;
+        len = w + 1;
     }
     free(sets);
+    free(cand);
     return ns;
 }
 
@@ -509,8 +592,14 @@ EM_PUBLIC_OP(em_einsum, (const char *subscripts, const em_array *const *operands
         goto done;
     }
     size_t len = n;
-    for (int s = 0; s < ns && steps[s][1] >= 0; s++) {
-        int i = steps[s][0], j = steps[s][1];
+    for (int s = 0; s < ns && len > 1;) {
+        int i = 0, j = 1; /* an all-at-once step: pair by pair from the front until one is left */
+        if (steps[s][0] != EIN_ALL) {
+            if (steps[s][1] < 0) break;
+            i = steps[s][0], j = steps[s][1];
+            s++;
+        }
+
         labset keep = out;
         for (size_t q = 0; q < len; q++)
             if ((int)q != i && (int)q != j) keep = ls_or(keep, term_labels(&t[q]));
@@ -545,9 +634,9 @@ done:
 
 /* The subscripts as MLX prints them: as given. */
 EM_API em_status em_einsum_path(const char *subscripts, const em_array *const *operands, size_t n,
-                                int *path, size_t path_cap, size_t *npairs, char **report) {
+                                int *path, size_t path_cap, size_t *path_len, char **report) {
     if (!ein_args(subscripts, operands, n)) return em_error_code();
-    if (!npairs || (!path && path_cap)) return error_status(EM_ERR_NULL, "[einsum_path] NULL output.");
+    if (!path_len || (!path && path_cap)) return error_status(EM_ERR_NULL, "[einsum_path] NULL output.");
     ein_spec sp;
     sp.lab = malloc((n + 1) * sizeof *sp.lab);
     int (*steps)[2] = malloc(n * sizeof *steps);
@@ -566,24 +655,34 @@ EM_API em_status em_einsum_path(const char *subscripts, const em_array *const *o
         st = error_status(EM_ERR_MEMORY, "[einsum] Out of memory.");
         goto done;
     }
-    if ((size_t)ns > path_cap) {
-        st = error_status(EM_ERR_VALUE, "[einsum_path] The path has %d steps, room for %zu.", ns,
-                          path_cap);
-        goto done;
+    /* each step's positions, then -1 */
+    size_t w = 0, len = n;
+    for (int s = 0; s < ns; s++) {
+        size_t need = steps[s][0] == EIN_ALL ? len + 1 : steps[s][1] < 0 ? 2 : 3;
+        if (w + need > path_cap) {
+            st = error_status(EM_ERR_VALUE, "[einsum_path] The path needs more than %zu entries.",
+                              path_cap);
+            goto done;
+        }
+        if (steps[s][0] == EIN_ALL)
+            for (size_t q = 0; q < len; q++) path[w++] = (int)q;
+        else
+            for (int k = 0; k < 2 && steps[s][k] >= 0; k++) path[w++] = steps[s][k];
+        path[w++] = -1;
+        len -= need - 2;
     }
-    for (int s = 0; s < ns; s++) path[2 * s] = steps[s][0], path[2 * s + 1] = steps[s][1];
-    *npairs = (size_t)ns;
+    *path_len = w;
     if (report) {
         const char *fmt = "  Complete contraction:  %s\n         Naive scaling:  %d\n     Optimized "
                           "scaling:  %d\n      Naive FLOP count:  %.0f\n  Optimized FLOP count:  %.0f\n";
-        int len = snprintf(NULL, 0, fmt, subscripts, c.scaling_naive, c.scaling_opt, c.flops_naive,
+        int rlen = snprintf(NULL, 0, fmt, subscripts, c.scaling_naive, c.scaling_opt, c.flops_naive,
                            c.flops_opt);
-        *report = len >= 0 ? malloc((size_t)len + 1) : NULL;
+        *report = rlen >= 0 ? malloc((size_t)rlen + 1) : NULL;
         if (!*report) {
             st = error_status(EM_ERR_MEMORY, "[einsum_path] Out of memory.");
             goto done;
         }
-        snprintf(*report, (size_t)len + 1, fmt, subscripts, c.scaling_naive, c.scaling_opt,
+        snprintf(*report, (size_t)rlen + 1, fmt, subscripts, c.scaling_naive, c.scaling_opt,
                  c.flops_naive, c.flops_opt);
     }
 done:

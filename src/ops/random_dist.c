@@ -316,16 +316,8 @@ EM_PUBLIC_OP(em_random_multivariate_normal, (const em_array *mean, const em_arra
 
 /* ---------------------------------------------------------------- permutation */
 
-/* argsort comes with the sort family (src/ops/sort.c), built on another
- * branch: until both are in one library, the weak reference stays NULL and
- * permutation says so instead of failing to link. */
-#pragma weak em_argsort
-EM_API em_array *em_argsort(const em_array *a, int axis, bool all_axes);
-
 /* argsort(bits((n,))): MLX's permutation, so a key gives MLX's order. */
 EM_PUBLIC_OP(em_random_permutation_n, (int64_t n, const em_array *key), (n, key)) {
-    if (!em_argsort)
-        return error_set(EM_ERR_UNSUPPORTED, "[permutation] Needs argsort, which this build lacks.");
     em_array *b = em_random_bits(&n, 1, 4, key);
     em_array *r = b ? em_argsort(b, 0, false) : NULL;
     em_array_release(b);

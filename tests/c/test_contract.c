@@ -120,19 +120,21 @@ static void test_einsum_path_and_errors(void) {
     const em_array *ops[3] = {em_zeros((int64_t[]){2, 3}, 2, EM_FLOAT32),
                               em_zeros((int64_t[]){3, 4}, 2, EM_FLOAT32),
                               em_zeros((int64_t[]){4, 5}, 2, EM_FLOAT32)};
-    int path[6];
+    int path[9];
     size_t np = 0;
     char *report = NULL;
-    CHECK(em_einsum_path("ij,jk,kl->il", ops, 3, path, 3, &np, &report) == EM_OK);
-    CHECK(np == 2 && path[0] == 1 && path[1] == 2 && path[2] == 0 && path[3] == 1);
+    CHECK(em_einsum_path("ij,jk,kl->il", ops, 3, path, 9, &np, &report) == EM_OK);
+    CHECK(np == 6 && path[0] == 1 && path[1] == 2 && path[2] == -1 && path[3] == 0 && path[4] == 1 &&
+          path[5] == -1);
     CHECK(report && strcmp(report, "  Complete contraction:  ij,jk,kl->il\n         Naive scaling:  4\n"
                                    "     Optimized scaling:  3\n      Naive FLOP count:  360\n"
                                    "  Optimized FLOP count:  180\n") == 0);
     em_free(report);
     CHECK(em_einsum_path("ii", ops, 1, path, 3, &np, NULL) == EM_ERR_VALUE);
     em_error_clear();
-    CHECK(em_einsum_path("ij", ops, 1, path, 3, &np, NULL) == EM_OK && np == 1 && path[1] == -1);
-    CHECK(em_einsum_path("ij,jk,kl", ops, 3, path, 1, &np, NULL) == EM_ERR_VALUE);
+    CHECK(em_einsum_path("ij", ops, 1, path, 3, &np, NULL) == EM_OK && np == 2 && path[0] == 0 &&
+          path[1] == -1);
+    CHECK(em_einsum_path("ij,jk,kl", ops, 3, path, 4, &np, NULL) == EM_ERR_VALUE);
     em_error_clear();
     CHECK(em_einsum_path("ij", ops, 1, path, 3, NULL, NULL) == EM_ERR_NULL);
     em_error_clear();

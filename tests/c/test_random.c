@@ -372,6 +372,25 @@ static void test_mvn(void) {
     em_array_release(x), em_array_release(m), em_array_release(c), em_array_release(k);
 }
 
+/* permutation is argsort of bits: MLX's order. */
+static void test_permutation(void) {
+    em_array *k = em_random_key(0);
+    em_array *p = em_random_permutation_n(20, k);
+    static const double want[20] = {5, 10, 1, 6, 2, 19, 13, 12, 7, 16, 3, 8, 14, 17, 0, 15, 11, 9, 4, 18};
+    CHECK(em_array_dtype(p) == EM_UINT32 && check_equals(p, want, 20));
+    em_array_release(p);
+    em_array_release(k);
+    k = em_random_key(3);
+    int64_t s23[2] = {2, 3};
+    em_array *x = em_arange(0, 6, 1, EM_INT32), *x2 = em_reshape(x, s23, 2);
+    p = em_random_permutation(x2, 1, k);
+    static const double want2[6] = {1, 0, 2, 4, 3, 5};
+    CHECK(check_shape(p, 2, s23) && check_equals(p, want2, 6));
+    CHECK_ERROR(em_random_permutation(x2, 2, k), EM_ERR_INDEX, "[permutation] Invalid axis 2");
+    CHECK_ERROR(em_random_permutation_n(-1, k), EM_ERR_VALUE, "Negative dimensions not allowed.");
+    em_array_release(p), em_array_release(x), em_array_release(x2), em_array_release(k);
+}
+
 static void test_errors(void) {
     em_array *k = em_random_key(1);
     int64_t two = 2, three = 3, neg = -1, s22[2] = {2, 2};
@@ -450,6 +469,7 @@ int main(void) {
     test_moments();
     test_categorical();
     test_mvn();
+    test_permutation();
     test_errors();
     CHECK_NO_ERROR();
     em_random_seed(0); /* drops the chain of split keys behind the global key */

@@ -4,6 +4,9 @@ against NumPy (MLX's own answers, recorded from mlx 0.32, where NumPy has no
 equivalent: einsum_path and the Hadamard matrices of orders 12, 20, 28),
 dtypes, edge cases, MLX's errors, vjp/jvp against central differences in
 float64, and vmap against a loop."""
+import json
+import os
+
 import numpy as np
 import pytest
 
@@ -688,3 +691,27 @@ def test_masked_mm_vmap():
     g = lambda x: mx.segmented_mm(x, arr(b[0]), s)
     got = mx.vmap(g)(arr(a[:, 0]))
     close(got, np.stack([np.array(g(arr(x))) for x in a[:, 0]]), 1e-12)
+
+
+# ---------------------------------------------------------------- einsum_path on random contractions
+
+def mlx_paths():
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "einsum_paths_mlx.json")
+    with open(here) as f:
+        return json.load(f)
+
+
+def test_einsum_path_random_against_mlx():
+    cases = mlx_paths()
+    assert len(cases) >= 60 and any(len(t) > 2 for c in cases for t in c["path"])
+    rng = np.random.default_rng(11)
+    for c in cases:
+        ops = [mx.zeros(s) for s in c["shapes"]]
+        path, report = mx.einsum_path(c["subscripts"], *ops)
+        assert [list(t) for t in path] == c["path"], c["subscripts"]
+        assert report == c["report"], c["subscripts"]
+        # and the values along that path, all-at-once steps included
+        xs = [rng.standard_normal(s) for s in c["shapes"]]
+        got = mx.einsum(c["subscripts"], *[arr(x) for x in xs])
+        np.testing.assert_allclose(np.array(got), np.einsum(c["subscripts"], *xs), rtol=1e-9,
+                                   atol=1e-9, err_msg=c["subscripts"])

@@ -326,7 +326,8 @@ def test_conv_grad_float32_matches_float64():
 
 @pytest.mark.parametrize("axes", [(0, None), (None, 0), (0, 0), (2, 1), (None, 3)])
 @pytest.mark.parametrize("groups", [1, 2])
-def test_conv_vmap(axes, groups):
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d"])
+def test_conv_vmap(axes, groups, op):
     B = 3
     xshape, wshape = [2, 6, 5, 4], [4, 3, 2, 4 // groups]
     if axes[0] is not None:
@@ -336,7 +337,7 @@ def test_conv_vmap(axes, groups):
     x, w = rand(*xshape), rand(*wshape)
 
     def f(a, b):
-        return mx.conv2d(a, b, stride=(2, 1), padding=1, groups=groups)
+        return getattr(mx, op)(a, b, stride=(2, 1), padding=1, groups=groups)
 
     f64 = mx.float64
     got = mx.vmap(f, in_axes=axes)(mx.array(x, f64), mx.array(w, f64))
@@ -434,3 +435,77 @@ def test_conv_shapes_and_empty():
                                output_padding=2).shape == (2, 13, 13, 6)
     assert mx.conv2d(mx.zeros((2, 5, 5, 4)), mx.zeros((6, 3, 3, 4)),
                      stream=mx.cpu).shape == (2, 3, 3, 6)
+
+
+# ---------------------------------------------------------------- the weight gradient's own rules
+
+WG_KW = dict(stride=(2, 1), padding=([1, 0], [0, 1]), kernel_dilation=(1, 2), groups=2, flip=True)
+
+
+def _weight_grad(a, b):
+    """d/dw sum(sin(conv)): a CONV_WEIGHT_GRAD node fed by cos(conv(a, b))."""
+    return mx.grad(lambda p, q: mx.sum(mx.sin(mx.conv_general(p, q, **WG_KW))), argnums=1)(a, b)
+
+
+def _input_grad(a, b):
+    """d/dx sum(sin(conv)): a CONV_INPUT_GRAD node."""
+    return mx.grad(lambda p, q: mx.sum(mx.sin(mx.conv_general(p, q, **WG_KW))), argnums=0)(a, b)
+
+
+@pytest.mark.parametrize("fn", [_weight_grad, _input_grad])
+def test_conv_grad_primitives_vjp_jvp(fn):
+    x, w = rand(2, 6, 5, 4), rand(6, 3, 2, 2)
+    out = fn(mx.array(x, mx.float64), mx.array(w, mx.float64))
+    assert out.shape == (w.shape if fn is _weight_grad else x.shape)
+    _fd_check(fn, [x, w], rand(*out.shape), tol=1e-5)
+
+
+@pytest.mark.parametrize("fn", [_weight_grad, _input_grad])
+@pytest.mark.parametrize("axes", [(0, 0), (None, 0), (0, None), (1, 2)])
+def test_conv_grad_primitives_vmap(fn, axes):
+    B = 2
+    xshape, wshape = [2, 6, 5, 4], [6, 3, 2, 2]
+    if axes[0] is not None:
+        xshape.insert(axes[0], B)
+    if axes[1] is not None:
+        wshape.insert(axes[1], B)
+    x, w = rand(*xshape), rand(*wshape)
+    f64 = mx.float64
+    got = mx.vmap(fn, in_axes=axes)(mx.array(x, f64), mx.array(w, f64))
+    for i in range(B):
+        xi = x if axes[0] is None else np.take(x, i, axis=axes[0])
+        wi = w if axes[1] is None else np.take(w, i, axis=axes[1])
+        want = fn(mx.array(xi, f64), mx.array(wi, f64))
+        np.testing.assert_allclose(np.array(got[i]), np.array(want), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("argnum", [0, 1])
+def test_conv_grads_large_are_deterministic(argnum):
+    # many rows: the weight gradient sums partial gradients over chunks, the
+    # input gradient shares images among threads
+    x, w = rand(16, 32, 32, 16), rand(32, 3, 3, 16)
+    f32 = mx.float32
+
+    def gw(a, b):
+        return mx.grad(lambda p, q: mx.sum(mx.conv2d(p, q, stride=2, padding=1) ** 2),
+                       argnums=argnum)(a, b)
+
+    a = np.array(gw(mx.array(x, f32), mx.array(w, f32)))
+    b = np.array(gw(mx.array(x, f32), mx.array(w, f32)))
+    assert np.array_equal(a, b)
+    want = np.array(gw(mx.array(x, mx.float64), mx.array(w, mx.float64)))
+    np.testing.assert_allclose(a, want, rtol=1e-3, atol=1e-2)
+
+
+def test_conv_absurd_sizes_are_errors():
+    x, w = mx.zeros((1, 3, 3, 2)), mx.zeros((2, 2, 2, 2))
+    err(ValueError, "overflows", mx.conv2d, x, w, padding=2**31 - 1)
+    err(OverflowError, "out of range", mx.conv2d, x, w, padding=2**31)
+    err(ValueError, "overflows", mx.conv_general, x, w, input_dilation=2**31 - 1)
+    err(ValueError, "overflows", mx.conv_transpose2d, x, w, stride=2**31 - 1)
+    err(ValueError, "[conv", mx.conv_transpose2d, x, w, padding=2**31 - 1, output_padding=-1)
+    err(ValueError, "[conv", mx.conv_transpose2d, x, w, dilation=2**31 - 1, padding=-2**31)
+    err(ValueError, "[conv] The input channels must be divisible", mx.conv2d, x, w,
+        groups=2**31 - 1)
+    big = mx.broadcast_to(mx.zeros((1, 1, 1)), (1, 2**33, 1))
+    err(ValueError, "[conv] Spatial dimensions larger than", mx.conv1d, big, mx.zeros((1, 1, 1)))

@@ -431,3 +431,17 @@ def test_input_gradients_through_conv_layers(make):
     layer = make()
     layer.set_dtype(mx.float64)
     _fd_check(layer, np.random.default_rng(1).normal(size=(2, 5, 4)))
+
+
+def test_bad_inputs_raise_value_errors():
+    with pytest.raises(ValueError, match="Last dimension of first input"):
+        nn.Linear(3, 2)(mx.ones((2, 4)))
+    with pytest.raises(ValueError, match="Indices must be integral"):
+        nn.Embedding(3, 2)(mx.ones((2,)))
+    with pytest.raises(ValueError):
+        nn.LayerNorm(3)(mx.ones((2, 4)))
+    with pytest.raises(ValueError):
+        nn.MultiHeadAttention(4, 2)(mx.ones((1, 2, 4)), mx.ones((1, 3, 5)), mx.ones((1, 3, 4)))
+    if HAS_CONV:
+        with pytest.raises(ValueError, match=r"\[conv\]"):
+            nn.Conv2d(3, 2, 3)(mx.ones((1, 5, 5, 4)))

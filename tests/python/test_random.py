@@ -21,14 +21,6 @@ with open(os.path.join(HERE, "data", "random_mlx.json")) as f:
 K = mx.random.key
 
 
-def has_argsort():
-    try:
-        mx.eval(mx.random.permutation(2, key=K(0)))
-        return True
-    except RuntimeError:
-        return False
-
-
 # ---------------------------------------------------------------- exact bits
 
 
@@ -143,8 +135,6 @@ def ulp_diff(a, b):
 def test_matches_mlx(name):
     cases = [d for d in REF["dists"] if d["name"] == name]
     assert cases
-    if name == "permutation" and not has_argsort():
-        pytest.skip("argsort is not in this build yet")
     for d in cases:
         got = draw(d)
         want = decode(d)
@@ -309,8 +299,6 @@ def test_truncated_normal_moments():
 
 
 def test_permutation():
-    if not has_argsort():
-        pytest.skip("argsort is not in this build yet")
     p = np.array(mx.random.permutation(100, key=K(1)))
     assert sorted(p.tolist()) == list(range(100))
     x = mx.arange(12).reshape(3, 4)
@@ -455,11 +443,10 @@ def test_errors():
         mx.random.randint(0)
     with pytest.raises(TypeError):
         mx.random.split([1, 2])
-    if has_argsort():
-        with pytest.raises(IndexError):
-            mx.random.permutation(mx.zeros((2, 2)), axis=2, key=k)
-        with pytest.raises(ValueError):
-            mx.random.permutation(-1, key=k)
+    with pytest.raises(IndexError):
+        mx.random.permutation(mx.zeros((2, 2)), axis=2, key=k)
+    with pytest.raises(ValueError):
+        mx.random.permutation(-1, key=k)
 
 
 def test_state_replaced_by_junk():

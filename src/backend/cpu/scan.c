@@ -9,12 +9,14 @@
  * highest value of the dtype (-inf/+inf for floats), -inf for logaddexp.
  *
  * Layouts. The output is row-major (outer, n, inner). With inner == 1 each
- * line is scanned on its own (lines in parallel; inclusive float sums of
- * long lines as interleaved segments, see scan_long_sum). Otherwise, when the
- * input's axes after the scanned one collapse to one stride, blocks of up to
- * COLS neighbouring lines are scanned together, one running value per line,
- * so that both input and output are read and written along contiguous rows
- * (blocks in parallel); any other layout falls back to one line at a time. */
+ * line is scanned on its own (lines in parallel; one long line stays on one
+ * thread: eight interleaved segments fixed up in a second pass were tried
+ * for float sums and ran at half the speed of the plain loop). Otherwise,
+ * when the input's axes after the scanned one collapse to one stride, blocks
+ * of up to COLS neighbouring lines are scanned together, one running value
+ * per line, so that both input and output are read and written along
+ * contiguous rows (blocks in parallel); any other layout falls back to one
+ * line at a time. */
 #include <math.h>
 #include <stdalign.h>
 #include <string.h>
@@ -111,38 +113,6 @@ DEF_SCAN(lae, logaddexp, float64, double, double, float64, -INFINITY, LD_ID, ST_
 DEF_SCAN(lae, logaddexp, complex64, em_c64, em_c64, complex64, em_c64_make(-INFINITY, 0.0f),
          LD_ID, ST_ID)
 
-/* Inclusive float sums of long lines: a running sum is one dependent add
- * per element (4 cycles of latency), so the line is cut into SEG segments
- * summed as SEG interleaved chains, then each segment is shifted by the
- * total of the ones before it. The rounding differs from a left-to-right
- * sum (as much as a pairwise sum would), depends on n only, never on the
- * thread count. */
-enum { SEG = 8, LONG_LINE = 1 << 16 };
-#define DEF_LONG_SUM(s, t)                                                     \
-    static void scan_long_sum_##s(const char *in, int64_t si, char *out, int64_t so, int64_t n) { \
-        int64_t L = n / SEG;                                                   \
-        t acc[SEG] = {0};                                                      \
-        for (int64_t j = 0; j < L; j++)                                        \
-            for (int g = 0; g < SEG; g++) {                                    \
-                int64_t e = g * L + j;                                         \
-                acc[g] += *(const t *)(const void *)(in + e * si);             \
-                *(t *)(void *)(out + e * so) = acc[g];                         \
-            }                                                                  \
-        for (int64_t e = SEG * L; e < n; e++) {                                \
-            acc[SEG - 1] += *(const t *)(const void *)(in + e * si);           \
-            *(t *)(void *)(out + e * so) = acc[SEG - 1];                       \
-        }                                                                      \
-        t off = 0;                                                             \
-        for (int g = 1; g < SEG; g++) {                                        \
-            off += acc[g - 1];                                                 \
-            int64_t e1 = g == SEG - 1 ? n : (g + 1) * L;                       \
-            for (int64_t e = g * L; e < e1; e++) *(t *)(void *)(out + e * so) += off; \
-        }                                                                      \
-    }
-DEF_LONG_SUM(float32, float)
-DEF_LONG_SUM(float64, double)
-#undef DEF_LONG_SUM
-
 typedef struct { scan_line_fn line; scan_cols_fn cols; } scan_fns;
 
 #define ROW(OP)                                                                \
@@ -179,7 +149,6 @@ static const scan_fns scan_table[5][EM_NUM_DTYPES] = {
 
 typedef struct {
     const scan_fns *f;
-    void (*long_sum)(const char *, int64_t, char *, int64_t, int64_t); /* or NULL */
     bool reverse, incl;
     int64_t n, inner, es;
     int64_t sa;                 /* input byte stride along the axis */
@@ -206,10 +175,8 @@ static void lines_range(void *v, int64_t b, int64_t e) {
     for (int64_t l = b; l < e; l++) {
         const char *p = J->in + offset_of(J, l);
         char *o = J->out + ((l / J->inner) * n * J->inner + l % J->inner) * J->es;
-        if (J->reverse) p += (n - 1) * sa, o += (n - 1) * so;
-        int64_t s_in = J->reverse ? -sa : sa, s_out = J->reverse ? -so : so;
-        if (J->long_sum && n >= LONG_LINE) J->long_sum(p, s_in, o, s_out, n);
-        else J->f->line(p, s_in, o, s_out, n, J->incl);
+        if (J->reverse) J->f->line(p + (n - 1) * sa, -sa, o + (n - 1) * so, -so, n, J->incl);
+        else J->f->line(p, sa, o, so, n, J->incl);
     }
 }
 
@@ -241,8 +208,6 @@ static em_status scan_kernel(const em_node *nd, const em_array *in, em_array *ou
     J.f = &scan_table[p->op][in->dtype];
     J.reverse = p->reverse != 0;
     J.incl = p->inclusive != 0;
-    if (p->op == EM_SCAN_SUM && J.incl && (in->dtype == EM_FLOAT32 || in->dtype == EM_FLOAT64))
-        J.long_sum = in->dtype == EM_FLOAT32 ? scan_long_sum_float32 : scan_long_sum_float64;
     J.n = in->shape[axis];
     J.es = (int64_t)array_itemsize(in);
     J.sa = in->strides[axis] * J.es;

@@ -219,10 +219,11 @@ static int key_bits(em_dtype dt) {
 #define KEY_KV(v) ((v).k)
 
 /* For element type T with strict order LESS (all elements distinct):
- * NAME_sort (introsort), NAME_select (introselect: a[k] in place, smaller
- * before, larger after) and NAME_radix (LSD radix on KEY's low P*D bits
- * through the scratch b; returns the buffer holding the result). */
-#define DEF_SORTS(NAME, T, LESS, KEY)                                          \
+ * NAME_qsort (introsort) and NAME_select (introselect: a[k] in place,
+ * smaller before, larger after). DEF_RADIX: NAME_radix (LSD radix on KEY's
+ * low P*D bits through the scratch b; returns the buffer holding the
+ * result). */
+#define DEF_SORTS(NAME, T, LESS)                                          \
     static inline void NAME##_isort(T *a, int64_t n) {                                \
         for (int64_t i = 1; i < n; i++) {                                      \
             T v = a[i];                                                        \
@@ -311,7 +312,8 @@ static int key_bits(em_dtype dt) {
             }                                                                  \
         }                                                                      \
         NAME##_isort(a, n);                                                    \
-    }                                                                          \
+    }
+#define DEF_RADIX(NAME, T, KEY)                                               \
     static inline T *NAME##_radix(T *a, T *b, int64_t n, int D, int P, uint32_t *hist) { \
         const uint32_t nb = 1u << D, mask = nb - 1;                            \
         memset(hist, 0, sizeof(uint32_t) * (size_t)P * nb);                    \
@@ -338,10 +340,12 @@ static int key_bits(em_dtype dt) {
         }                                                                      \
         return a;                                                              \
     }
-DEF_SORTS(su, uint64_t, LESS_U64, KEY_U64)
-DEF_SORTS(skv, kv, LESS_KV, KEY_KV)
+DEF_SORTS(su, uint64_t, LESS_U64)
+DEF_SORTS(skv, kv, LESS_KV)
 #define KEY_ID(v) (v)
-DEF_SORTS(s32, uint32_t, LESS_U64, KEY_ID)
+DEF_RADIX(su, uint64_t, KEY_U64)
+DEF_RADIX(skv, kv, KEY_KV)
+DEF_RADIX(s32, uint32_t, KEY_ID)
 
 static int depth_limit(int64_t n) {
     int d = 0;

@@ -1,0 +1,1 @@
+"""ember's benchmark suite: `python -m bench` (bench/cli.py, bench/README.md)."""
