@@ -574,6 +574,40 @@ EM_API em_array *em_block_masked_mm(const em_array *a, const em_array *b, int bl
                                     const em_array *mask_out, const em_array *mask_lhs,
                                     const em_array *mask_rhs);
 
+/* ---------------------------------------------------------------- quantisation */
+
+/* MLX's group quantisation, mode "affine" (NULL: affine; "mxfp4", "mxfp8"
+ * and "nvfp4" are recognised but not supported yet: EM_ERR_VALUE). A
+ * group_size or bits of 0 takes the mode's default (64 and 4). Bits 1, 2, 3,
+ * 4, 5, 6, 8 and group sizes 32, 64, 128; the last axis of w is cut into
+ * groups, each mapped to scale * q + bias, q in [0, 2^bits). em_quantize
+ * writes to out (room for 3) the packed uint32 weights (each row a
+ * little-endian bit stream, MLX's layout, bit for bit), the scales and the
+ * biases (w's dtype), and sets *n_out to 3. global_scale must be NULL. */
+EM_API em_status em_quantize(const em_array *w, int group_size, int bits, const char *mode,
+                             const em_array *global_scale, em_array **out, int *n_out);
+/* The floats w stands for: scales' dtype, or dtype when has_dtype. */
+EM_API em_array *em_dequantize(const em_array *w, const em_array *scales, const em_array *biases,
+                               int group_size, int bits, const char *mode,
+                               const em_array *global_scale, em_dtype dtype, bool has_dtype);
+/* x @ W^T (transpose) or x @ W, W = em_dequantize(w, scales, biases): x of
+ * shape (..., K); a batched w (..., R, Kp) is dequantized and multiplied with
+ * matmul's broadcasting; the result's dtype promotes x's with scales'. */
+EM_API em_array *em_quantized_matmul(const em_array *x, const em_array *w, const em_array *scales,
+                                     const em_array *biases, bool transpose, int group_size,
+                                     int bits, const char *mode);
+/* MLX's gather_qmm: gather_mm(x, W) with W (..., rows, cols) the dequantized
+ * experts (transposed on their last two axes when transpose), picked by
+ * lhs_indices/rhs_indices (NULL: the batch as it is). */
+EM_API em_array *em_gather_qmm(const em_array *x, const em_array *w, const em_array *scales,
+                               const em_array *biases, const em_array *lhs_indices,
+                               const em_array *rhs_indices, bool transpose, int group_size,
+                               int bits, const char *mode, bool sorted_indices);
+/* float8 e4m3 codes (uint8) of x, rounded to nearest even and saturated to
+ * +-448 (NaN kept); em_from_fp8 decodes them to dtype. */
+EM_API em_array *em_to_fp8(const em_array *x);
+EM_API em_array *em_from_fp8(const em_array *x, em_dtype dtype);
+
 /* ---------------------------------------------------------------- linalg */
 
 /* mlx.core.linalg. Matrix functions act on the last two axes and are batched

@@ -194,6 +194,7 @@ extern PyMethodDef py_io_methods[];
 extern PyMethodDef py_conv_methods[];   /* conv.c */
 extern PyMethodDef py_sort_methods[];   /* ops_sort.c */
 extern PyMethodDef py_contract_methods[]; /* contract.c */
+extern PyMethodDef py_quant_methods[];    /* quant.c */
 int io_module_init(PyObject *m, em_state *st);
 int device_module_init(PyObject *m, em_state *st);
 int linalg_module_init(PyObject *m, em_state *st);  /* linalg.c: ember.core.linalg */

@@ -179,7 +179,13 @@ typedef struct em_node em_node;
     /* random numbers (src/ops/random.c) */                                    \
     X(RANDOM_BITS, "RandomBits", random, 0)                                   \
     /* contractions and diagonals (src/ops/diagonal.c) */                     \
-    X(DIAGONAL, "Diagonal", diagonal, EM_PF_VIEW)
+    X(DIAGONAL, "Diagonal", diagonal, EM_PF_VIEW)                             \
+    /* quantisation (src/ops/quant.c) */                                       \
+    X(QUANTIZE, "Quantize", quant, 0)                                          \
+    X(DEQUANTIZE, "Dequantize", quant, 0)                                      \
+    X(QUANTIZED_MATMUL, "QuantizedMatmul", quant, 0)                           \
+    X(TO_FP8, "ToFP8", quant, 0)                                               \
+    X(FROM_FP8, "FromFP8", quant, 0)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -414,5 +420,10 @@ typedef struct { int32_t op, axis, reverse, inclusive; } em_scan_params;
 /* DIAGONAL: the offset diagonal between the distinct, normalised axes axis1
  * and axis2 (a view; offset 0 when the diagonal is empty). */
 typedef struct { int64_t offset; int32_t axis1, axis2; } em_diagonal_params;
+
+/* QUANTIZE, DEQUANTIZE, QUANTIZED_MATMUL (transpose: x @ W^T), affine mode.
+ * round_dt (DEQUANTIZE): 0, or EM_FLOAT16/EM_BFLOAT16 when the scales are of
+ * that dtype and MLX computes scale * q + bias in it (each step rounded). */
+typedef struct { int32_t group_size, bits, transpose, round_dt; } em_quant_params;
 
 #endif
