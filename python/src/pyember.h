@@ -200,6 +200,8 @@ int linalg_module_init(PyObject *m, em_state *st);  /* linalg.c: ember.core.lina
 int fft_module_init(PyObject *m, em_state *st);     /* fft.c: ember.core.fft */
 int random_module_init(PyObject *m, em_state *st);  /* random.c: ember.core.random */
 int misc_module_init(PyObject *m, em_state *st);
+int fast_module_init(PyObject *m, em_state *st);    /* fast.c: ember.core.fast */
+int export_module_init(PyObject *m, em_state *st);  /* export.c: export_function & co. */
 
 /* Indexing (indexing.c). */
 PyObject *py_array_getitem(PyObject *self, PyObject *key);
