@@ -14,27 +14,34 @@ the frameworks; best and median per call are reported, ratios use the best.
 
 NumPy has no convolution (a direct NumPy loop would only measure Python).
 MLX is optional (put the site-packages of an install on PYTHONPATH, e.g.
-/tmp/oracle/lib/python3.11/site-packages); PyTorch too. A benchmark
-measures; it asserts nothing.
+/tmp/oracle/lib/python3.11/site-packages). PyTorch runs in this interpreter
+when it imports torch, else in a child process of --torch-python (default
+/usr/bin/python3) that times the same cases and hands back its figures;
+missing, it is reported as absent. A benchmark measures; it asserts nothing.
 """
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
 
-import ember.core as em
-
-try:
-    import mlx.core as mlx
-except ImportError:  # pragma: no cover - optional
-    mlx = None
 try:
     import torch
 except ImportError:  # pragma: no cover - optional
     torch = None
+if __name__ == "__main__" and "--child" in sys.argv:
+    em = mlx = None  # the PyTorch child needs neither
+else:
+    import ember.core as em
+    try:
+        import mlx.core as mlx
+    except ImportError:  # pragma: no cover - optional
+        mlx = None
 
 
 def calibrate(fn, min_time):
@@ -75,6 +82,8 @@ CASES = [
 def frameworks(x, w, kw):
     """{name: (forward, forward+backward)} callables."""
     out = {}
+    if em is None:
+        return torch_fns(x, w, kw)
     ex, ew = em.array(x), em.array(w)
     em.eval(ex, ew)
     eg = em.value_and_grad(lambda a, b: em.sum(em.conv2d(a, b, **kw)), argnums=(0, 1))
@@ -93,6 +102,13 @@ def frameworks(x, w, kw):
                 mlx.eval(mg(mxx, mxw))
 
         out["mlx"] = (mfwd, mbwd)
+    if torch is not None:
+        out.update(torch_fns(x, w, kw))
+    return out
+
+
+def torch_fns(x, w, kw):
+    out = {}
     if torch is not None:
         tx = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
         tw = torch.from_numpy(np.ascontiguousarray(w.transpose(0, 3, 1, 2)))
@@ -113,27 +129,62 @@ def frameworks(x, w, kw):
     return out
 
 
+def torch_child(args):
+    """The PyTorch figures from another interpreter: {case index: [(best,
+    median) forward, (best, median) forward+backward]}, or None."""
+    cmd = [args.torch_python, os.path.abspath(__file__), "--child", "--min-time",
+           str(args.min_time), "--samples", str(args.samples)]
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env)
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+        return res["results"], res["version"]
+    except Exception:  # pragma: no cover - optional
+        return None, None
+
+
+def child(args):
+    torch.set_num_threads(os.cpu_count())  # as many threads as ember's pool
+    rng = np.random.default_rng(0)
+    res = {}
+    for i, (name, xs, ws, kw) in enumerate(CASES):
+        x = rng.standard_normal(xs).astype(np.float32)
+        w = (rng.standard_normal(ws) * 0.1).astype(np.float32)
+        fw = torch_fns(x, w, kw)["torch"]
+        res[i] = [measure_all({"torch": fw[p]}, args.min_time, args.samples)["torch"]
+                  for p in range(2)]
+    print(json.dumps({"results": res, "version": f"{torch.__version__} "
+                      f"({torch.get_num_threads()} threads)"}))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--min-time", type=float, default=0.2)
     ap.add_argument("--samples", type=int, default=7)
+    ap.add_argument("--torch-python", default="/usr/bin/python3")
+    ap.add_argument("--child", action="store_true")
     args = ap.parse_args()
+    if args.child:
+        return child(args)
+    tres, tver = (None, None) if torch is not None else torch_child(args)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs "
           f"(ember threads: {os.environ.get('EMBER_NUM_THREADS', 'default')}); "
           f"mlx {mlx.__version__ if mlx else 'absent'}; "
-          f"torch {torch.__version__ + ' (' + str(torch.get_num_threads()) + ' threads)' if torch else 'absent'}")
+          f"torch {torch.__version__ + ' (' + str(torch.get_num_threads()) + ' threads)' if torch else tver or 'absent'}")
     print()
     print("Times in ms per call: best of the samples (median in parentheses).")
     print()
     print("| case | pass | ember | MLX cpu | PyTorch cpu | MLX / ember | PyTorch / ember |")
     print("|---|---|---|---|---|---|---|")
     rng = np.random.default_rng(0)
-    for name, xs, ws, kw in CASES:
+    for i, (name, xs, ws, kw) in enumerate(CASES):
         x = rng.standard_normal(xs).astype(np.float32)
         w = (rng.standard_normal(ws) * 0.1).astype(np.float32)
         fw = frameworks(x, w, kw)
         for p, pname in enumerate(("forward", "forward+backward")):
             r = measure_all({k: v[p] for k, v in fw.items()}, args.min_time, args.samples)
+            if tres is not None:
+                r["torch"] = tuple(tres[str(i)][p])
             cell = lambda k: f"{r[k][0] * 1e3:.2f} ({r[k][1] * 1e3:.2f})" if k in r else "-"
             ratio = lambda k: f"{r[k][0] / r['ember'][0]:.2f}" if k in r else "-"
             print(f"| {name} | {pname} | {cell('ember')} | {cell('mlx')} | {cell('torch')} | "

@@ -60,7 +60,7 @@ def machine_slug(model, ncpu, device):
 
 def build_ceiling():
     out = os.path.join(HERE, ".build", "libceiling.so")
-    src = os.path.join(HERE, "ceiling.c")
+    src = os.path.join(HERE, "native", "ceiling.c")
     if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(src):
         return out, None
     os.makedirs(os.path.dirname(out), exist_ok=True)

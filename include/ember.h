@@ -723,6 +723,72 @@ EM_API em_array *em_fft_ifftshift(const em_array *a, const int *axes, int naxes)
 /* Sample frequencies (float32) for a length-n transform with spacing d. */
 EM_API em_array *em_fft_fftfreq(int64_t n, double d);
 EM_API em_array *em_fft_rfftfreq(int64_t n, double d);
+
+/* ---------------------------------------------------------------- more ops */
+
+/* Rounds toward zero (integers and bool unchanged; complex refused). */
+EM_API em_array *em_trunc(const em_array *a);
+/* a != 0 XOR b != 0, broadcast (-> bool). */
+EM_API em_array *em_logical_xor(const em_array *a, const em_array *b);
+/* |a - b| <= atol + rtol * |b| per element, broadcast (-> bool); infinities
+ * are close only to themselves, NaNs only to NaNs and only with equal_nan. */
+EM_API em_array *em_isclose(const em_array *a, const em_array *b, double rtol, double atol,
+                            bool equal_nan);
+/* all(isclose(...)): a 0-d bool. */
+EM_API em_array *em_allclose(const em_array *a, const em_array *b, double rtol, double atol,
+                             bool equal_nan);
+/* A 0-d bool: same shape and equal values (any dtypes; NaN == NaN with equal_nan). */
+EM_API em_array *em_array_equal(const em_array *a, const em_array *b, bool equal_nan);
+/* exp(a - max) / sum(exp(a - max)) over axes (naxes < 0: all); integers give
+ * float32. Half floats always accumulate in float32 (`precise` is accepted
+ * for MLX's signature). */
+EM_API em_array *em_softmax(const em_array *a, const int *axes, int naxes, bool precise);
+/* The number of non-zero entries over axes (naxes < 0: all) as int32. */
+EM_API em_array *em_count_nonzero(const em_array *a, const int *axes, int naxes, bool keepdims);
+/* The n-th difference along axis (bool: not_equal), n >= 0. */
+EM_API em_array *em_diff(const em_array *a, int n, int axis);
+/* Rolls axes[i] by shift[i] (nshift >= naxes; extra shifts are ignored).
+ * naxes < 0 (axes may be NULL): the flattened array rolled by the sum of the
+ * shifts, reshaped back. */
+EM_API em_array *em_roll(const em_array *a, const int64_t *shift, int nshift, const int *axes,
+                         int naxes);
+/* Coordinate grids of n arrays (each flattened): out[i] has shape (len_0, ..,
+ * len_{n-1}) ('ij') or with the first two swapped ('xy', ij false); sparse
+ * gives size-1 axes except its own. Writes n new arrays. */
+EM_API em_status em_meshgrid(const em_array *const *arrays, size_t n, bool sparse, bool ij,
+                             em_array **out);
+/* Windows of m points (float32; m < 1 gives an empty array, m = 1 [1]). */
+EM_API em_array *em_hanning(int64_t m);
+EM_API em_array *em_hamming(int64_t m);
+EM_API em_array *em_blackman(int64_t m);
+EM_API em_array *em_bartlett(int64_t m);
+/* The broadcast of n >= 1 shapes into out (capacity EM_MAX_NDIM); its rank
+ * to *out_ndim. */
+EM_API em_status em_broadcast_shapes(const int64_t *const *shapes, const int *ndims, size_t n,
+                                     int64_t *out, int *out_ndim);
+/* The last two axes swapped (ndim >= 2). */
+EM_API em_array *em_matrix_transpose(const em_array *a);
+/* The bytes of a read as dtype: the last axis scales by the ratio of the item
+ * sizes (its byte size must divide; a 0-d array only for equal sizes). */
+EM_API em_array *em_view(const em_array *a, em_dtype dtype);
+/* A view of a's elements in row-major order (a copy when a is not row
+ * contiguous) with the given shape, strides (in elements, may be negative;
+ * NULL: row-major) and offset. Every reachable element must lie inside the
+ * array (EM_ERR_VALUE otherwise). */
+EM_API em_array *em_as_strided(const em_array *a, const int64_t *shape, const int64_t *strides,
+                               int ndim, int64_t offset);
+/* a, row contiguous (or column contiguous with allow_col_major): the same
+ * buffer when it already is, else a copy. */
+EM_API em_array *em_contiguous(const em_array *a, bool allow_col_major);
+/* out[i] is inputs[i], evaluated only after deps (n >= 1 outputs). */
+EM_API em_status em_depends(const em_array *const *inputs, size_t n, const em_array *const *deps,
+                            size_t ndeps, em_array **out);
+/* The graph that computes outputs (their unevaluated ancestors) in Graphviz
+ * DOT text, laid out as MLX does: arrays are "A", "B", ... unless one of
+ * named[0..nnamed) is given names[i]. A new string to release with em_free,
+ * or NULL with an error. */
+EM_API char *em_export_to_dot(em_array *const *outputs, size_t n, em_array *const *named,
+                              const char *const *names, size_t nnamed);
 /* ---------------------------------------------------------------- array lists */
 
 /* A growable list of array references, how closures and transforms return a

@@ -1,5 +1,5 @@
 """The bandwidth ceiling, measured in the same run: a plain C copy loop and
-the triad z = x + 3 y (bench/ceiling.c via ctypes, OpenMP on the run's thread
+the triad z = x + 3 y (bench/native/ceiling.c via ctypes, OpenMP on the run's thread
 count) on the elementwise sizes, next to NumPy's (np.copyto; multiply and add
 into a preallocated out=) and PyTorch's in-place equivalents (z.copy_(x);
 torch.add(x, y, alpha=3, out=z)). Ratios are relative to C. On a GPU (no C

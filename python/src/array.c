@@ -712,6 +712,8 @@ static PyMethodDef array_methods[] = {
      "reshape(self, *shape, stream=None)\n--\n\n"
      "Equivalent to :func:`reshape` but the shape can be passed either as a\n"
      ":obj:`tuple` or as separate arguments."},
+    {"view", (PyCFunction)(void (*)(void))py_array_view, METH_FASTCALL | METH_KEYWORDS,
+     "view(self, dtype, *, stream=None)\n--\n\nSee :func:`view`."},
     {"transpose", (PyCFunction)(void (*)(void))m_transpose, METH_FASTCALL | METH_KEYWORDS,
      "transpose(self, *axes, stream=None)\n--\n\n"
      "Equivalent to :func:`transpose` but the axes can be passed either as\n"

@@ -118,9 +118,6 @@ static PyObject *transpose_impl(const char *fname, FASTCALL_ARGS) {
 }
 static PyObject *f_transpose(FASTCALL_ARGS) { return transpose_impl("transpose", m, args, nargs, kwnames); }
 static PyObject *f_permute_dims(FASTCALL_ARGS) { return transpose_impl("permute_dims", m, args, nargs, kwnames); }
-static PyObject *f_matrix_transpose(FASTCALL_ARGS) {
-    return transpose_impl("matrix_transpose", m, args, nargs, kwnames);
-}
 
 static PyObject *two_ints(const char *fname, const char *n1, const char *n2,
                           em_array *(*fn)(const em_array *, int, int), FASTCALL_ARGS) {
@@ -526,8 +523,6 @@ PyMethodDef py_shape_methods[] = {
                  "Transpose the dimensions of the array (reversed when ``axes`` is None)."),
     FASTCALL_DEF("permute_dims", f_permute_dims,
                  "permute_dims(a, /, axes=None, *, stream=None)\n--\n\nSee :func:`transpose`."),
-    FASTCALL_DEF("matrix_transpose", f_matrix_transpose,
-                 "matrix_transpose(a, /, axes=None, *, stream=None)\n--\n\nSee :func:`transpose`."),
     FASTCALL_DEF("swapaxes", f_swapaxes,
                  "swapaxes(a, /, axis1, axis2, *, stream=None)\n--\n\nSwap two axes of an array."),
     FASTCALL_DEF("moveaxis", f_moveaxis,

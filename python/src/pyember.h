@@ -202,6 +202,10 @@ int random_module_init(PyObject *m, em_state *st);  /* random.c: ember.core.rand
 int misc_module_init(PyObject *m, em_state *st);
 int fast_module_init(PyObject *m, em_state *st);    /* fast.c: ember.core.fast */
 int export_module_init(PyObject *m, em_state *st);  /* export.c: export_function & co. */
+/* ops_misc.c: its functions, ArrayLike and the same-object aliases (run last). */
+extern PyMethodDef py_misc_ops_methods[];
+int misc_ops_module_init(PyObject *m, em_state *st);
+PyObject *py_array_view(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 
 /* Indexing (indexing.c). */
 PyObject *py_array_getitem(PyObject *self, PyObject *key);

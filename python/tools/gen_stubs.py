@@ -14,17 +14,17 @@ import ember.core as core
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "ember", "core.pyi")
 
-ARRAYLIKE = "ArrayLike"
+ARRAYLIKE = "_ArrayInput"
 ANNOT = {
     "a": ARRAYLIKE, "b": ARRAYLIKE, "x": ARRAYLIKE, "y": ARRAYLIKE, "array": ARRAYLIKE,
-    "condition": ARRAYLIKE, "val": "Any", "vals": ARRAYLIKE, "a_min": "Optional[ArrayLike]",
-    "a_max": "Optional[ArrayLike]", "other": ARRAYLIKE, "value": ARRAYLIKE,
+    "condition": ARRAYLIKE, "val": "Any", "vals": ARRAYLIKE, "a_min": "Optional[_ArrayInput]",
+    "a_max": "Optional[_ArrayInput]", "other": ARRAYLIKE, "value": ARRAYLIKE,
     "axis": "Union[None, int, Sequence[int]]", "axes": "Optional[Sequence[int]]",
     "keepdims": "bool", "ddof": "int", "d": "Union[None, Device, DeviceType]", "dtype": "Optional[Dtype]",
     "stream": "Union[None, Stream, ThreadLocalStream, Device, DeviceType]", "shape": "Union[int, Sequence[int]]",
     "start_axis": "int", "end_axis": "int", "axis1": "int", "axis2": "int", "source": "int",
     "destination": "int", "decimals": "int", "nan": "float", "posinf": "Optional[float]",
-    "neginf": "Optional[float]", "arrays": "Sequence[ArrayLike]", "arys": ARRAYLIKE,
+    "neginf": "Optional[float]", "arrays": "Sequence[_ArrayInput]", "arys": ARRAYLIKE,
     "indices_or_sections": "Union[int, Sequence[int]]", "pad_width": "Union[int, Sequence[int], Sequence[Sequence[int]]]",
     "mode": "str", "constant_values": ARRAYLIKE, "reps": "Union[int, Sequence[int]]",
     "repeats": "int", "n": "int", "m": "Optional[int]", "k": "int", "num": "int",
@@ -43,6 +43,11 @@ ANNOT = {
     "primals": "Sequence[array]", "cotangents": "Sequence[array]", "tangents": "Sequence[array]",
     "inputs": "Optional[Any]", "outputs": "Optional[Any]", "shapeless": "bool",
     "in_axes": "Any", "out_axes": "Any",
+    # ops_misc.c
+    "shift": "Union[int, Sequence[int]]", "M": "int", "rtol": "float", "atol": "float",
+    "equal_nan": "bool", "precise": "bool", "sparse": "bool", "indexing": "str",
+    "strides": "Optional[Sequence[int]]", "offset": "int", "allow_col_major": "bool",
+    "dependencies": "Union[array, Sequence[array]]", "shapes": "Sequence[int]",
     # convolutions
     "input": ARRAYLIKE, "weight": ARRAYLIKE, "v": ARRAYLIKE,
     "stride": "Union[int, Sequence[int]]", "dilation": "Union[int, Sequence[int]]",
@@ -63,6 +68,9 @@ FUNC_ANNOT = {
     ("save_safetensors", "metadata"): "Optional[Dict[str, str]]",
     ("save_gguf", "file"): "FileLike", ("save_gguf", "arrays"): "Dict[str, array]",
     ("save_gguf", "metadata"): "Optional[Dict[str, Union[array, str, List[str]]]]",
+    ("export_to_dot", "file"): "FileLike", ("export_to_dot", "args"): "Any",
+    ("export_to_dot", "kwargs"): "array", ("depends", "inputs"): "Union[array, Sequence[array]]",
+    ("as_strided", "shape"): "Optional[Sequence[int]]", ("meshgrid", "arrays"): "array",
     ("searchsorted", "values"): "array",
     ("sort", "axis"): "Optional[int]", ("argsort", "axis"): "Optional[int]",
     ("partition", "axis"): "Optional[int]", ("argpartition", "axis"): "Optional[int]",
@@ -110,6 +118,8 @@ RETURNS = {
     "checkpoint": "Callable[..., Any]", "compile": "Callable[..., Any]",
     "enable_compile": "None", "disable_compile": "None",
     "vmap": "Callable[..., Any]",
+    "meshgrid": "Tuple[array, ...]", "broadcast_shapes": "Tuple[int, ...]",
+    "depends": "Union[array, List[array]]", "export_to_dot": "None",
 }
 ARRAY_DUNDERS = {
     "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__",
@@ -143,7 +153,9 @@ def params(sig, skip_self=False, fname=None):
     for kind, text in out:
         if prev is inspect.Parameter.POSITIONAL_ONLY and kind is not inspect.Parameter.POSITIONAL_ONLY:
             res.append("/")
-        if kind is inspect.Parameter.KEYWORD_ONLY and not seen_kw and prev is not inspect.Parameter.VAR_POSITIONAL:
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            seen_kw = True  # what follows *args is keyword-only already
+        if kind is inspect.Parameter.KEYWORD_ONLY and not seen_kw:
             res.append("*")
             seen_kw = True
         prev = kind
@@ -229,7 +241,7 @@ def main():
         "",
         "scalar = Union[bool, int, float, complex]",
         "FileLike = Union[str, bytes, \"PathLike[str]\", Any]",
-        "ArrayLike = Union[scalar, \"array\", Sequence[Any], Any]",
+        "_ArrayInput = Union[scalar, \"array\", Sequence[Any], Any]",
         "",
         "__version__: str",
         "pi: float",
@@ -296,12 +308,12 @@ def main():
                     ann = "Dtype"
                 lines.append(f"    @property\n    def {attr}(self) -> {ann}: ...")
             elif attr in ARRAY_DUNDERS:
-                lines.append(f"    def {attr}(self, other: ArrayLike) -> array: ...")
+                lines.append(f"    def {attr}(self, other: _ArrayInput) -> array: ...")
             elif attr == "__getitem__":
                 ret = "ArrayAt" if n == "ArrayAt" else "array"
                 lines.append(f"    def __getitem__(self, key: Any) -> {ret}: ...")
             elif attr == "__setitem__":
-                lines.append("    def __setitem__(self, key: Any, value: ArrayLike) -> None: ...")
+                lines.append("    def __setitem__(self, key: Any, value: _ArrayInput) -> None: ...")
             elif attr in ("__neg__", "__pos__", "__abs__", "__invert__", "__copy__"):
                 lines.append(f"    def {attr}(self) -> {n}: ...")
             elif attr == "__deepcopy__":
@@ -314,7 +326,7 @@ def main():
             elif attr == "__next__":
                 lines.append("    def __next__(self) -> array: ...")
             elif attr in ("__div__", "__rdiv__"):
-                lines.append(f"    def {attr}(self, other: ArrayLike) -> array: ...")
+                lines.append(f"    def {attr}(self, other: _ArrayInput) -> array: ...")
             elif attr in ("__eq__", "__ne__"):
                 if n != "array":
                     lines.append(f"    def {attr}(self, other: object) -> bool: ...")
@@ -327,6 +339,8 @@ def main():
                     lines.append(f"    def {attr}(self) -> {RETURNS[attr]}: ...")
             lines.append("    def __eq__(self, other: Any) -> Any: ...  # type: ignore[override]")
             lines.append("    def __ne__(self, other: Any) -> Any: ...  # type: ignore[override]")
+        if lines[-1] == f"class {n}:":
+            lines.append("    ...")
         lines.append("")
     for n in names:
         v = getattr(core, n)

@@ -157,6 +157,11 @@ typedef struct em_node em_node;
     X(SOLVE_TRIANGULAR, "SolveTriangular", linalg, 0)                          \
     /* Fourier transforms */                                                   \
     X(FFT, "FFT", fft, 0)                                                     \
+    /* other views of memory: src/ops/strided.c */                            \
+    X(VIEW_DTYPE, "View", strided, EM_PF_VIEW)                                 \
+    X(AS_STRIDED, "AsStrided", strided, EM_PF_VIEW)                            \
+    X(CONTIGUOUS, "Contiguous", strided, EM_PF_VIEW)                           \
+    X(DEPENDS, "Depends", strided, EM_PF_VIEW | EM_PF_OPTIONAL_OUTPUTS)        \
     /* convolutions */                                                         \
     X(CONV, "Convolution", conv, 0)                                            \
     X(CONV_WEIGHT_GRAD, "ConvolutionWeightGrad", conv, 0)                      \
@@ -379,6 +384,17 @@ typedef struct { int32_t axis, op; } em_index_axis_params;
  * K = 1 (repeated) or K = the number of true entries: the k-th true entry's
  * block of a takes src's row k. */
 
+/* ---- other views of memory (src/ops/strided.c) ---- */
+
+/* VIEW_DTYPE: the input's bytes read as the output's dtype (no params).
+ * AS_STRIDED: input 0 is row contiguous; the output (shape from the node)
+ * reads its element at offset + sum(i_k * strides[k]) (elements). */
+typedef struct { int64_t offset; int32_t ndim, pad_; int64_t strides[]; } em_as_strided_params;
+/* CONTIGUOUS: the input itself when row contiguous (or column contiguous
+ * with allow_col_major), else a row-major copy. */
+typedef struct { int32_t allow_col_major; } em_contiguous_params;
+/* DEPENDS: inputs (x_0 .. x_{n_out-1}, deps...); output i is x_i. */
+typedef struct { int32_t n_out; } em_depends_params;
 /* ---- random numbers (src/ops/random.c) ---- */
 
 /* RANDOM_BITS: input a uint32 key array of shape K + (2,) (any strides);

@@ -252,15 +252,45 @@ em_status ops_sort_jvp(const em_node *n, em_array *const *in, em_array *const *o
 
 #include "../transforms/vmap.h"
 
-/* The sorted axis moves past the batch axis, which stays where it is. For
- * SEARCHSORTED only the values may be batched. */
+/* SEARCHSORTED with a batched sequence (B, n): by counting, per value v,
+ * the entries below it in NaN-last order (for 'right', not above it):
+ * seq < v (<= v), or, for a NaN v, the non-NaN entries (all of them). This
+ * builds a (B, M, n) comparison, M the values per batch element: fine for a
+ * vmap, not a kernel. The output is batched along axis 0. */
+static em_status searchsorted_batched(em_array *const *in, const int *axes, bool right,
+                                      em_array **out, int *out_axes) {
+    rule_tmp t = {0};
+    int64_t B = in[0]->shape[axes[0]];
+    em_array *seq = tk(&t, vmap_move(in[0], axes[0], 0, B));
+    em_array *val = tk(&t, vmap_move(in[1], axes[1], 0, B));
+    out[0] = NULL;
+    if (!seq || !val) goto done;
+    int64_t n = seq->shape[1], M = 1, vshape[EM_MAX_NDIM];
+    for (int i = 0; i < val->ndim; i++) vshape[i] = val->shape[i];
+    for (int i = 1; i < val->ndim; i++) M *= val->shape[i];
+    int64_t s3[3] = {B, 1, n}, v3[3] = {B, M, 1};
+    em_array *sq = tk(&t, em_reshape(seq, s3, 3)), *vv = tk(&t, em_reshape(val, v3, 3));
+    em_array *cmp = tk(&t, right ? em_less_equal(sq, vv) : em_less(sq, vv));
+    int last = -1;
+    em_array *cnt = tk(&t, em_sum(tk(&t, ops_cast(cmp, EM_INT32)), &last, 1, false));
+    em_array *vnan = tk(&t, em_reshape(tk(&t, em_isnan(vv)), (int64_t[2]){B, M}, 2));
+    em_array *nn = right ? tk(&t, ops_scalar((double)n, EM_INT32))
+                         : tk(&t, em_sum(tk(&t, ops_cast(tk(&t, em_logical_not(tk(&t, em_isnan(sq)))), EM_INT32)),
+                                         &last, 1, false));
+    em_array *r = tk(&t, em_where(vnan, nn, cnt));
+    out[0] = em_reshape(tk(&t, ops_cast(r, EM_UINT32)), vshape, val->ndim);
+    out_axes[0] = 0;
+done:
+    rule_tmp_free(&t);
+    return rule_status(out[0]);
+}
+
+/* The sorted axis moves past the batch axis, which stays where it is. */
 em_status ops_sort_vmap(const em_node *n, em_array *const *in, const int *axes, em_array **out,
                         int *out_axes) {
     em_sort_params p = *NODE_PARAMS(n, em_sort_params);
     if (n->prim == EM_PRIM_SEARCHSORTED) {
-        if (axes[0] >= 0)
-            return error_status(EM_ERR_VALUE,
-                                "[searchsorted] vmap over the sorted sequence is not supported.");
+        if (axes[0] >= 0) return searchsorted_batched(in, axes, p.sorted_tail != 0, out, out_axes);
         out[0] = node_make(EM_PRIM_SEARCHSORTED, &p, sizeof p, in, 2, EM_UINT32, in[1]->shape,
                            in[1]->ndim);
         out_axes[0] = axes[1];

@@ -73,7 +73,7 @@ def test_transpose(axes):
     want = np.transpose(X, axes)
     assert_array(mx.transpose(a(), axes), want)
     assert_array(mx.permute_dims(a(), axes), want)
-    assert_array(mx.matrix_transpose(a(), axes), want)
+    assert_array(mx.matrix_transpose(a()), np.swapaxes(X, -1, -2))  # MLX 0.32: the last two axes
     if axes is None:
         assert_array(a().transpose(), want)
         assert_array(a().T, want)

@@ -269,3 +269,24 @@ def test_vmap_searchsorted():
     got = mx.vmap(lambda b: mx.searchsorted(s, b), in_axes=1)(v)
     want = mx.stack([mx.searchsorted(s, v[:, i]) for i in range(5)])
     assert_array(got, np.array(want))
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_vmap_searchsorted_sequence(side):
+    seqs = np.sort(sample((3, 6), mx.float32, 0, 5, seed=2), axis=1)
+    seqs[1, -2:] = np.nan
+    vals = sample((3, 4), mx.float32, -1, 6, seed=3)
+    vals[0, 1] = np.nan
+    vals[2, 0] = seqs[2, 3]
+    s, v = mx.array(seqs), mx.array(vals)
+    f = lambda a, b: mx.searchsorted(a, b, side=side)
+    got = mx.vmap(f)(s, v)
+    want = mx.stack([f(s[i], v[i]) for i in range(3)])
+    assert got.dtype == mx.uint32
+    assert_array(got, np.array(want))
+    got = mx.vmap(f, in_axes=(0, None))(s, v[0])
+    want = mx.stack([f(s[i], v[0]) for i in range(3)])
+    assert_array(got, np.array(want))
+    si = mx.array(np.sort(sample((2, 5), mx.int32, 0, 9, seed=4), axis=1))
+    vi = mx.array(sample((2, 3), mx.int32, 0, 9, seed=5))
+    assert_array(mx.vmap(f)(si, vi), np.array(mx.stack([f(si[i], vi[i]) for i in range(2)])))

@@ -24,6 +24,10 @@ em_status cpu_prepare(const em_node *n, em_array *const *in, em_array *const *ou
     case EM_PRIM_TRANSPOSE:
     case EM_PRIM_SLICE:
     case EM_PRIM_STOP_GRADIENT: return cpu_view_prepare(n, in, out, run);
+    case EM_PRIM_VIEW_DTYPE:
+    case EM_PRIM_AS_STRIDED:
+    case EM_PRIM_CONTIGUOUS:
+    case EM_PRIM_DEPENDS: return cpu_strided_prepare(n, in, out, run);
     case EM_PRIM_DIAGONAL: return cpu_diagonal_prepare(n, in, out, run);
     case EM_PRIM_CUSTOM: /* its outputs are views of inputs: metadata only */
         *run = false;

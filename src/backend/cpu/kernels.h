@@ -28,6 +28,7 @@ em_status cpu_run(const em_node *n, em_array *const *in, em_array *const *out);
  * inputs' values at hand. */
 em_status cpu_prepare(const em_node *n, em_array *const *in, em_array *const *out, bool *run);
 em_status cpu_view_prepare(const em_node *n, em_array *const *in, em_array *const *out, bool *run);
+em_status cpu_strided_prepare(const em_node *n, em_array *const *in, em_array *const *out, bool *run);
 em_status cpu_diagonal_prepare(const em_node *n, em_array *const *in, em_array *const *out,
                                bool *run);
 
