@@ -163,7 +163,7 @@ static PyObject *f_cuda_kernel(FASTCALL_ARGS) {
 
 static PyObject *f_precompiled_cuda_kernel(FASTCALL_ARGS) {
     em_state *st = state_of_module(m);
-    PY_ARGSPEC(spec, "precompiled_cuda_kernel", 0, 0, 9, true, "name", "compiled_source", "inputs",
+    PY_ARGSPEC(spec, "precompiled_cuda_kernel", 0, 0, 8, true, "name", "compiled_source", "inputs",
                "output_shapes", "output_dtypes", "scalars", "grid", "threadgroup", "shared_memory",
                "init_value", "ensure_row_contiguous");
     PyObject *a[11];
