@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "../../core/error.h"
 #include "../../core/half.h"
 #include "kernels.h"
@@ -79,20 +81,30 @@ static const char *elem(const em_array *a, int64_t off) {
     return array_ptr(a) + off * (int64_t)em_dtype_size(a->dtype);
 }
 
-/* A sum in 8 independent lanes, so that the compiler may vectorise it. */
-#define DOT(T)                                                                 \
-    static inline T dot_##T(const T *a, const T *b, int64_t n) {               \
+/* Sums in 8 independent lanes, so that the compiler may vectorise them:
+ * of a[i], and of (a[i] - mu)^2. */
+#define SUMS(T)                                                                \
+    static inline T sum_##T(const T *a, int64_t n) {                           \
         T s[8] = {0};                                                          \
         int64_t i = 0;                                                         \
         for (; i + 8 <= n; i += 8)                                             \
-            for (int k = 0; k < 8; k++) s[k] += a[i + k] * b[i + k];           \
+            for (int k = 0; k < 8; k++) s[k] += a[i + k];                      \
         T r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])); \
-        for (; i < n; i++) r += a[i] * b[i];                                   \
+        for (; i < n; i++) r += a[i];                                          \
+        return r;                                                              \
+    }                                                                          \
+    static inline T sumsq_##T(const T *a, T mu, int64_t n) {                   \
+        T s[8] = {0};                                                          \
+        int64_t i = 0;                                                         \
+        for (; i + 8 <= n; i += 8)                                             \
+            for (int k = 0; k < 8; k++) s[k] += (a[i + k] - mu) * (a[i + k] - mu); \
+        T r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])); \
+        for (; i < n; i++) r += (a[i] - mu) * (a[i] - mu);                     \
         return r;                                                              \
     }
-DOT(float)
-DOT(double)
-#undef DOT
+SUMS(float)
+SUMS(double)
+#undef SUMS
 
 /* ---------------------------------------------------------------- norms */
 
@@ -129,24 +141,16 @@ typedef struct norm_job {
         size_t osz = em_dtype_size(J->out->dtype);                             \
         for (int64_t r = begin; r < end; r++) {                                \
             load_##T(x->dtype, elem(x, row_offset(x, r)), x->strides[x->ndim - 1], D, buf); \
-            T mu = 0;                                                          \
-            if (!rms) {                                                        \
-                T s = 0;                                                       \
-                for (int64_t i = 0; i < D; i++) s += buf[i];                   \
-                mu = s / (T)D;                                                 \
-            }                                                                  \
-            T ss = 0;                                                          \
-            for (int64_t i = 0; i < D; i++) {                                  \
-                T d = buf[i] - mu;                                             \
-                ss += d * d;                                                   \
-            }                                                                  \
-            T inv = (T)1 / SQRT(ss / (T)D + (T)p->eps);                        \
-            for (int64_t i = 0; i < D; i++) {                                  \
-                T y = (buf[i] - mu) * inv;                                     \
-                if (p->has_weight) y *= w[i];                                  \
-                if (p->has_bias) y += b[i];                                    \
-                buf[i] = y;                                                    \
-            }                                                                  \
+            T mu = rms ? (T)0 : sum_##T(buf, D) / (T)D;                        \
+            T inv = (T)1 / SQRT(sumsq_##T(buf, mu, D) / (T)D + (T)p->eps);     \
+            if (p->has_weight && p->has_bias)                                  \
+                for (int64_t i = 0; i < D; i++) buf[i] = (buf[i] - mu) * inv * w[i] + b[i]; \
+            else if (p->has_weight)                                            \
+                for (int64_t i = 0; i < D; i++) buf[i] = (buf[i] - mu) * inv * w[i]; \
+            else if (p->has_bias)                                              \
+                for (int64_t i = 0; i < D; i++) buf[i] = (buf[i] - mu) * inv + b[i]; \
+            else                                                               \
+                for (int64_t i = 0; i < D; i++) buf[i] = (buf[i] - mu) * inv;  \
             store_##T(J->out->dtype, array_ptr(J->out) + r * D * (int64_t)osz, D, buf); \
         }                                                                      \
         free(buf);                                                             \
@@ -255,7 +259,12 @@ static const char *at4(const em_array *a, int64_t i0, int64_t i1, int64_t i2) {
     return elem(a, i0 * a->strides[0] + i1 * a->strides[1] + i2 * a->strides[2]);
 }
 
-#define SDPA_UNITS(T, EXP, DT)                                                 \
+/* One unit: a block of up to SDPA_BLOCK query rows of one head. Scores of the
+ * block come from one GEMM against the keys the block may see, the weights
+ * (exponentials, masked ones zero) from one sweep per row, the outputs from
+ * one GEMM against the values; a row whose keys are all masked gets uniform
+ * weights over all keys (the lowest-float semantics of MLX's masks). */
+#define SDPA_UNITS(T, EXP, DT, GEMM)                                           \
     static void sdpa_units_##T(void *vctx, int64_t begin, int64_t end) {       \
         sdpa_job *J = vctx;                                                    \
         const em_sdpa_params *p = NODE_PARAMS(J->n, em_sdpa_params);          \
@@ -264,16 +273,19 @@ static const char *at4(const em_array *a, int64_t i0, int64_t i1, int64_t i2) {
         const em_array *sinks = p->has_sinks ? J->in[p->mask >= EM_SDPA_MASK_BOOL ? 4 : 3] : NULL; \
         int64_t H = q->shape[1], L = q->shape[2], D = q->shape[3];             \
         int64_t Hk = k->shape[1], S = k->shape[2], Dv = v->shape[3];           \
-        bool kdirect = k->dtype == DT && k->strides[3] == 1;                   \
-        bool vdirect = v->dtype == DT && v->strides[3] == 1;                   \
-        size_t need = (size_t)(D + S + Dv + 2) + (kdirect ? 0 : (size_t)(S * D)) + (vdirect ? 0 : (size_t)(S * Dv)); \
+        bool kdirect = k->dtype == DT && k->strides[3] == 1 && k->strides[2] >= D; \
+        bool vdirect = v->dtype == DT && v->strides[3] == 1 && v->strides[2] >= Dv; \
+        size_t need = (size_t)(SDPA_BLOCK * (D + S + Dv) + 4) + (kdirect ? 0 : (size_t)(S * D)) + \
+                      (vdirect ? 0 : (size_t)(S * Dv));                        \
         T *buf = malloc(need * sizeof *buf);                                   \
         if (!buf) {                                                            \
             J->failed = true;                                                  \
             return;                                                            \
         }                                                                      \
-        T *qr = buf, *sc = qr + D, *acc = sc + S + 1, *kc = acc + Dv + 1;      \
+        T *qb = buf, *sc = qb + SDPA_BLOCK * D, *acc = sc + SDPA_BLOCK * S, *kc = acc + SDPA_BLOCK * Dv; \
         T *vc = kdirect ? kc : kc + S * D;                                     \
+        T den[SDPA_BLOCK];                                                     \
+        bool uniform[SDPA_BLOCK];                                              \
         size_t osz = em_dtype_size(J->out->dtype);                             \
         int64_t last_head = -1;                                                \
         const T *kb = NULL, *vb = NULL;                                        \
@@ -291,6 +303,7 @@ static const char *at4(const em_array *a, int64_t i0, int64_t i1, int64_t i2) {
                     for (int64_t j = 0; j < S; j++)                            \
                         load_##T(k->dtype, at4(k, b, hk, j), k->strides[3], D, kc + j * D); \
                     kb = kc;                                                   \
+                    kst = D;                                                   \
                 }                                                              \
                 if (vdirect) {                                                 \
                     vb = (const T *)(const void *)at4(v, b, hk, 0);            \
@@ -299,58 +312,72 @@ static const char *at4(const em_array *a, int64_t i0, int64_t i1, int64_t i2) {
                     for (int64_t j = 0; j < S; j++)                            \
                         load_##T(v->dtype, at4(v, b, hk, j), v->strides[3], Dv, vc + j * Dv); \
                     vb = vc;                                                   \
+                    vst = Dv;                                                  \
                 }                                                              \
             }                                                                  \
             T sink = sinks ? (T)ld1(sinks->dtype, elem(sinks, h * sinks->strides[0])) : (T)0; \
-            int64_t i_end = (blk + 1) * SDPA_BLOCK < L ? (blk + 1) * SDPA_BLOCK : L; \
-            for (int64_t i = blk * SDPA_BLOCK; i < i_end; i++) {               \
-                load_##T(q->dtype, at4(q, b, h, i), q->strides[3], D, qr);     \
-                int64_t jmax = S;                                              \
+            int64_t i0 = blk * SDPA_BLOCK;                                     \
+            int64_t nq = i0 + SDPA_BLOCK < L ? SDPA_BLOCK : L - i0;            \
+            int64_t nmax = S;                                                  \
+            if (p->mask == EM_SDPA_MASK_CAUSAL) {                              \
+                nmax = i0 + nq - 1 + S - L + 1;                                \
+                nmax = nmax > S ? S : nmax < 0 ? 0 : nmax;                     \
+            }                                                                  \
+            for (int64_t r = 0; r < nq; r++)                                   \
+                load_##T(q->dtype, at4(q, b, h, i0 + r), q->strides[3], D, qb + r * D); \
+            if (nmax > 0 && D > 0)                                             \
+                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nq, (int)nmax, (int)D, (T)p->scale, \
+                     qb, (int)D, kb, (int)kst, (T)0, sc, (int)S);              \
+            else                                                               \
+                for (int64_t x_ = 0; x_ < nq * S; x_++) sc[x_] = 0;            \
+            for (int64_t r = 0; r < nq; r++) {                                 \
+                int64_t i = i0 + r, jmax = nmax;                               \
                 if (p->mask == EM_SDPA_MASK_CAUSAL) {                          \
                     jmax = i + S - L + 1;                                      \
-                    if (jmax > S) jmax = S;                                    \
-                    if (jmax < 0) jmax = 0;                                    \
+                    jmax = jmax > S ? S : jmax < 0 ? 0 : jmax;                 \
                 }                                                              \
-                T m = sinks ? sink : -(T)INFINITY;                             \
+                T *row = sc + r * S;                                           \
                 const char *mrow = mask ? at4(mask, b, h, i) : NULL;           \
                 int64_t mst = mask ? mask->strides[3] * (int64_t)em_dtype_size(mask->dtype) : 0; \
-                for (int64_t j = 0; j < jmax; j++) {                           \
-                    T s = (T)p->scale * dot_##T(qr, kb + j * kst, D);          \
-                    if (p->mask == EM_SDPA_MASK_BOOL) {                        \
-                        if (!*(const bool *)(const void *)(mrow + j * mst)) s = -(T)INFINITY; \
-                    } else if (p->mask == EM_SDPA_MASK_ADD) {                  \
-                        s += (T)ld1(mask->dtype, mrow + j * mst);              \
-                    }                                                          \
-                    sc[j] = s;                                                 \
-                    if (s > m) m = s;                                          \
+                if (p->mask == EM_SDPA_MASK_BOOL) {                            \
+                    for (int64_t j = 0; j < jmax; j++)                         \
+                        if (!*(const bool *)(const void *)(mrow + j * mst)) row[j] = -(T)INFINITY; \
+                } else if (p->mask == EM_SDPA_MASK_ADD) {                      \
+                    for (int64_t j = 0; j < jmax; j++) row[j] += (T)ld1(mask->dtype, mrow + j * mst); \
                 }                                                              \
-                for (int64_t d = 0; d < Dv; d++) acc[d] = 0;                   \
-                T den = 0;                                                     \
-                if (m == -(T)INFINITY) { /* every key masked: uniform weights */ \
-                    for (int64_t j = 0; j < S; j++) {                          \
-                        const T *vr = vb + j * vst;                            \
-                        for (int64_t d = 0; d < Dv; d++) acc[d] += vr[d];      \
-                    }                                                          \
-                    den = (T)S;                                                \
-                } else {                                                       \
-                    if (sinks) den = EXP(sink - m);                            \
-                    for (int64_t j = 0; j < jmax; j++) {                       \
-                        T e = EXP(sc[j] - m);                                  \
-                        if (e == 0) continue;                                  \
-                        den += e;                                              \
-                        const T *vr = vb + j * vst;                            \
-                        for (int64_t d = 0; d < Dv; d++) acc[d] += e * vr[d];  \
-                    }                                                          \
+                T m = sinks ? sink : -(T)INFINITY;                             \
+                for (int64_t j = 0; j < jmax; j++) m = row[j] > m ? row[j] : m; \
+                uniform[r] = m == -(T)INFINITY;                                \
+                T d = sinks && !uniform[r] ? EXP(sink - m) : (T)0;             \
+                for (int64_t j = 0; j < nmax; j++) {                           \
+                    T e = j < jmax && !uniform[r] ? EXP(row[j] - m) : (T)0;    \
+                    row[j] = e;                                                \
+                    d += e;                                                    \
                 }                                                              \
-                T inv = den > 0 ? (T)1 / den : (T)0;                           \
-                for (int64_t d = 0; d < Dv; d++) acc[d] *= inv;                \
-                store_##T(J->out->dtype, array_ptr(J->out) + ((bh * L + i) * Dv) * (int64_t)osz, Dv, acc); \
+                den[r] = d;                                                    \
+            }                                                                  \
+            if (nmax > 0 && Dv > 0)                                            \
+                GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nq, (int)Dv, (int)nmax, (T)1, sc, \
+                     (int)S, vb, (int)vst, (T)0, acc, (int)Dv);                \
+            else                                                               \
+                for (int64_t x_ = 0; x_ < nq * Dv; x_++) acc[x_] = 0;          \
+            for (int64_t r = 0; r < nq; r++) {                                 \
+                T *o = acc + r * Dv;                                           \
+                if (uniform[r]) {                                              \
+                    for (int64_t d = 0; d < Dv; d++) o[d] = 0;                 \
+                    for (int64_t j = 0; j < S; j++)                            \
+                        for (int64_t d = 0; d < Dv; d++) o[d] += vb[j * vst + d]; \
+                    den[r] = (T)S;                                             \
+                }                                                              \
+                T inv = den[r] > 0 ? (T)1 / den[r] : (T)0;                     \
+                for (int64_t d = 0; d < Dv; d++) o[d] *= inv;                  \
+                store_##T(J->out->dtype, array_ptr(J->out) + ((bh * L + i0 + r) * Dv) * (int64_t)osz, Dv, o); \
             }                                                                  \
         }                                                                      \
         free(buf);                                                             \
     }
-SDPA_UNITS(float, expf, EM_FLOAT32)
-SDPA_UNITS(double, exp, EM_FLOAT64)
+SDPA_UNITS(float, expf, EM_FLOAT32, cblas_sgemm)
+SDPA_UNITS(double, exp, EM_FLOAT64, cblas_dgemm)
 #undef SDPA_UNITS
 
 static em_status sdpa_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
