@@ -111,6 +111,14 @@ static bool sig_matches(const xsig *s, const em_array *a) {
            (a->ndim == 0 || !memcmp(a->shape, s->shape, (size_t)a->ndim * sizeof *s->shape));
 }
 
+/* A malloc'd copy of s (C11 has no strdup). */
+static char *dup_str(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *r = malloc(n);
+    if (r) memcpy(r, s, n);
+    return r;
+}
+
 /* ---------------------------------------------------------------- record */
 
 static void *oom(void) { return error_set(EM_ERR_MEMORY, "[export_function] Out of memory."); }
@@ -227,8 +235,8 @@ EM_API em_export_writer *em_export_writer_new(const char *path, const char *meta
     if (!path) return error_set(EM_ERR_NULL, "[export_function] No file given.");
     em_export_writer *w = calloc(1, sizeof *w);
     if (!w) return oom();
-    w->path = strdup(path);
-    w->metadata = strdup(metadata ? metadata : "");
+    w->path = dup_str(path);
+    w->metadata = dup_str(metadata ? metadata : "");
     w->shapeless = shapeless;
     if (!w->path || !w->metadata) {
         em_export_writer_free(w);
@@ -265,7 +273,7 @@ EM_API em_status em_export_writer_add(em_export_writer *w, em_closure *f, em_arr
     t->in = calloc(n ? n : 1, sizeof *t->in);
     em_status st = t->kw && t->in ? EM_OK : (oom(), EM_ERR_MEMORY);
     for (size_t i = 0; i < n_kw && st == EM_OK; i++) {
-        t->kw[i] = strdup(kw_names[i]);
+        t->kw[i] = dup_str(kw_names[i]);
         t->n_kw = (uint32_t)i + 1;
         if (!t->kw[i]) st = (oom(), EM_ERR_MEMORY);
     }
