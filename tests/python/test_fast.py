@@ -302,3 +302,25 @@ def test_custom_kernels_unavailable():
     err(RuntimeError, "[cuda_kernel] No CUDA back-end.", lambda: mx.fast.precompiled_cuda_kernel(
         name="k", compiled_source=b"", inputs=[mx.ones(2)], output_shapes=[(2,)], output_dtypes=[mx.float32],
         scalars=[], grid=(1, 1, 1), threadgroup=(1, 1, 1)))
+
+
+def test_second_order():
+    """grad of grad through the fused primitive's rules, against differences."""
+    x = mx.array(rnd(2, 5), dtype=mx.float64)
+    t = rnd(2, 5)
+    g = lambda x: mx.grad(lambda y: (mx.fast.rms_norm(y, None, 1e-5) ** 3).sum())(x)
+    h = mx.grad(lambda x: g(x).sum())(x)
+    e = 1e-6
+    fd = (np.array(g(x + mx.array(e * t, dtype=mx.float64))).sum()
+          - np.array(g(x - mx.array(e * t, dtype=mx.float64))).sum()) / (2 * e)
+    np.testing.assert_allclose((np.array(h) * t).sum(), fd, rtol=1e-6)
+
+
+def test_compile_and_nested_transforms():
+    q, k, v = (mx.array(rnd(*s, dtype=np.float32)) for s in ((1, 2, 3, 4), (1, 1, 5, 4), (1, 1, 5, 4)))
+    f = lambda q, k, v: mx.fast.scaled_dot_product_attention(q, k, v, scale=0.5, mask="causal")
+    close(mx.compile(f)(q, k, v), np.array(f(q, k, v)), 1e-6)
+    gl = mx.vmap(mx.grad(lambda x: mx.fast.layer_norm(x, None, None, 1e-5)[0].sum() * 0 + (mx.fast.layer_norm(x, None, None, 1e-5) ** 2).sum()))
+    xs = mx.array(rnd(3, 4, dtype=np.float32))
+    loop = np.stack([np.array(mx.grad(lambda x: (mx.fast.layer_norm(x, None, None, 1e-5) ** 2).sum())(xs[i])) for i in range(3)])
+    close(gl(xs), loop, 1e-5)
