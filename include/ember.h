@@ -1066,8 +1066,9 @@ EM_API em_array *em_random_permutation(const em_array *x, int axis, const em_arr
  *               and freqs (dims/2,) gives the frequencies.
  *   scaled_dot_product_attention: softmax(scale * q k^T + mask) v over
  *               q (B,H,L,D), k (B,Hk,S,D), v (B,Hk,S,Dv) with H % Hk == 0;
- *               mask_mode NULL or "" (none / `mask` if given), "causal", and
- *               mask a bool (keep) or additive array broadcastable to
+ *               mask_mode NULL (no mask, or `mask` if given) or "causal"
+ *               (any other string is an error); mask a bool (keep) or an
+ *               additive array broadcastable to
  *               (B,H,L,S); sinks (H,) add one logit per head to the softmax. */
 EM_API em_array *em_fast_rms_norm(const em_array *x, const em_array *weight, float eps);
 EM_API em_array *em_fast_layer_norm(const em_array *x, const em_array *weight,

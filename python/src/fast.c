@@ -107,7 +107,10 @@ static PyObject *f_sdpa(FASTCALL_ARGS) {
     if (a[4] && PyUnicode_Check(a[4])) {
         mode = PyUnicode_AsUTF8(a[4]);
         if (!mode) return NULL;
-        if (!*mode) mode = " ";
+    } else if (a[4] && a[4] != Py_None && !py_is_array(st, a[4])) {
+        PyErr_Format(PyExc_TypeError, "scaled_dot_product_attention(): mask must be None, a str or an array, "
+                                      "not %.100s.", Py_TYPE(a[4])->tp_name);
+        return NULL;
     } else if (opt_array(st, a[4], fn, "mask", &mask) < 0) {
         return NULL;
     }

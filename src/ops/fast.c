@@ -256,7 +256,7 @@ EM_PUBLIC_OP(em_fast_scaled_dot_product_attention,
             return error_set(EM_ERR_VALUE, "[%s] input with shape %s expected to be rank 4", SDPA, sbuf);
         }
     int mode = EM_SDPA_MASK_NONE;
-    if (mask_mode && *mask_mode) {
+    if (mask_mode) {
         if (strcmp(mask_mode, "causal") != 0)
             return error_set(EM_ERR_VALUE, "[%s] invalid mask option '%s'. Must be 'causal', or an array.", SDPA,
                              mask_mode);
@@ -498,8 +498,7 @@ em_status ops_fast_vmap(const em_node *n, em_array *const *in, const int *axes, 
     for (int i = 1; i < n->n_in; i++) only_x = only_x && axes[i] < 0;
     if (only_x && (n->prim == EM_PRIM_RMS_NORM || n->prim == EM_PRIM_LAYER_NORM) && axes[0] < in[0]->ndim - 1) {
         /* the norm works on the last axis: any other batch axis is just a row */
-        em_array *args[3] = {in[0], in[1 % n->n_in], in[2 % n->n_in]};
-        em_array *r = node_make(n->prim, n->params, n->params_size, args, n->n_in, in[0]->dtype, in[0]->shape,
+        em_array *r = node_make(n->prim, n->params, n->params_size, in, n->n_in, in[0]->dtype, in[0]->shape,
                                 in[0]->ndim);
         out[0] = r;
         out_axes[0] = axes[0];

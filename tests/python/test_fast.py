@@ -281,6 +281,8 @@ def test_errors():
     q, k, v = mx.ones((2, 4, 5, 8)), mx.ones((2, 2, 7, 8)), mx.ones((2, 2, 7, 6))
     err(ValueError, "[scaled_dot_product_attention] invalid mask option 'foo'. Must be 'causal', or an array.",
         lambda: sd(q, k, v, scale=0.5, mask="foo"))
+    err(ValueError, "invalid mask option ''.", lambda: sd(q, k, v, scale=0.5, mask=""))
+    err(TypeError, "mask must be None, a str or an array", lambda: sd(q, k, v, scale=0.5, mask=3))
     err(ValueError, "[scaled_dot_product_attention] Received invalid shape for sinks (3).",
         lambda: sd(q, k, v, scale=0.5, sinks=mx.ones(3)))
     err(ValueError, "n_heads must be a multiple of n_kv_heads, found n_heads 4 for n_kv_heads 3.",
