@@ -1087,6 +1087,64 @@ EM_API em_array *em_random_multivariate_normal(const em_array *mean, const em_ar
 EM_API em_array *em_random_permutation_n(int64_t n, const em_array *key);
 EM_API em_array *em_random_permutation(const em_array *x, int axis, const em_array *key);
 
+/* ---------------------------------------------------------------- fast (fused kernels) */
+
+/* mlx.core.fast. Inputs of float dtypes (promoted together); optional arrays
+ * may be NULL. Each runs as one fused kernel forward; its vjp, jvp and vmap
+ * are those of the unfused composition.
+ *   rms_norm:   x * rsqrt(mean(x^2, -1) + eps) * weight
+ *   layer_norm: (x - mean) * rsqrt(var + eps) * weight + bias  (over axis -1)
+ *   rope:       rotary embedding of the first `dims` features of x (rank >= 3)
+ *               at positions offset + arange(x.shape[-2]); offset an integer
+ *               0-d array or one per x.shape[0]; exactly one of base (has_base)
+ *               and freqs (dims/2,) gives the frequencies.
+ *   scaled_dot_product_attention: softmax(scale * q k^T + mask) v over
+ *               q (B,H,L,D), k (B,Hk,S,D), v (B,Hk,S,Dv) with H % Hk == 0;
+ *               mask_mode NULL (no mask, or `mask` if given) or "causal"
+ *               (any other string is an error); mask a bool (keep) or an
+ *               additive array broadcastable to
+ *               (B,H,L,S); sinks (H,) add one logit per head to the softmax. */
+EM_API em_array *em_fast_rms_norm(const em_array *x, const em_array *weight, float eps);
+EM_API em_array *em_fast_layer_norm(const em_array *x, const em_array *weight,
+                                    const em_array *bias, float eps);
+EM_API em_array *em_fast_rope(const em_array *x, int dims, bool traditional, bool has_base,
+                              float base, float scale, const em_array *offset,
+                              const em_array *freqs);
+EM_API em_array *em_fast_scaled_dot_product_attention(const em_array *q, const em_array *k,
+                                                      const em_array *v, float scale,
+                                                      const char *mask_mode,
+                                                      const em_array *mask,
+                                                      const em_array *sinks);
+
+/* ---------------------------------------------------------------- function export */
+
+/* Traces of a function saved to a file and replayed later without the
+ * function (mlx.core.export_function / import_function; ember's own format,
+ * described in src/transforms/export.c). A writer collects traces: each
+ * em_export_writer_add runs f on tracers of `inputs` (n_pos positional ones,
+ * then n_kw keyword ones named kw_names) and records the graph; close writes
+ * the file once (later adds fail). Functions with custom_function or
+ * checkpoint nodes cannot be exported. */
+typedef struct em_export_writer em_export_writer;
+EM_API em_export_writer *em_export_writer_new(const char *path, const char *metadata, bool shapeless);
+EM_API em_status em_export_writer_add(em_export_writer *w, em_closure *f, em_array *const *inputs,
+                                      size_t n_pos, const char *const *kw_names, size_t n_kw);
+EM_API em_status em_export_writer_close(em_export_writer *w);
+EM_API void em_export_writer_free(em_export_writer *w); /* NULL-safe; does not close */
+
+/* An imported function: its traces, replayed by em_imported_call on inputs
+ * whose count, keyword names, dtypes and shapes match one of them (else
+ * EM_ERR_VALUE listing the traces). A damaged or malformed file is
+ * EM_ERR_VALUE, a missing one EM_ERR_IO. */
+typedef struct em_imported em_imported;
+EM_API em_imported *em_import_function(const char *path);
+EM_API em_imported *em_import_function_bytes(const void *data, size_t n);
+EM_API void em_imported_free(em_imported *f); /* NULL-safe */
+EM_API const char *em_imported_metadata(const em_imported *f); /* "" when none */
+EM_API size_t em_imported_num_traces(const em_imported *f);
+EM_API em_status em_imported_call(const em_imported *f, em_array *const *inputs, size_t n_pos,
+                                  const char *const *kw_names, size_t n_kw, em_array_list *out);
+
 #ifdef __cplusplus
 }
 #endif

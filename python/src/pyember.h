@@ -201,6 +201,8 @@ int linalg_module_init(PyObject *m, em_state *st);  /* linalg.c: ember.core.lina
 int fft_module_init(PyObject *m, em_state *st);     /* fft.c: ember.core.fft */
 int random_module_init(PyObject *m, em_state *st);  /* random.c: ember.core.random */
 int misc_module_init(PyObject *m, em_state *st);
+int fast_module_init(PyObject *m, em_state *st);    /* fast.c: ember.core.fast */
+int export_module_init(PyObject *m, em_state *st);  /* export.c: export_function & co. */
 /* ops_misc.c: its functions, ArrayLike and the same-object aliases (run last). */
 extern PyMethodDef py_misc_ops_methods[];
 int misc_ops_module_init(PyObject *m, em_state *st);
