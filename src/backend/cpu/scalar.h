@@ -228,6 +228,27 @@ static inline float em_erf_f32(float x) {
     return copysignf(1.0f - em_exp_f32(-s) * p, x);
 }
 
+/* erfinv's two polynomials, highest degree first: in w - 2.5 for w < 5, in
+ * sqrt(w) - 3 above (shared with the vectorised loops of simd_avx*.c). */
+#define EM_ERFINV_A0 2.81022636e-08f
+#define EM_ERFINV_A1 3.43273939e-07f
+#define EM_ERFINV_A2 -3.5233877e-06f
+#define EM_ERFINV_A3 -4.39150654e-06f
+#define EM_ERFINV_A4 0.00021858087f
+#define EM_ERFINV_A5 -0.00125372503f
+#define EM_ERFINV_A6 -0.00417768164f
+#define EM_ERFINV_A7 0.246640727f
+#define EM_ERFINV_A8 1.50140941f
+#define EM_ERFINV_B0 -0.000200214257f
+#define EM_ERFINV_B1 0.000100950558f
+#define EM_ERFINV_B2 0.00134934322f
+#define EM_ERFINV_B3 -0.00367342844f
+#define EM_ERFINV_B4 0.00573950773f
+#define EM_ERFINV_B5 -0.0076224613f
+#define EM_ERFINV_B6 0.00943887047f
+#define EM_ERFINV_B7 1.00167406f
+#define EM_ERFINV_B8 2.83297682f
+
 /* erfinv: Giles' single-precision approximation ("Approximating the erfinv
  * function", GPU Computing Gems, 2010), with w = -log(1 - x^2). */
 static inline float em_erfinv_f32(float x) {
@@ -236,26 +257,26 @@ static inline float em_erfinv_f32(float x) {
     float w = -em_log_f32(fmaf(-x, x, 1.0f)), p;
     if (w < 5.0f) {
         w = w - 2.5f;
-        p = 2.81022636e-08f;
-        p = fmaf(p, w, 3.43273939e-07f);
-        p = fmaf(p, w, -3.5233877e-06f);
-        p = fmaf(p, w, -4.39150654e-06f);
-        p = fmaf(p, w, 0.00021858087f);
-        p = fmaf(p, w, -0.00125372503f);
-        p = fmaf(p, w, -0.00417768164f);
-        p = fmaf(p, w, 0.246640727f);
-        p = fmaf(p, w, 1.50140941f);
+        p = EM_ERFINV_A0;
+        p = fmaf(p, w, EM_ERFINV_A1);
+        p = fmaf(p, w, EM_ERFINV_A2);
+        p = fmaf(p, w, EM_ERFINV_A3);
+        p = fmaf(p, w, EM_ERFINV_A4);
+        p = fmaf(p, w, EM_ERFINV_A5);
+        p = fmaf(p, w, EM_ERFINV_A6);
+        p = fmaf(p, w, EM_ERFINV_A7);
+        p = fmaf(p, w, EM_ERFINV_A8);
     } else {
         w = sqrtf(w) - 3.0f;
-        p = -0.000200214257f;
-        p = fmaf(p, w, 0.000100950558f);
-        p = fmaf(p, w, 0.00134934322f);
-        p = fmaf(p, w, -0.00367342844f);
-        p = fmaf(p, w, 0.00573950773f);
-        p = fmaf(p, w, -0.0076224613f);
-        p = fmaf(p, w, 0.00943887047f);
-        p = fmaf(p, w, 1.00167406f);
-        p = fmaf(p, w, 2.83297682f);
+        p = EM_ERFINV_B0;
+        p = fmaf(p, w, EM_ERFINV_B1);
+        p = fmaf(p, w, EM_ERFINV_B2);
+        p = fmaf(p, w, EM_ERFINV_B3);
+        p = fmaf(p, w, EM_ERFINV_B4);
+        p = fmaf(p, w, EM_ERFINV_B5);
+        p = fmaf(p, w, EM_ERFINV_B6);
+        p = fmaf(p, w, EM_ERFINV_B7);
+        p = fmaf(p, w, EM_ERFINV_B8);
     }
     return p * x;
 }
