@@ -144,6 +144,14 @@ static inline T256 V erf256(V x) {
 }
 
 static inline T256 V sqrt256(V x) { return _mm256_sqrt_ps(x); }
+/* floorf/ceilf: exact; a NaN comes back unchanged (glibc's floorf does not
+ * quiet a signalling NaN, roundps would) */
+static inline T256 V floor256(V x) {
+    return sel(cmp_unord(x), _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), x);
+}
+static inline T256 V ceil256(V x) {
+    return sel(cmp_unord(x), _mm256_round_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC), x);
+}
 
 /* erfinv: both of scalar.h's branches in every lane, the coefficients chosen
  * per lane (w < 5 or not), so each lane does exactly the scalar's arithmetic. */
@@ -205,6 +213,8 @@ UNARY(u_erfinv, erfinv256)
 UNARY(u_sqrt, sqrt256)
 UNARY(u_neg, neg256)
 UNARY(u_abs, abs256)
+UNARY(u_floor, floor256)
+UNARY(u_ceil, ceil256)
 #undef UNARY
 
 #define BINARY(name, F)                                                        \
@@ -294,7 +304,7 @@ const cpu_simd_table cpu_simd_avx2_table = {
     .unary = {
         [EM_PRIM_EXP] = u_exp, [EM_PRIM_LOG] = u_log, [EM_PRIM_TANH] = u_tanh,
         [EM_PRIM_SIGMOID] = u_sigmoid, [EM_PRIM_ERF] = u_erf, [EM_PRIM_ERFINV] = u_erfinv, [EM_PRIM_SQRT] = u_sqrt,
-        [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs,
+        [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs, [EM_PRIM_FLOOR] = u_floor, [EM_PRIM_CEIL] = u_ceil,
     },
     .binary = {
         [EM_PRIM_ADD] = b_add, [EM_PRIM_SUBTRACT] = b_sub, [EM_PRIM_MULTIPLY] = b_mul,

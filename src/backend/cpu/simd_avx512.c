@@ -134,6 +134,16 @@ static inline T512 V neg512(V x) {
     return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
 }
 static inline T512 V abs512(V x) { return _mm512_abs_ps(x); }
+/* floorf/ceilf: exact; a NaN comes back unchanged (glibc's floorf does not
+ * quiet a signalling NaN, roundscale would) */
+static inline T512 V floor512(V x) {
+    V r = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+static inline T512 V ceil512(V x) {
+    V r = _mm512_roundscale_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
 
 /* erfinv: both of scalar.h's branches in every lane, the coefficients chosen
  * per lane (w < 5 or not), so each lane does exactly the scalar's arithmetic. */
@@ -196,6 +206,8 @@ UNARY(u_erfinv, erfinv512)
 UNARY(u_sqrt, sqrt512)
 UNARY(u_neg, neg512)
 UNARY(u_abs, abs512)
+UNARY(u_floor, floor512)
+UNARY(u_ceil, ceil512)
 #undef UNARY
 
 #define BINARY(name, F)                                                        \
@@ -275,7 +287,7 @@ const cpu_simd_table cpu_simd_avx512_table = {
     .unary = {
         [EM_PRIM_EXP] = u_exp, [EM_PRIM_LOG] = u_log, [EM_PRIM_TANH] = u_tanh,
         [EM_PRIM_SIGMOID] = u_sigmoid, [EM_PRIM_ERF] = u_erf, [EM_PRIM_ERFINV] = u_erfinv, [EM_PRIM_SQRT] = u_sqrt,
-        [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs,
+        [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs, [EM_PRIM_FLOOR] = u_floor, [EM_PRIM_CEIL] = u_ceil,
     },
     .binary = {
         [EM_PRIM_ADD] = b_add, [EM_PRIM_SUBTRACT] = b_sub, [EM_PRIM_MULTIPLY] = b_mul,
