@@ -400,6 +400,11 @@ EM_DTYPES_SINT(EM_UNARY_SINT_)
 
 /* float32 and float64: libm where it is accurate and not vectorised, the
  * kernels above where it is. */
+/* floorf/ceilf with a NaN returned unchanged: glibc's inlined and SSE4.1
+ * versions differ on a signalling NaN (one quiets it), and the vectorised
+ * loops must give the same bits as this in every build. */
+static inline float em_floor_f32(float x) { return x != x ? x : floorf(x); }
+static inline float em_ceil_f32(float x) { return x != x ? x : ceilf(x); }
 #define EM_UNARY_LIBM_(op, f32, f64)                                           \
     static inline float em_##op##_float32(float x) { return f32(x); }          \
     static inline double em_##op##_float64(double x) { return f64(x); }
@@ -420,8 +425,8 @@ EM_UNARY_LIBM_(cosh, coshf, cosh)
 EM_UNARY_LIBM_(arcsinh, asinhf, asinh)
 EM_UNARY_LIBM_(arccosh, acoshf, acosh)
 EM_UNARY_LIBM_(arctanh, atanhf, atanh)
-EM_UNARY_LIBM_(floor, floorf, floor)
-EM_UNARY_LIBM_(ceil, ceilf, ceil)
+EM_UNARY_LIBM_(floor, em_floor_f32, floor)
+EM_UNARY_LIBM_(ceil, em_ceil_f32, ceil)
 EM_UNARY_LIBM_(round, rintf, rint) /* half to even under the default rounding mode */
 EM_UNARY_LIBM_(exp, em_exp_f32, exp)
 EM_UNARY_LIBM_(log, em_log_f32, log)

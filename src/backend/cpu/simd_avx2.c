@@ -144,8 +144,8 @@ static inline T256 V erf256(V x) {
 }
 
 static inline T256 V sqrt256(V x) { return _mm256_sqrt_ps(x); }
-/* floorf/ceilf: exact; a NaN comes back unchanged (glibc's floorf does not
- * quiet a signalling NaN, roundps would) */
+/* floorf/ceilf: exact; a NaN comes back unchanged, as scalar.h's em_floor_f32
+ * (roundps alone would quiet a signalling NaN) */
 static inline T256 V floor256(V x) {
     return sel(cmp_unord(x), _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), x);
 }

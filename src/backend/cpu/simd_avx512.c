@@ -134,8 +134,8 @@ static inline T512 V neg512(V x) {
     return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
 }
 static inline T512 V abs512(V x) { return _mm512_abs_ps(x); }
-/* floorf/ceilf: exact; a NaN comes back unchanged (glibc's floorf does not
- * quiet a signalling NaN, roundscale would) */
+/* floorf/ceilf: exact; a NaN comes back unchanged, as scalar.h's em_floor_f32
+ * (roundscale alone would quiet a signalling NaN) */
 static inline T512 V floor512(V x) {
     V r = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
