@@ -7,10 +7,14 @@ CPU build and PyTorch's CPU build, in one run, with ratios to ember.
 ember runs in this interpreter. MLX runs in /tmp/oracle/bin/python (or
 --mlx-python), PyTorch in the first of --torch-python, this interpreter and
 /usr/bin/python3 that can import torch; a missing one is reported, not fatal.
-Each backend times the same model on the same random data (NumPy, seeded)
-with the same hyperparameters; the figure is the median of N timed steps
-after 5 warm-up steps. The "mx.compile" rows compile value_and_grad of the
-loss (as examples/fashion_mnist.py does); the optimizer step stays eager.
+ember and MLX train the very models of examples/fashion_mnist.py (nn.Module
+subclasses, nn.value_and_grad, nn.losses.cross_entropy, optim.Adam,
+optimizer.update); PyTorch the same layers as torch.nn modules with
+torch.optim.Adam. Same data (NumPy, seeded), batch, learning rate, betas and
+eps everywhere; each framework initialises its own weights (seeded). The
+figure is the median of N timed steps after 5 warm-up steps. The
+"mx.compile" rows compile the whole step -- forward, backward and the Adam
+update -- with inputs=outputs=[model.state, optimizer.state], as the demo does.
 """
 import argparse
 import json
@@ -20,11 +24,13 @@ import statistics
 import subprocess
 import sys
 import time
+from functools import partial
 
 import numpy as np
 
 BATCH = 128
 LR = 1e-3
+EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples")
 
 
 def data(seed=0):
@@ -32,19 +38,6 @@ def data(seed=0):
     x = r.random((BATCH, 784), dtype=np.float32)
     y = r.integers(0, 10, size=BATCH).astype(np.int32)
     return x, y
-
-
-def init_params(seed=0):
-    """The demo's trees, as NumPy: uniform in +-1/sqrt(fan_in)."""
-    r = np.random.default_rng(seed)
-    u = lambda shape, fan: r.uniform(-fan**-0.5, fan**-0.5, size=shape).astype(np.float32)
-    mlp = {"layers": [{"weight": u((i, o), i), "bias": u((o,), i)}
-                      for i, o in [(784, 512), (512, 512), (512, 10)]]}
-    cnn = {"conv1": {"weight": u((16, 3, 3, 1), 9), "bias": u((16,), 9)},
-           "conv2": {"weight": u((32, 3, 3, 16), 144), "bias": u((32,), 144)},
-           "fc1": {"weight": u((1568, 128), 1568), "bias": u((128,), 1568)},
-           "fc2": {"weight": u((128, 10), 128), "bias": u((10,), 128)}}
-    return {"mlp": mlp, "cnn": cnn}
 
 
 def timed(step, steps):
@@ -60,59 +53,39 @@ def timed(step, steps):
 
 # ---------------------------------------------------------------- MLX-like (ember, mlx)
 
-def run_mlx_like(mx, optim, steps, compiled=False):
-    def tree(t):
-        if isinstance(t, dict):
-            return {k: tree(v) for k, v in t.items()}
-        if isinstance(t, list):
-            return [tree(v) for v in t]
-        return mx.array(t)
-
-    def dense(p, x):
-        return x @ p["weight"] + p["bias"]
-
-    def mlp(p, x):
-        for layer in p["layers"][:-1]:
-            x = mx.maximum(dense(layer, x), 0.0)
-        return dense(p["layers"][-1], x)
-
-    def pool(x):
-        n, h, w, c = x.shape
-        return mx.max(x.reshape(n, h // 2, 2, w // 2, 2, c), axis=(2, 4))
-
-    def cnn(p, x):
-        x = x.reshape(x.shape[0], 28, 28, 1)
-        for k in ("conv1", "conv2"):
-            x = pool(mx.maximum(mx.conv2d(x, p[k]["weight"], padding=1) + p[k]["bias"], 0.0))
-        x = mx.maximum(dense(p["fc1"], x.reshape(x.shape[0], -1)), 0.0)
-        return dense(p["fc2"], x)
-
+def run_mlx_like(framework, steps, compiled=False):
+    """The demo's own models and step, imported with the demo's framework switch."""
+    os.environ["FASHION_MNIST_FRAMEWORK"] = framework
+    sys.path.insert(0, os.path.abspath(EXAMPLES))
+    import fashion_mnist as demo
+    mx, nn, optim = demo.mx, demo.nn, demo.optim
+    if framework == "mlx":
+        mx.set_default_device(mx.cpu)
     xs, ys = data()
     x, y = mx.array(xs), mx.array(ys)
     results = {}
-    for name, apply in (("mlp", mlp), ("cnn", cnn)):
-        if name == "cnn" and not hasattr(mx, "conv2d"):
-            results[name] = None
-            continue
-        state = {"params": tree(init_params()[name])}
-        opt = optim.Adam(learning_rate=LR)
+    for name, cls in demo.MODELS.items():
+        mx.random.seed(0)
+        model = cls()
+        mx.eval(model.parameters())
+        optimizer = optim.Adam(learning_rate=LR, betas=[0.9, 0.999], eps=1e-8)
+        loss_and_grad_fn = nn.value_and_grad(model, demo.loss_fn)
 
-        def loss_fn(p, xb, yb):
-            logits = apply(p, xb)
-            picked = mx.take_along_axis(logits, yb[:, None], axis=-1)[:, 0]
-            return mx.mean(mx.logsumexp(logits, axis=-1) - picked)
+        def train_step(xb, yb):
+            loss, grads = loss_and_grad_fn(model, xb, yb)
+            optimizer.update(model, grads)
+            return loss
 
-        vg = mx.value_and_grad(loss_fn)
         if compiled:
-            vg = mx.compile(vg)
+            state = [model.state, optimizer.state]
+            train_step = partial(mx.compile, inputs=state, outputs=state)(train_step)
 
         def step():
-            loss, g = vg(state["params"], x, y)
-            state["params"] = opt.apply_gradients(g, state["params"])
-            mx.eval(state["params"], opt.state, loss)
+            loss = train_step(x, y)
+            mx.eval(loss, model.parameters(), optimizer.state)
 
         results[name] = timed(step, steps)
-    return results
+    return results, f"{framework} {mx.__version__}" + (" (CPU)" if framework == "mlx" else "")
 
 
 # ---------------------------------------------------------------- PyTorch
@@ -120,48 +93,45 @@ def run_mlx_like(mx, optim, steps, compiled=False):
 def run_torch(steps):
     import torch
     torch.set_num_threads(os.cpu_count())
-    params = init_params()
+    torch.manual_seed(0)
+    nn, F = torch.nn, torch.nn.functional
     xs, ys = data()
     x, y = torch.from_numpy(xs), torch.from_numpy(ys).long()
 
-    def tensors(t):
-        if isinstance(t, dict):
-            return {k: tensors(v) for k, v in t.items()}
-        if isinstance(t, list):
-            return [tensors(v) for v in t]
-        return torch.tensor(t, requires_grad=True)
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(784, 512), nn.Linear(512, 512), nn.Linear(512, 10)])
 
-    def leaves(t):
-        if isinstance(t, dict):
-            return [l for v in t.values() for l in leaves(v)]
-        if isinstance(t, list):
-            return [l for v in t for l in leaves(v)]
-        return [t]
+        def forward(self, xb):
+            for layer in self.layers[:-1]:
+                xb = F.relu(layer(xb))
+            return self.layers[-1](xb)
 
-    F = torch.nn.functional
+    class CNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
+            self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
+            self.pool = nn.MaxPool2d(2, 2)
+            self.fc1 = nn.Linear(7 * 7 * 32, 128)
+            self.fc2 = nn.Linear(128, 10)
 
-    def mlp(p, xb):
-        for layer in p["layers"][:-1]:
-            xb = F.relu(xb @ layer["weight"] + layer["bias"])
-        return xb @ p["layers"][-1]["weight"] + p["layers"][-1]["bias"]
-
-    def cnn(p, xb):
-        xb = xb.reshape(-1, 1, 28, 28)
-        for k in ("conv1", "conv2"):
-            w = p[k]["weight"].permute(0, 3, 1, 2)  # OHWI -> OIHW
-            xb = F.max_pool2d(F.relu(F.conv2d(xb, w, p[k]["bias"], padding=1)), 2)
-        xb = xb.permute(0, 2, 3, 1).reshape(xb.shape[0], -1)  # NHWC flattening, as the others
-        xb = F.relu(xb @ p["fc1"]["weight"] + p["fc1"]["bias"])
-        return xb @ p["fc2"]["weight"] + p["fc2"]["bias"]
+        def forward(self, xb):
+            xb = xb.reshape(-1, 1, 28, 28)
+            xb = self.pool(F.relu(self.conv1(xb)))
+            xb = self.pool(F.relu(self.conv2(xb)))
+            xb = F.relu(self.fc1(xb.flatten(1)))
+            return self.fc2(xb)
 
     results = {}
-    for name, apply in (("mlp", mlp), ("cnn", cnn)):
-        p = tensors(params[name])
-        opt = torch.optim.Adam(leaves(p), lr=LR, eps=1e-8)
+    for name, cls in (("mlp", MLP), ("cnn", CNN)):
+        model = cls()
+        opt = torch.optim.Adam(model.parameters(), lr=LR, betas=(0.9, 0.999), eps=1e-8)
 
         def step():
             opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(apply(p, x), y)
+            loss = F.cross_entropy(model(x), y)
             loss.backward()
             opt.step()
 
@@ -177,16 +147,7 @@ def child(backend, steps):
     if backend == "torch":
         res, info = run_torch(steps)
     else:
-        if backend == "mlx":
-            import mlx.core as mx
-            import mlx.optimizers as optim
-            mx.set_default_device(mx.cpu)
-            info = f"mlx {mx.__version__} (CPU)"
-        else:
-            import ember.core as mx
-            import ember.optimizers as optim
-            info = f"ember {mx.__version__}"
-        res = run_mlx_like(mx, optim, steps, compiled)
+        res, info = run_mlx_like(backend, steps, compiled)
     print(json.dumps({"info": info, "results": res}))
 
 
@@ -237,7 +198,7 @@ def main():
         notes.append("PyTorch: not importable (Debian's python3-torch is not installed)")
 
     base = rows.get("ember") and rows["ember"]["results"]
-    lines = [f"# Training step, batch {BATCH}, Adam (ms per step, median of {args.steps})", "",
+    lines = [f"# Training step of the nn.Module models, batch {BATCH}, Adam (ms per step, median of {args.steps})", "",
              f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", "",
              "| backend | MLP 784-512-512-10 | CNN | MLP: time / ember's | CNN: time / ember's | version |",
@@ -250,8 +211,6 @@ def main():
         ratio = lambda k: (f"{r[k] / base[k]:.2f}x" if base and base.get(k) and r.get(k) else "n/a")
         lines.append(f"| {label} | {ms('mlp')} | {ms('cnn')} | {ratio('mlp')} | {ratio('cnn')} | {row['info']} |")
     lines += [""] + [f"- {n}" for n in notes]
-    if base and base.get("cnn") is None:
-        lines.append("- ember: no CNN figure (ember.core has no conv2d in this build)")
     report = "\n".join(lines)
     print(report)
     if args.out:

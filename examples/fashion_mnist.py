@@ -1,97 +1,103 @@
 """fashion_mnist.py -- the main demo: trains an MLP (784-512-512-10) and a small
-CNN on Fashion-MNIST with ember (MLX's API: `import ember.core as mx`), Adam
-from ember.optimizers, shows a progress bar with loss and throughput, reports
-test accuracy and writes a plot of loss and accuracy per epoch.
+CNN on Fashion-MNIST, written as an MLX program (`nn.Module` models,
+`nn.value_and_grad`, `optim.Adam`, a compiled training step), shows a progress
+bar with loss and throughput, reports test accuracy and writes a plot of loss
+and accuracy per epoch.
 
-    python examples/fashion_mnist.py [--model mlp|cnn|both] [--epochs-mlp N] [--epochs-cnn N]
-                                     [--batch B] [--lr LR] [--no-compile] [--data DIR] [--plot FILE]
+    python examples/fashion_mnist.py [--framework auto|ember|mlx] [--model mlp|cnn|both]
+                                     [--epochs-mlp N] [--epochs-cnn N] [--batch B] [--lr LR]
+                                     [--no-compile] [--data DIR] [--plot FILE]
 
+It runs on ember (`import ember.core as mx`) and, unchanged, on Apple's MLX:
+`--framework mlx`, or `auto` (the default) when ember is not installed.
 The data are the gzip IDX files of Debian's dataset-fashion-mnist
 (/usr/share/datasets/fashion-mnist); `make demo` installs them.
 """
 import argparse
-import math
+import importlib
 import os
 import sys
 import time
+from functools import partial
 
 import numpy as np
-
-import ember.core as mx
-import ember.optimizers as optim
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from idx import FASHION_MNIST_DIR, load_fashion_mnist  # noqa: E402
 
-CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-           "Ankle boot"]
+
+def _framework(argv):
+    """The package the models are built on, chosen before they are defined
+    (they subclass its nn.Module): --framework on the command line, else the
+    environment's FASHION_MNIST_FRAMEWORK, else ember when it imports, else mlx."""
+    choice = os.environ.get("FASHION_MNIST_FRAMEWORK", "auto")
+    for i, a in enumerate(argv):
+        if a == "--framework" and i + 1 < len(argv):
+            choice = argv[i + 1]
+        elif a.startswith("--framework="):
+            choice = a.split("=", 1)[1]
+    if choice == "auto":
+        try:
+            importlib.import_module("ember.core")
+            choice = "ember"
+        except ImportError:
+            choice = "mlx"
+    if choice not in ("ember", "mlx"):
+        raise SystemExit(f"--framework / FASHION_MNIST_FRAMEWORK: expected auto, ember or mlx, "
+                         f"got {choice!r}")
+    return choice
+
+
+FRAMEWORK = _framework(sys.argv[1:] if __name__ == "__main__" else [])
+mx = importlib.import_module(f"{FRAMEWORK}.core")
+nn = importlib.import_module(f"{FRAMEWORK}.nn")
+optim = importlib.import_module(f"{FRAMEWORK}.optimizers")
+tree_flatten = importlib.import_module(f"{FRAMEWORK}.utils").tree_flatten
 
 
 # ---------------------------------------------------------------- models
-# Parameters are plain trees (dicts of arrays), initialised as MLX's nn layers
-# are: uniform in +-1/sqrt(fan_in).
 
-def uniform(rng, shape, fan_in):
-    bound = 1.0 / math.sqrt(fan_in)
-    return mx.array(rng.uniform(-bound, bound, size=shape).astype(np.float32))
+class MLP(nn.Module):
+    """784-512-512-10 with ReLU."""
+    title = "MLP 784-512-512-10"
 
+    def __init__(self, sizes=(784, 512, 512, 10)):
+        super().__init__()
+        self.layers = [nn.Linear(i, o) for i, o in zip(sizes[:-1], sizes[1:])]
 
-def linear(rng, n_in, n_out):
-    return {"weight": uniform(rng, (n_in, n_out), n_in), "bias": uniform(rng, (n_out,), n_in)}
-
-
-def conv(rng, c_in, c_out, k):
-    # MLX's layout: weight (out, kh, kw, in), input NHWC.
-    return {"weight": uniform(rng, (c_out, k, k, c_in), c_in * k * k), "bias": uniform(rng, (c_out,), c_in * k * k)}
-
-
-def dense(p, x):
-    return x @ p["weight"] + p["bias"]
+    def __call__(self, x):
+        x = x.reshape(x.shape[0], -1)
+        for layer in self.layers[:-1]:
+            x = nn.relu(layer(x))
+        return self.layers[-1](x)
 
 
-def relu(x):
-    return mx.maximum(x, 0.0)
+class CNN(nn.Module):
+    """Two 3x3 convolutions (16 and 32 channels), each followed by ReLU and
+    2x2 max pooling, then 1568-128-10; NHWC as MLX's layers expect."""
+    title = "CNN conv16-conv32-fc128-10"
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
+        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
+        self.fc1 = nn.Linear(7 * 7 * 32, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def __call__(self, x):
+        x = x.reshape(x.shape[0], 28, 28, 1)
+        x = self.pool(nn.relu(self.conv1(x)))
+        x = self.pool(nn.relu(self.conv2(x)))
+        x = nn.relu(self.fc1(x.reshape(x.shape[0], -1)))
+        return self.fc2(x)
 
 
-def mlp_init(rng):
-    return {"layers": [linear(rng, 784, 512), linear(rng, 512, 512), linear(rng, 512, 10)]}
+MODELS = {"mlp": MLP, "cnn": CNN}
 
 
-def mlp_apply(params, x):
-    x = x.reshape(x.shape[0], -1)
-    *hidden, last = params["layers"]
-    for layer in hidden:
-        x = relu(dense(layer, x))
-    return dense(last, x)
-
-
-def max_pool2(x):
-    """2x2 max pooling, stride 2, of NHWC with even H and W."""
-    n, h, w, c = x.shape
-    return mx.max(x.reshape(n, h // 2, 2, w // 2, 2, c), axis=(2, 4))
-
-
-def cnn_init(rng):
-    return {"conv1": conv(rng, 1, 16, 3), "conv2": conv(rng, 16, 32, 3),
-            "fc1": linear(rng, 7 * 7 * 32, 128), "fc2": linear(rng, 128, 10)}
-
-
-def cnn_apply(params, x):
-    x = x.reshape(x.shape[0], 28, 28, 1)
-    for name in ("conv1", "conv2"):
-        x = mx.conv2d(x, params[name]["weight"], padding=1) + params[name]["bias"]
-        x = max_pool2(relu(x))
-    x = relu(dense(params["fc1"], x.reshape(x.shape[0], -1)))
-    return dense(params["fc2"], x)
-
-
-MODELS = {"mlp": ("MLP 784-512-512-10", mlp_init, mlp_apply),
-          "cnn": ("CNN conv16-conv32-fc128-10", cnn_init, cnn_apply)}
-
-
-def cross_entropy(logits, labels):
-    picked = mx.take_along_axis(logits, labels[:, None], axis=-1)[:, 0]
-    return mx.mean(mx.logsumexp(logits, axis=-1) - picked)
+def loss_fn(model, x, y):
+    return nn.losses.cross_entropy(model(x), y, reduction="mean")
 
 
 # ---------------------------------------------------------------- progress
@@ -125,32 +131,38 @@ class Progress:
 
 # ---------------------------------------------------------------- training
 
-def accuracy(apply, params, images, labels, chunk=1000):
+def accuracy(model, images, labels, chunk=1000):
     correct = 0
     for s in range(0, len(images), chunk):
-        x = mx.array(images[s:s + chunk])
-        pred = mx.argmax(apply(params, x), axis=-1)
+        pred = mx.argmax(model(mx.array(images[s:s + chunk])), axis=-1)
         correct += mx.sum(pred == mx.array(labels[s:s + chunk])).item()
     return correct / len(images)
 
 
 def train(name, data, epochs, batch, lr, seed, compile_step=True):
-    title, init, apply = MODELS[name]
     train_x, train_y, test_x, test_y = data
     rng = np.random.default_rng(seed)
-    params = init(rng)
-    opt = optim.Adam(learning_rate=lr)
+    mx.random.seed(seed)
+    model = MODELS[name]()
+    mx.eval(model.parameters())
+    optimizer = optim.Adam(learning_rate=lr)
+    loss_and_grad_fn = nn.value_and_grad(model, loss_fn)
 
-    def loss_fn(p, x, y):
-        return cross_entropy(apply(p, x), y)
+    def step(x, y):
+        loss, grads = loss_and_grad_fn(model, x, y)
+        optimizer.update(model, grads)
+        return loss
 
-    # The forward and backward passes, traced once and replayed (mx.compile);
-    # plain value_and_grad when --no-compile.
-    step = mx.value_and_grad(loss_fn)
     if compile_step:
-        step = mx.compile(step)
-    n_params = sum(v.size for v in _leaves(params))
-    print(f"\n{title}: {n_params:,} parameters, Adam lr {lr}, batch {batch}, {epochs} epoch(s)")
+        # The whole step -- forward, backward and Adam -- traced once and
+        # replayed; the model's and the optimizer's arrays are its implicit
+        # inputs and outputs.
+        state = [model.state, optimizer.state]
+        step = partial(mx.compile, inputs=state, outputs=state)(step)
+
+    n_params = sum(v.size for _, v in tree_flatten(model.parameters()))
+    print(f"\n{model.title}: {n_params:,} parameters, Adam lr {lr}, batch {batch}, {epochs} epoch(s)"
+          f"{'' if compile_step else ', not compiled'}")
     history = {"loss": [], "accuracy": [], "seconds": []}
     steps = len(train_x) // batch
     for epoch in range(1, epochs + 1):
@@ -159,14 +171,13 @@ def train(name, data, epochs, batch, lr, seed, compile_step=True):
         total = 0.0
         for i in range(steps):
             idx = order[i * batch:(i + 1) * batch]
-            loss, grads = step(params, mx.array(train_x[idx]), mx.array(train_y[idx]))
-            params = opt.apply_gradients(grads, params)
-            mx.eval(params, opt.state, loss)
+            loss = step(mx.array(train_x[idx]), mx.array(train_y[idx]))
+            mx.eval(loss, model.parameters(), optimizer.state)
             total += loss.item()
             if (i + 1) % 10 == 0 or i + 1 == steps:
                 bar.update(i + 1, total / (i + 1), (i + 1) * batch)
         seconds = bar.close()
-        acc = accuracy(apply, params, test_x, test_y)
+        acc = accuracy(model, test_x, test_y)
         history["loss"].append(total / steps)
         history["accuracy"].append(acc)
         history["seconds"].append(seconds)
@@ -175,37 +186,26 @@ def train(name, data, epochs, batch, lr, seed, compile_step=True):
     return history
 
 
-def _leaves(tree):
-    if isinstance(tree, dict):
-        for v in tree.values():
-            yield from _leaves(v)
-    elif isinstance(tree, (list, tuple)):
-        for v in tree:
-            yield from _leaves(v)
-    else:
-        yield tree
-
-
 def plot(histories, path):
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print(f"(no plot: matplotlib is not installed; `make demo` installs it)")
+        print("(no plot: matplotlib is not installed; `make demo` installs it)")
         return
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     for name, h in histories.items():
         epochs = range(1, len(h["loss"]) + 1)
-        ax_loss.plot(epochs, h["loss"], marker="o", label=MODELS[name][0])
-        ax_acc.plot(epochs, [100 * a for a in h["accuracy"]], marker="o", label=MODELS[name][0])
+        ax_loss.plot(epochs, h["loss"], marker="o", label=MODELS[name].title)
+        ax_acc.plot(epochs, [100 * a for a in h["accuracy"]], marker="o", label=MODELS[name].title)
     ax_loss.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
     ax_acc.set(title="test accuracy", xlabel="epoch", ylabel="%")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
         ax.legend()
         ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.suptitle("Fashion-MNIST with ember")
+    fig.suptitle(f"Fashion-MNIST with {FRAMEWORK}")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     print(f"plot written to {path}")
@@ -217,6 +217,8 @@ TARGETS = {"mlp": 0.85, "cnn": 0.88}
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--framework", choices=["auto", "ember", "mlx"], default="auto",
+                    help="ember, or MLX to run the same program there (auto: ember if installed)")
     ap.add_argument("--model", choices=["mlp", "cnn", "both"], default="both")
     ap.add_argument("--epochs-mlp", type=int, default=3)
     ap.add_argument("--epochs-cnn", type=int, default=2)
@@ -229,13 +231,16 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.batch < 1 or args.epochs_mlp < 1 or args.epochs_cnn < 1:
         ap.error("--batch and the epochs must be at least 1")
+    if args.framework not in ("auto", FRAMEWORK):
+        ap.error(f"--framework {args.framework}: this module was imported with {FRAMEWORK}; "
+                 "the framework is chosen on the command line or by FASHION_MNIST_FRAMEWORK")
 
     if mx.is_available(mx.gpu):
         mx.set_default_device(mx.gpu)
         where = "the GPU"
     else:
         where = f"the CPU ({os.cpu_count()} cores; no GPU available)"
-    print(f"ember: running on {where}")
+    print(f"{FRAMEWORK} {mx.__version__}: running on {where}")
 
     t = time.perf_counter()
     train_x, train_y, test_x, test_y = load_fashion_mnist(args.data)
@@ -247,9 +252,6 @@ def main(argv=None):
     names = ["mlp", "cnn"] if args.model == "both" else [args.model]
     histories = {}
     for name in names:
-        if name == "cnn" and not hasattr(mx, "conv2d"):
-            print("\nCNN: skipped (this build of ember.core has no conv2d yet)")
-            continue
         epochs = args.epochs_mlp if name == "mlp" else args.epochs_cnn
         histories[name] = train(name, data, epochs, args.batch, args.lr, args.seed, not args.no_compile)
 
@@ -258,10 +260,9 @@ def main(argv=None):
     for name, h in histories.items():
         acc, target = h["accuracy"][-1], TARGETS[name]
         ok &= acc >= target
-        print(f"  {MODELS[name][0]:28s} test accuracy {100 * acc:.2f}% (target {100 * target:.0f}%: "
+        print(f"  {MODELS[name].title:28s} test accuracy {100 * acc:.2f}% (target {100 * target:.0f}%: "
               f"{'met' if acc >= target else 'MISSED'}), {sum(h['seconds']):.0f} s of training")
-    if histories:
-        plot(histories, args.plot)
+    plot(histories, args.plot)
     return 0 if ok else 1
 
 

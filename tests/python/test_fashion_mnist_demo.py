@@ -1,6 +1,7 @@
 """The demo's IDX reader (examples/idx.py) on good and malformed files, and
-one short run of examples/fashion_mnist.py on a small generated data set
-(CI needs no download)."""
+short runs of examples/fashion_mnist.py (ember.nn models, compiled and eager
+steps; the same file under MLX when /tmp/oracle has it) on small generated
+data sets (CI needs no download)."""
 import gzip
 import os
 import struct
@@ -102,10 +103,7 @@ def test_demo_trains_on_a_small_set(tmp_path, capsys):
 
 
 def test_demo_cnn_on_a_small_set(tmp_path, capsys):
-    import ember.core as mx
     import fashion_mnist
-    if not hasattr(mx, "conv2d"):
-        pytest.skip("ember.core has no conv2d")
     write_set(str(tmp_path), 400, 100)
     fashion_mnist.main(["--model", "cnn", "--epochs-cnn", "2", "--batch", "16", "--data", str(tmp_path),
                         "--plot", str(tmp_path / "plot.png")])
@@ -114,9 +112,52 @@ def test_demo_cnn_on_a_small_set(tmp_path, capsys):
     assert "CNN conv16-conv32-fc128-10" in out and acc >= 80.0, out
 
 
-def test_max_pool2_matches_numpy():
+def test_demo_is_written_with_ember_nn():
     import ember.core as mx
+    import ember.nn as nn
     import fashion_mnist
-    x = np.random.default_rng(1).standard_normal((2, 4, 6, 3)).astype(np.float32)
-    want = x.reshape(2, 2, 2, 3, 2, 3).max(axis=(2, 4))
-    np.testing.assert_array_equal(np.array(fashion_mnist.max_pool2(mx.array(x))), want)
+    assert fashion_mnist.FRAMEWORK == "ember" and fashion_mnist.mx is mx
+    mlp, cnn = fashion_mnist.MLP(), fashion_mnist.CNN()
+    assert isinstance(mlp, nn.Module) and isinstance(cnn, nn.Module)
+    assert [tuple(l.weight.shape) for l in mlp.layers] == [(512, 784), (512, 512), (10, 512)]
+    assert isinstance(cnn.conv1, nn.Conv2d) and isinstance(cnn.pool, nn.MaxPool2d)
+    x = mx.array(np.random.default_rng(0).random((3, 784), dtype=np.float32))
+    assert mlp(x).shape == (3, 10) and cnn(x).shape == (3, 10)
+
+
+def test_compiled_and_eager_steps_agree(tmp_path, capsys):
+    """--no-compile gives the same losses as the compiled step (same seed)."""
+    import fashion_mnist
+    write_set(str(tmp_path), 256, 64)
+    losses = []
+    for extra in ([], ["--no-compile"]):
+        fashion_mnist.main(["--model", "mlp", "--epochs-mlp", "1", "--batch", "32", "--data", str(tmp_path),
+                            "--plot", str(tmp_path / "plot.png")] + extra)
+        out = capsys.readouterr().out
+        losses.append(float(out.split("train loss ")[1].split(",")[0]))
+    assert abs(losses[0] - losses[1]) < 1e-3, losses
+
+
+def test_framework_flag_is_checked(tmp_path, capsys):
+    import fashion_mnist
+    with pytest.raises(SystemExit):
+        fashion_mnist.main(["--framework", "mlx", "--data", str(tmp_path)])
+    assert "chosen on the command line" in capsys.readouterr().err
+
+
+ORACLE = "/tmp/oracle/bin/python"
+
+
+@pytest.mark.skipif(not os.path.exists(ORACLE), reason="no MLX interpreter at /tmp/oracle")
+def test_same_file_runs_under_mlx(tmp_path):
+    """The demo is an MLX program: MLX's own interpreter runs the file unchanged."""
+    import subprocess
+    if subprocess.run([ORACLE, "-c", "import mlx.nn"], capture_output=True).returncode != 0:
+        pytest.skip("mlx is not importable from /tmp/oracle")
+    write_set(str(tmp_path), 128, 64)
+    r = subprocess.run([ORACLE, os.path.join(EXAMPLES, "fashion_mnist.py"), "--framework", "mlx",
+                        "--model", "both", "--epochs-mlp", "1", "--epochs-cnn", "1", "--batch", "32",
+                        "--data", str(tmp_path), "--plot", str(tmp_path / "plot.png")],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode in (0, 1), r.stderr
+    assert "mlx " in r.stdout and "running on the" in r.stdout and "summary:" in r.stdout, r.stdout + r.stderr

@@ -1,7 +1,12 @@
 """Max and average pooling over the spatial axes of channels-last inputs
-(NLC, NHWC, NDHWC). A window is reduced one axis at a time (both reductions
-are separable), each axis with ``kernel`` strided slices, so the result is an
-ordinary differentiable composition."""
+(NLC, NHWC, NDHWC), as ordinary differentiable compositions. Average pooling
+reduces a window one axis at a time (sums are separable), each axis with
+``kernel`` strided slices. Max pooling takes one max reduction over the whole
+window, as MLX does, so that tied maxima share the gradient equally: windows
+that tile the input (stride == kernel) are a reshape of it, overlapping ones
+a stack of its strided slices."""
+import itertools
+
 import ember.core as mx
 
 from .base import Module
@@ -70,6 +75,8 @@ class _Pool(Module):
             for i, p in enumerate(self.padding):
                 widths[first + i] = (p, p)
             x = mx.pad(x, widths, constant_values=self._pad_value(x))
+        if self._max:
+            return self._max_windows(x, first)
         for i, (k, s) in enumerate(zip(self.kernel_size, self.stride)):
             ax = first + i
             length = x.shape[ax]
@@ -79,19 +86,33 @@ class _Pool(Module):
                 idx = [slice(None)] * x.ndim
                 idx[ax] = slice(o, o + s * (out - 1) + 1 if out else o, s)
                 part = x[tuple(idx)]
-                if acc is None:
-                    acc = part
-                elif self._max:
-                    acc = mx.maximum(acc, part)
-                else:
-                    acc = acc + part
+                acc = part if acc is None else acc + part
             x = acc
-        if not self._max:
-            size = 1
-            for k in self.kernel_size:
-                size *= k
-            x = x / size
-        return x
+        size = 1
+        for k in self.kernel_size:
+            size *= k
+        return x / size
+
+    def _max_windows(self, x, first):
+        """The max over each window, as one reduction (ties share the gradient)."""
+        lengths = x.shape[first:first + self._n]
+        outs = [max((n - k) // s + 1, 0) for n, k, s in zip(lengths, self.kernel_size, self.stride)]
+        if self.kernel_size == self.stride and all(outs):
+            # Tiling windows: crop the rest, split each axis into (out, k).
+            crop = [slice(None)] * x.ndim
+            shape = list(x.shape[:first])
+            for i, (o, k) in enumerate(zip(outs, self.kernel_size)):
+                crop[first + i] = slice(0, o * k)
+                shape += [o, k]
+            x = x[tuple(crop)].reshape(shape + [x.shape[-1]])
+            return mx.max(x, axis=tuple(first + 2 * i + 1 for i in range(self._n)))
+        parts = []
+        for offsets in itertools.product(*(range(k) for k in self.kernel_size)):
+            idx = [slice(None)] * x.ndim
+            for i, (o, s, out) in enumerate(zip(offsets, self.stride, outs)):
+                idx[first + i] = slice(o, o + s * (out - 1) + 1 if out else o, s)
+            parts.append(x[tuple(idx)])
+        return mx.max(mx.stack(parts, axis=-1), axis=-1)
 
 
 class MaxPool1d(_Pool):
