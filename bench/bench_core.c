@@ -230,7 +230,8 @@ static void print_info(void) {
     const char *core = getenv("OPENBLAS_CORETYPE");
     printf("# ember %s\n", em_version());
     printf("# cpus_online %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
-    printf("# ember_threads 1 (ember's CPU kernels run on the calling thread; matmul uses OpenBLAS's threads)\n");
+    printf("# ember_threads %d (the CPU pool's threads, the caller included; EMBER_NUM_THREADS sets it)\n",
+           em_get_num_threads());
     printf("# openblas_threads %d\n", openblas_get_num_threads());
     printf("# openblas_corename %s\n", openblas_get_corename());
     printf("# openblas_config %s\n", openblas_get_config());

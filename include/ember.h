@@ -574,6 +574,40 @@ EM_API em_array *em_block_masked_mm(const em_array *a, const em_array *b, int bl
                                     const em_array *mask_out, const em_array *mask_lhs,
                                     const em_array *mask_rhs);
 
+/* ---------------------------------------------------------------- quantisation */
+
+/* MLX's group quantisation, mode "affine" (NULL: affine; "mxfp4", "mxfp8"
+ * and "nvfp4" are recognised but not supported yet: EM_ERR_VALUE). A
+ * group_size or bits of 0 takes the mode's default (64 and 4). Bits 1, 2, 3,
+ * 4, 5, 6, 8 and group sizes 32, 64, 128; the last axis of w is cut into
+ * groups, each mapped to scale * q + bias, q in [0, 2^bits). em_quantize
+ * writes to out (room for 3) the packed uint32 weights (each row a
+ * little-endian bit stream, MLX's layout, bit for bit), the scales and the
+ * biases (w's dtype), and sets *n_out to 3. global_scale must be NULL. */
+EM_API em_status em_quantize(const em_array *w, int group_size, int bits, const char *mode,
+                             const em_array *global_scale, em_array **out, int *n_out);
+/* The floats w stands for: scales' dtype, or dtype when has_dtype. */
+EM_API em_array *em_dequantize(const em_array *w, const em_array *scales, const em_array *biases,
+                               int group_size, int bits, const char *mode,
+                               const em_array *global_scale, em_dtype dtype, bool has_dtype);
+/* x @ W^T (transpose) or x @ W, W = em_dequantize(w, scales, biases): x of
+ * shape (..., K); a batched w (..., R, Kp) is dequantized and multiplied with
+ * matmul's broadcasting; the result's dtype promotes x's with scales'. */
+EM_API em_array *em_quantized_matmul(const em_array *x, const em_array *w, const em_array *scales,
+                                     const em_array *biases, bool transpose, int group_size,
+                                     int bits, const char *mode);
+/* MLX's gather_qmm: gather_mm(x, W) with W (..., rows, cols) the dequantized
+ * experts (transposed on their last two axes when transpose), picked by
+ * lhs_indices/rhs_indices (NULL: the batch as it is). */
+EM_API em_array *em_gather_qmm(const em_array *x, const em_array *w, const em_array *scales,
+                               const em_array *biases, const em_array *lhs_indices,
+                               const em_array *rhs_indices, bool transpose, int group_size,
+                               int bits, const char *mode, bool sorted_indices);
+/* float8 e4m3 codes (uint8) of x, rounded to nearest even and saturated to
+ * +-448 (NaN kept); em_from_fp8 decodes them to dtype. */
+EM_API em_array *em_to_fp8(const em_array *x);
+EM_API em_array *em_from_fp8(const em_array *x, em_dtype dtype);
+
 /* ---------------------------------------------------------------- linalg */
 
 /* mlx.core.linalg. Matrix functions act on the last two axes and are batched
@@ -1052,6 +1086,64 @@ EM_API em_array *em_random_multivariate_normal(const em_array *mean, const em_ar
 /* A random permutation of arange(n) (uint32), or of x along axis. */
 EM_API em_array *em_random_permutation_n(int64_t n, const em_array *key);
 EM_API em_array *em_random_permutation(const em_array *x, int axis, const em_array *key);
+
+/* ---------------------------------------------------------------- fast (fused kernels) */
+
+/* mlx.core.fast. Inputs of float dtypes (promoted together); optional arrays
+ * may be NULL. Each runs as one fused kernel forward; its vjp, jvp and vmap
+ * are those of the unfused composition.
+ *   rms_norm:   x * rsqrt(mean(x^2, -1) + eps) * weight
+ *   layer_norm: (x - mean) * rsqrt(var + eps) * weight + bias  (over axis -1)
+ *   rope:       rotary embedding of the first `dims` features of x (rank >= 3)
+ *               at positions offset + arange(x.shape[-2]); offset an integer
+ *               0-d array or one per x.shape[0]; exactly one of base (has_base)
+ *               and freqs (dims/2,) gives the frequencies.
+ *   scaled_dot_product_attention: softmax(scale * q k^T + mask) v over
+ *               q (B,H,L,D), k (B,Hk,S,D), v (B,Hk,S,Dv) with H % Hk == 0;
+ *               mask_mode NULL (no mask, or `mask` if given) or "causal"
+ *               (any other string is an error); mask a bool (keep) or an
+ *               additive array broadcastable to
+ *               (B,H,L,S); sinks (H,) add one logit per head to the softmax. */
+EM_API em_array *em_fast_rms_norm(const em_array *x, const em_array *weight, float eps);
+EM_API em_array *em_fast_layer_norm(const em_array *x, const em_array *weight,
+                                    const em_array *bias, float eps);
+EM_API em_array *em_fast_rope(const em_array *x, int dims, bool traditional, bool has_base,
+                              float base, float scale, const em_array *offset,
+                              const em_array *freqs);
+EM_API em_array *em_fast_scaled_dot_product_attention(const em_array *q, const em_array *k,
+                                                      const em_array *v, float scale,
+                                                      const char *mask_mode,
+                                                      const em_array *mask,
+                                                      const em_array *sinks);
+
+/* ---------------------------------------------------------------- function export */
+
+/* Traces of a function saved to a file and replayed later without the
+ * function (mlx.core.export_function / import_function; ember's own format,
+ * described in src/transforms/export.c). A writer collects traces: each
+ * em_export_writer_add runs f on tracers of `inputs` (n_pos positional ones,
+ * then n_kw keyword ones named kw_names) and records the graph; close writes
+ * the file once (later adds fail). Functions with custom_function or
+ * checkpoint nodes cannot be exported. */
+typedef struct em_export_writer em_export_writer;
+EM_API em_export_writer *em_export_writer_new(const char *path, const char *metadata, bool shapeless);
+EM_API em_status em_export_writer_add(em_export_writer *w, em_closure *f, em_array *const *inputs,
+                                      size_t n_pos, const char *const *kw_names, size_t n_kw);
+EM_API em_status em_export_writer_close(em_export_writer *w);
+EM_API void em_export_writer_free(em_export_writer *w); /* NULL-safe; does not close */
+
+/* An imported function: its traces, replayed by em_imported_call on inputs
+ * whose count, keyword names, dtypes and shapes match one of them (else
+ * EM_ERR_VALUE listing the traces). A damaged or malformed file is
+ * EM_ERR_VALUE, a missing one EM_ERR_IO. */
+typedef struct em_imported em_imported;
+EM_API em_imported *em_import_function(const char *path);
+EM_API em_imported *em_import_function_bytes(const void *data, size_t n);
+EM_API void em_imported_free(em_imported *f); /* NULL-safe */
+EM_API const char *em_imported_metadata(const em_imported *f); /* "" when none */
+EM_API size_t em_imported_num_traces(const em_imported *f);
+EM_API em_status em_imported_call(const em_imported *f, em_array *const *inputs, size_t n_pos,
+                                  const char *const *kw_names, size_t n_kw, em_array_list *out);
 
 #ifdef __cplusplus
 }

@@ -376,7 +376,8 @@ int ops_module_init(PyObject *m, em_state *st) {
                              py_creation_methods, py_misc_methods, py_index_methods,
                              py_transform_methods, py_vmap_methods, py_io_methods,
                              py_conv_methods, py_sort_methods, py_contract_methods,
-                             py_misc_ops_methods};
+                             py_misc_ops_methods,
+                             py_quant_methods};
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
         if (PyModule_AddFunctions(m, tables[i]) < 0) return -1;
     return 0;

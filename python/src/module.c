@@ -180,6 +180,8 @@ static int core_exec(PyObject *m) {
     if (transforms_module_init(m, st) < 0) return -1;
     if (io_module_init(m, st) < 0) return -1;
     if (random_module_init(m, st) < 0) return -1;
+    if (fast_module_init(m, st) < 0) return -1;
+    if (export_module_init(m, st) < 0) return -1;
     if (misc_ops_module_init(m, st) < 0) return -1;
     if (PyModule_AddStringConstant(m, "__version__", em_version()) < 0) return -1;
     if (add_float(m, "pi", 3.141592653589793) < 0 || add_float(m, "e", 2.718281828459045) < 0 ||

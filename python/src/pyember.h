@@ -194,12 +194,15 @@ extern PyMethodDef py_io_methods[];
 extern PyMethodDef py_conv_methods[];   /* conv.c */
 extern PyMethodDef py_sort_methods[];   /* ops_sort.c */
 extern PyMethodDef py_contract_methods[]; /* contract.c */
+extern PyMethodDef py_quant_methods[];    /* quant.c */
 int io_module_init(PyObject *m, em_state *st);
 int device_module_init(PyObject *m, em_state *st);
 int linalg_module_init(PyObject *m, em_state *st);  /* linalg.c: ember.core.linalg */
 int fft_module_init(PyObject *m, em_state *st);     /* fft.c: ember.core.fft */
 int random_module_init(PyObject *m, em_state *st);  /* random.c: ember.core.random */
 int misc_module_init(PyObject *m, em_state *st);
+int fast_module_init(PyObject *m, em_state *st);    /* fast.c: ember.core.fast */
+int export_module_init(PyObject *m, em_state *st);  /* export.c: export_function & co. */
 /* ops_misc.c: its functions, ArrayLike and the same-object aliases (run last). */
 extern PyMethodDef py_misc_ops_methods[];
 int misc_ops_module_init(PyObject *m, em_state *st);

@@ -86,10 +86,23 @@ FUNC_ANNOT = {
     ("gather_mm", "sorted_indices"): "bool", ("segmented_mm", "segments"): ARRAYLIKE,
     ("block_masked_mm", "block_size"): "int", ("block_masked_mm", "mask_out"): "Optional[array]",
     ("block_masked_mm", "mask_lhs"): "Optional[array]", ("block_masked_mm", "mask_rhs"): "Optional[array]",
+    ("quantize", "w"): ARRAYLIKE, ("quantize", "group_size"): "Optional[int]",
+    ("quantize", "bits"): "Optional[int]", ("quantize", "global_scale"): "Optional[array]",
+    ("dequantize", "w"): ARRAYLIKE, ("dequantize", "scales"): ARRAYLIKE,
+    ("dequantize", "biases"): "Optional[array]", ("dequantize", "group_size"): "Optional[int]",
+    ("dequantize", "bits"): "Optional[int]", ("dequantize", "global_scale"): "Optional[array]",
+    ("quantized_matmul", "w"): ARRAYLIKE, ("quantized_matmul", "scales"): ARRAYLIKE,
+    ("quantized_matmul", "biases"): "Optional[array]", ("quantized_matmul", "transpose"): "bool",
+    ("quantized_matmul", "group_size"): "Optional[int]", ("quantized_matmul", "bits"): "Optional[int]",
+    ("gather_qmm", "w"): ARRAYLIKE, ("gather_qmm", "scales"): ARRAYLIKE,
+    ("gather_qmm", "biases"): "Optional[array]", ("gather_qmm", "lhs_indices"): "Optional[array]",
+    ("gather_qmm", "rhs_indices"): "Optional[array]", ("gather_qmm", "transpose"): "bool",
+    ("gather_qmm", "group_size"): "Optional[int]", ("gather_qmm", "bits"): "Optional[int]",
+    ("gather_qmm", "global_scale"): "Optional[array]", ("gather_qmm", "sorted_indices"): "bool",
 }
 RETURNS = {
     "save": "None", "savez": "None", "savez_compressed": "None", "save_safetensors": "None",
-    "save_gguf": "None",
+    "save_gguf": "None", "quantize": "Tuple[array, ...]",
     "einsum_path": "Tuple[List[Tuple[int, ...]], str]",
     "load": "Union[array, Dict[str, array], Tuple[Dict[str, array], Dict[str, Any]]]",
     "split": "List[array]", "broadcast_arrays": "List[array]", "unstack": "Tuple[array, ...]",
@@ -120,6 +133,8 @@ RETURNS = {
     "vmap": "Callable[..., Any]",
     "meshgrid": "Tuple[array, ...]", "broadcast_shapes": "Tuple[int, ...]",
     "depends": "Union[array, List[array]]", "export_to_dot": "None",
+    "export_function": "None", "exporter": "FunctionExporter",
+    "import_function": "Union[Callable[..., Tuple[array, ...]], Tuple[Callable[..., Tuple[array, ...]], str]]",
 }
 ARRAY_DUNDERS = {
     "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__",
@@ -207,6 +222,16 @@ SUBMODULES = {
         "logits": "array", "axis": "int", "num_samples": "Optional[int]", "mean": "array", "cov": "array",
         "x": "Union[int, array]", "shape": "Optional[Sequence[int]]",
     }, {"seed": "None"}),
+    "fast": ("_Fast", {
+        "x": "array", "a": "array", "q": "array", "k": "array", "v": "array", "eps": "float",
+        "weight": "Optional[array]", "bias": "Optional[array]", "dims": "int", "traditional": "bool",
+        "base": "Optional[float]", "scale": "float", "offset": "Union[int, array]",
+        "freqs": "Optional[array]", "mask": "Union[None, str, array]", "sinks": "Optional[array]",
+        "force_fused": "bool", "name": "str", "input_names": "Sequence[str]",
+        "output_names": "Sequence[str]", "source": "str", "header": "str",
+        "ensure_row_contiguous": "bool", "atomic_outputs": "bool", "shared_memory": "int",
+    }, {"metal_kernel": "Callable[..., List[array]]", "cuda_kernel": "Callable[..., List[array]]",
+        "precompiled_cuda_kernel": "List[array]"}),
 }
 
 
@@ -364,6 +389,33 @@ def main():
     for name in SUBMODULES:
         lines.append("")
         lines += submodule_stub(name)
+    lines += [
+        "",
+        "class _Group:",
+        "    def rank(self) -> int: ...",
+        "    def size(self) -> int: ...",
+        "    def split(self, color: int, key: int = -1) -> _Group: ...",
+        "",
+        "class _Distributed:",
+        "    Group = _Group",
+        "    @staticmethod",
+        "    def is_available(backend: str = 'any') -> bool: ...",
+        "    @staticmethod",
+        "    def init(strict: bool = False, backend: str = 'any', *, all_gather_factory: Optional[Callable[..., Any]] = None) -> _Group: ...",
+    ]
+    for f in ("all_sum", "all_max", "all_min", "all_gather", "sum_scatter"):
+        lines += ["    @staticmethod",
+                  f"    def {f}(x: array, *, group: Optional[_Group] = None, stream: Union[None, Stream, Device] = None) -> array: ..."]
+    lines += [
+        "    @staticmethod",
+        "    def send(x: array, dst: int, *, group: Optional[_Group] = None, stream: Union[None, Stream, Device] = None) -> array: ...",
+        "    @staticmethod",
+        "    def recv(shape: Sequence[int], dtype: Dtype, src: int, *, group: Optional[_Group] = None, stream: Union[None, Stream, Device] = None) -> array: ...",
+        "    @staticmethod",
+        "    def recv_like(x: array, src: int, *, group: Optional[_Group] = None, stream: Union[None, Stream, Device] = None) -> array: ...",
+        "",
+        "distributed: _Distributed",
+    ]
     text = "\n".join(lines) + "\n"
     with open(OUT, "w") as f:
         f.write(text)

@@ -179,7 +179,18 @@ typedef struct em_node em_node;
     /* random numbers (src/ops/random.c) */                                    \
     X(RANDOM_BITS, "RandomBits", random, 0)                                   \
     /* contractions and diagonals (src/ops/diagonal.c) */                     \
-    X(DIAGONAL, "Diagonal", diagonal, EM_PF_VIEW)
+    X(DIAGONAL, "Diagonal", diagonal, EM_PF_VIEW)                             \
+    /* quantisation (src/ops/quant.c) */                                       \
+    X(QUANTIZE, "Quantize", quant, 0)                                          \
+    X(DEQUANTIZE, "Dequantize", quant, 0)                                      \
+    X(QUANTIZED_MATMUL, "QuantizedMatmul", quant, 0)                           \
+    X(TO_FP8, "ToFP8", quant, 0)                                               \
+    X(FROM_FP8, "FromFP8", quant, 0)                                           \
+    /* fused kernels of mlx.core.fast (src/ops/fast.c) */                     \
+    X(RMS_NORM, "RMSNorm", fast, 0)                                            \
+    X(LAYER_NORM, "LayerNorm", fast, 0)                                        \
+    X(ROPE, "RoPE", fast, 0)                                                   \
+    X(SDPA, "ScaledDotProductAttention", fast, 0)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -414,5 +425,23 @@ typedef struct { int32_t op, axis, reverse, inclusive; } em_scan_params;
 /* DIAGONAL: the offset diagonal between the distinct, normalised axes axis1
  * and axis2 (a view; offset 0 when the diagonal is empty). */
 typedef struct { int64_t offset; int32_t axis1, axis2; } em_diagonal_params;
+
+/* QUANTIZE, DEQUANTIZE, QUANTIZED_MATMUL (transpose: x @ W^T), affine mode.
+ * round_dt (DEQUANTIZE): 0, or EM_FLOAT16/EM_BFLOAT16 when the scales are of
+ * that dtype and MLX computes scale * q + bias in it (each step rounded). */
+typedef struct { int32_t group_size, bits, transpose, round_dt; } em_quant_params;
+/* ---- fused kernels (contracts in src/ops/fast.c) ---- */
+
+/* RMS_NORM: inputs (x[, w]); LAYER_NORM: inputs (x[, w][, b]); one float
+ * dtype; w and b 1-d of x's last dim. */
+typedef struct { double eps; int32_t has_weight, has_bias; } em_norm_params;
+/* ROPE: inputs (x, offset[, freqs]): x float of rank >= 3, offset int32 0-d
+ * or (x.shape[0],), freqs float32 (dims/2,) when has_freqs (else base). */
+typedef struct { double base, scale; int32_t dims, traditional, has_freqs, pad_; } em_rope_params;
+typedef enum { EM_SDPA_MASK_NONE, EM_SDPA_MASK_CAUSAL, EM_SDPA_MASK_BOOL, EM_SDPA_MASK_ADD } em_sdpa_mask;
+/* SDPA: inputs (q, k, v[, mask][, sinks]) of one float dtype (a bool mask
+ * excepted): q (B,H,L,D), k (B,Hk,S,D), v (B,Hk,S,Dv), H % Hk == 0, mask of
+ * shape (B,H,L,S) (maybe broadcast), sinks (H,). */
+typedef struct { double scale; int32_t mask, has_sinks; } em_sdpa_params;
 
 #endif

@@ -318,6 +318,36 @@ static void test_half_bits_every_level(void) {
     free(f);
 }
 
+/* To bool from every integer and native float dtype through the contiguous
+ * fast path (blocks of 32 and a tail): x != 0, so -0.0 is false and NaN
+ * true; a strided source gives the same. */
+static void test_to_bool_long(void) {
+    enum { N = 100 + 3 };
+    double v[N];
+    for (int i = 0; i < N; i++) v[i] = i % 5 == 0 ? 0.0 : i % 7 == 0 ? -(double)i : 1.0 * (i % 3);
+    static const em_dtype dts[] = {EM_UINT8, EM_INT8, EM_UINT16, EM_INT16, EM_UINT32, EM_INT32,
+                                   EM_UINT64, EM_INT64, EM_FLOAT32, EM_FLOAT64};
+    em_array *src = ew_vec(v, N, EM_FLOAT64);
+    for (size_t k = 0; k < sizeof dts / sizeof dts[0]; k++) {
+        em_array *x = em_astype(src, dts[k]);
+        em_array *b = em_astype(x, EM_BOOL);
+        em_array *xs = em_slice(x, (int64_t[]){1}, (int64_t[]){N}, (int64_t[]){2}, 1);
+        em_array *bs = em_astype(xs, EM_BOOL);
+        double back[N];
+        CHECK(em_array_copy_to(x, EM_FLOAT64, back, sizeof back) == EM_OK);
+        const bool *p = ew_raw(b), *ps = ew_raw(bs);
+        CHECK(p && ps && em_array_dtype(b) == EM_BOOL);
+        int bad = 0;
+        for (int i = 0; p && i < N; i++) bad += p[i] != (back[i] != 0);
+        for (int i = 0; ps && i < N / 2; i++) bad += ps[i] != (back[1 + 2 * i] != 0);
+        CHECK_MSG(bad == 0, "%s: %d wrong", em_dtype_name(dts[k]), bad);
+    }
+    float f[40];
+    for (int i = 0; i < 40; i++) f[i] = i == 3 ? -0.0f : i == 5 ? NAN : i == 7 ? INFINITY : i == 9 ? 0x1p-149f : 0.0f;
+    const bool *pf = ew_raw(em_astype(ew_vec(f, 40, EM_FLOAT32), EM_BOOL));
+    for (int i = 0; pf && i < 40; i++) CHECK(pf[i] == (i == 5 || i == 7 || i == 9));
+}
+
 static void test_errors(void) {
     CHECK_ERROR(em_astype(NULL, EM_FLOAT32), EM_ERR_NULL, "astype");
     CHECK_ERROR(em_copy(NULL), EM_ERR_NULL, "copy");
@@ -338,6 +368,7 @@ int main(void) {
     RUN(test_named_cases);
     RUN(test_layouts_and_copy);
     RUN(test_half_bits_every_level);
+    RUN(test_to_bool_long);
     RUN(test_errors);
     CHECK_MSG(em_live_arrays() == live, "%lld arrays leaked", (long long)(em_live_arrays() - live));
     CHECK_NO_ERROR();

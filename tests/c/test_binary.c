@@ -460,6 +460,46 @@ static void test_simd_bit_exact(void) {
     free(y);
 }
 
+/* A scalar with an array (the weak-scalar case: x + 1): the value is read
+ * once, on either side, for every integer width, with a tail past the
+ * 32-element blocks; values against a plain loop with C's wrap-around. */
+static void test_scalar_operand(void) {
+    enum { N = 1000 + 7 };
+    int16_t v16[N];
+    uint8_t v8[N];
+    int64_t v64[N];
+    for (int i = 0; i < N; i++) {
+        v16[i] = (int16_t)(i * 37 - 18000);
+        v8[i] = (uint8_t)(i * 7);
+        v64[i] = (int64_t)i * 1000003 - 500000000;
+    }
+    em_array *a16 = ew_vec(v16, N, EM_INT16), *a8 = ew_vec(v8, N, EM_UINT8), *a64 = ew_vec(v64, N, EM_INT64);
+    em_array *s16 = em_array_from_int(300, EM_INT16), *s8 = em_array_from_int(200, EM_UINT8);
+    em_array *s64 = em_array_from_int(-7, EM_INT64);
+    em_array *r1 = em_add(a16, s16), *r2 = em_subtract(s16, a16), *r3 = em_add(a8, s8);
+    em_array *r4 = em_multiply(s64, a64), *r5 = em_maximum(a16, s16), *r6 = em_not_equal(s8, a8);
+    const int16_t *p1 = ew_raw(r1), *p2 = ew_raw(r2), *p5 = ew_raw(r5);
+    const uint8_t *p3 = ew_raw(r3);
+    const int64_t *p4 = ew_raw(r4);
+    const bool *p6 = ew_raw(r6);
+    CHECK(p1 && p2 && p3 && p4 && p5 && p6 && em_array_dtype(r6) == EM_BOOL);
+    int bad = 0;
+    for (int i = 0; p1 && p2 && p3 && p4 && p5 && p6 && i < N; i++) {
+        bad += p1[i] != (int16_t)(uint16_t)((uint16_t)v16[i] + 300u);
+        bad += p2[i] != (int16_t)(uint16_t)(300u - (uint16_t)v16[i]);
+        bad += p3[i] != (uint8_t)(v8[i] + 200);
+        bad += p4[i] != -7 * v64[i];
+        bad += p5[i] != (v16[i] > 300 ? v16[i] : 300);
+        bad += p6[i] != (v8[i] != 200);
+    }
+    CHECK_MSG(bad == 0, "%d wrong elements", bad);
+    /* two scalars broadcast to an array */
+    em_array *b = em_add(em_broadcast_to(s16, (int64_t[]){3, 5}, 2), em_broadcast_to(s16, (int64_t[]){3, 5}, 2));
+    CHECK(check_shape(b, 2, (int64_t[]){3, 5}));
+    const int16_t *pb = ew_raw(b);
+    for (int i = 0; pb && i < 15; i++) CHECK(pb[i] == 600);
+}
+
 static void test_dtypes_and_errors(void) {
     int8_t i8 = -3;
     uint8_t u8 = 200;
@@ -503,6 +543,7 @@ int main(void) {
     RUN(test_half);
     RUN(test_broadcast_and_strides);
     RUN(test_simd_bit_exact);
+    RUN(test_scalar_operand);
     RUN(test_dtypes_and_errors);
     CHECK_MSG(em_live_arrays() == live, "%lld arrays leaked", (long long)(em_live_arrays() - live));
     CHECK_NO_ERROR();

@@ -548,7 +548,8 @@ static void test_simd_bit_exact(void) {
     em_array *a = ew_vec(x, n, EM_FLOAT32);
     em_array *sa = em_array_from_external(x, (int64_t[]){n / 2}, (int64_t[]){2}, 1, EM_FLOAT32,
                                           NULL, NULL);
-    unary_op ops[] = {em_exp, em_log, em_tanh, em_sigmoid, em_erf, em_sqrt, em_negative, em_abs};
+    unary_op ops[] = {em_exp, em_log, em_tanh, em_sigmoid, em_erf, em_sqrt, em_negative, em_abs,
+                      em_floor, em_ceil};
     const char *levels[] = {"avx2", "avx512"};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         CHECK(cpu_simd_force("none"));
@@ -561,9 +562,48 @@ static void test_simd_bit_exact(void) {
             CHECK_MSG(same_bits_f32(sr, sref), "op %zu %s strided differs from scalar", k, levels[l]);
         }
     }
+    /* erfinv over its domain: uniform in [-1, 1], the tails near +-1 (both
+     * polynomial branches), the specials and random bit patterns */
+    float *y = make_inputs(n, -1, 1, 777);
+    uint64_t s = 5;
+    for (int64_t i = n / 2; i < n * 5 / 8; i++) {
+        float t = (float)ew_uniform(&s, 0, 1);
+        y[i] = (i & 1 ? -1.0f : 1.0f) * (1.0f - t * t * t * t * 1e-3f);
+    }
+    y[n - 1] = 1.0f, y[n - 2] = -1.0f, y[n - 3] = 0x1p-149f, y[n - 4] = -0.0f;
+    y[n - 5] = 0x1.fffffep-1f, y[n - 6] = -0x1.fffffep-1f;
+    em_array *ya = ew_vec(y, n, EM_FLOAT32);
+    CHECK(cpu_simd_force("none"));
+    em_array *yref = em_erfinv(ya);
+    CHECK(em_eval1(yref) == EM_OK);
+    for (int l = 0; l < 2; l++) {
+        if (!cpu_simd_force(levels[l])) continue;
+        em_array *r = em_erfinv(ya);
+        CHECK_MSG(same_bits_f32(r, yref), "erfinv %s differs from scalar", levels[l]);
+    }
     cpu_simd_force(NULL);
     CHECK(!cpu_simd_force("sse9"));
     free(x);
+    free(y);
+}
+
+/* logical_not and bitwise_invert of bool, contiguous (words of 8 bytes and a
+ * tail) and strided. */
+static void test_bool_not_long(void) {
+    enum { N = 1000 + 5 };
+    bool v[N];
+    uint64_t s = 11;
+    for (int i = 0; i < N; i++) v[i] = ew_rand(&s) & 1;
+    em_array *a = ew_vec(v, N, EM_BOOL);
+    em_array *sa = em_array_from_external(v, (int64_t[]){N / 3}, (int64_t[]){3}, 1, EM_BOOL, NULL, NULL);
+    em_array *r[4] = {em_logical_not(a), em_bitwise_invert(a), em_logical_not(sa), em_bitwise_invert(sa)};
+    for (int k = 0; k < 4; k++) {
+        const bool *p = ew_raw(r[k]);
+        CHECK(p && em_array_dtype(r[k]) == EM_BOOL);
+        int bad = 0, len = k < 2 ? N : N / 3, step = k < 2 ? 1 : 3;
+        for (int i = 0; p && i < len; i++) bad += p[i] != !v[i * step];
+        CHECK_MSG(bad == 0, "case %d: %d wrong", k, bad);
+    }
 }
 
 static void test_dtypes_and_errors(void) {
@@ -636,6 +676,7 @@ int main(void) {
     RUN(test_nan_to_num);
     RUN(test_layouts);
     RUN(test_simd_bit_exact);
+    RUN(test_bool_not_long);
     RUN(test_dtypes_and_errors);
     CHECK_MSG(em_live_arrays() == live, "%lld arrays leaked", (long long)(em_live_arrays() - live));
     CHECK_NO_ERROR();

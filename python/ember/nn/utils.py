@@ -7,7 +7,7 @@ import ember.core as mx
 
 from .layers.base import Module
 
-__all__ = ["value_and_grad", "checkpoint"]
+__all__ = ["value_and_grad", "checkpoint", "average_gradients"]
 
 
 def value_and_grad(model: Module, fn: Callable):
@@ -58,3 +58,27 @@ def checkpoint(module: Module, fn: Optional[Callable] = None):
             module.update(params)
 
     return wrapped
+
+
+def average_gradients(gradients, group: Optional["mx.distributed.Group"] = None,
+                      all_reduce_size: int = 32 * 1024**2, communication_stream=None):
+    """Average the gradients across the distributed processes in ``group``.
+
+    With one process (the only case this build can run) the average is the
+    gradients themselves, returned unchanged, as mlx.nn does at size 1.
+
+    Args:
+        gradients (Any): The Python tree containing the gradients.
+        group (Optional[Group]): The group of processes to average over
+          (default: the global group).
+        all_reduce_size (int): Group arrays into all-reduce calls of up to this
+          many bytes (0 or less: one call per array). Unused at size 1.
+        communication_stream (Optional[Stream]): The stream for the
+          communication. Unused at size 1.
+    """
+    group = group if group is not None else mx.distributed.init()
+    n = group.size()
+    if n == 1:
+        return gradients
+    from ember.utils import tree_map
+    return tree_map(lambda x: mx.distributed.all_sum(x, group=group) / n, gradients)

@@ -58,19 +58,33 @@ static bool simd_binary_f32(em_prim_id prim, char **p, const int64_t *st, int64_
             }                                                                  \
             for (; i < n; i++)                                                 \
                 ((Tout *)o)[i] = em_##op##s(((const T *)a)[i], ((const T *)b)[i]); \
-        } else if (so == sizeof(Tout) && (sa == 0 || sa == sizeof(T)) &&      \
-                   (sb == 0 || sb == sizeof(T))) { /* one broadcast operand */ \
-            int64_t i = 0, ka = sa ? 1 : 0, kb = sb ? 1 : 0;                   \
-            const T *aa = (const T *)a, *bb = (const T *)b;                    \
+        } else if (so == sizeof(Tout) && sa == 0 && sb == sizeof(T)) {         \
+            /* a scalar (a weak Python scalar, most often) and an array: the \
+             * value is read once, the loop vectorises as the contiguous one */ \
+            const T va = *(const T *)a;                                        \
+            int64_t i = 0;                                                     \
             for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                     \
-                T x[CPU_VBLOCK], y[CPU_VBLOCK];                                \
+                T y[CPU_VBLOCK];                                               \
                 Tout r[CPU_VBLOCK];                                            \
-                for (int j = 0; j < CPU_VBLOCK; j++) x[j] = aa[(i + j) * ka];  \
-                for (int j = 0; j < CPU_VBLOCK; j++) y[j] = bb[(i + j) * kb];  \
-                for (int j = 0; j < CPU_VBLOCK; j++) r[j] = em_##op##s(x[j], y[j]); \
+                memcpy(y, b + i * sizeof(T), sizeof y);                        \
+                for (int j = 0; j < CPU_VBLOCK; j++) r[j] = em_##op##s(va, y[j]); \
                 memcpy(o + i * sizeof(Tout), r, sizeof r);                     \
             }                                                                  \
-            for (; i < n; i++) ((Tout *)o)[i] = em_##op##s(aa[i * ka], bb[i * kb]); \
+            for (; i < n; i++) ((Tout *)o)[i] = em_##op##s(va, ((const T *)b)[i]); \
+        } else if (so == sizeof(Tout) && sa == sizeof(T) && sb == 0) {         \
+            const T vb = *(const T *)b;                                        \
+            int64_t i = 0;                                                     \
+            for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                     \
+                T x[CPU_VBLOCK];                                               \
+                Tout r[CPU_VBLOCK];                                            \
+                memcpy(x, a + i * sizeof(T), sizeof x);                        \
+                for (int j = 0; j < CPU_VBLOCK; j++) r[j] = em_##op##s(x[j], vb); \
+                memcpy(o + i * sizeof(Tout), r, sizeof r);                     \
+            }                                                                  \
+            for (; i < n; i++) ((Tout *)o)[i] = em_##op##s(((const T *)a)[i], vb); \
+        } else if (so == sizeof(Tout) && sa == 0 && sb == 0) {                 \
+            Tout v = em_##op##s(*(const T *)a, *(const T *)b);                 \
+            for (int64_t i = 0; i < n; i++) ((Tout *)o)[i] = v;                \
         } else {                                                               \
             for (int64_t i = 0; i < n; i++)                                    \
                 *(Tout *)(o + i * so) = em_##op##s(*(const T *)(a + i * sa), \

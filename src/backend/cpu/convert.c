@@ -6,6 +6,8 @@
  * loops generated per source dtype and per (class, destination), each a
  * plain loop the compiler can vectorise, with one definition of each
  * conversion rule (scalar.h's em_<dst>_from_<class>). */
+#include <string.h>
+
 #include "elementwise.h"
 #include "kernels.h"
 #include "scalar.h"
@@ -122,6 +124,35 @@ static void cast_inner(char **p, const int64_t *s, int64_t n, const void *vctx) 
     }
 }
 
+/* Integer or float to bool (the cast in front of logical_and/or and of
+ * where on numbers), contiguous: x != 0 directly, in blocks the compiler
+ * vectorises, instead of through the widened block (5-10x slower). Other
+ * layouts take cast_inner. */
+#define TO_BOOL(E, s, t)                                                       \
+    static void to_bool_##s(char **p, const int64_t *st, int64_t n, const void *ctx) { \
+        if (st[0] != 1 || st[1] != sizeof(t)) {                                \
+            cast_inner(p, st, n, ctx);                                         \
+            return;                                                            \
+        }                                                                      \
+        int64_t i = 0;                                                         \
+        for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                         \
+            t x[CPU_VBLOCK];                                                   \
+            bool r[CPU_VBLOCK];                                                \
+            memcpy(x, p[1] + i * sizeof(t), sizeof x);                         \
+            for (int j = 0; j < CPU_VBLOCK; j++) r[j] = x[j] != 0;             \
+            memcpy(p[0] + i, r, sizeof r);                                     \
+        }                                                                      \
+        for (; i < n; i++) p[0][i] = ((const t *)p[1])[i] != 0;               \
+    }
+EM_DTYPES_INT(TO_BOOL)
+EM_DTYPES_NATIVE_FLOAT(TO_BOOL)
+#undef TO_BOOL
+static const cpu_inner_fn to_bool[EM_NUM_DTYPES] = {
+#define T(E, s, t) [E] = to_bool_##s,
+    EM_DTYPES_INT(T) EM_DTYPES_NATIVE_FLOAT(T)
+#undef T
+};
+
 em_status cpu_convert_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype from = in[0]->dtype, to = out[0]->dtype;
     if (n->prim == EM_PRIM_COPY || from == to) {
@@ -135,6 +166,7 @@ em_status cpu_convert_kernel(const em_node *n, em_array *const *in, em_array *co
     if (to == EM_FLOAT16 && class_of[from] == CLS_F32) c.n = narrow_f32_f16_fast;
     if (to == EM_BFLOAT16 && class_of[from] == CLS_F32) c.n = narrow_f32_bf16_fast;
     em_array *ops[2] = {out[0], in[0]};
-    cpu_elementwise_run(2, ops, cast_inner, &c);
+    cpu_inner_fn fn = to == EM_BOOL && to_bool[from] ? to_bool[from] : cast_inner;
+    cpu_elementwise_run(2, ops, fn, &c);
     return EM_OK;
 }

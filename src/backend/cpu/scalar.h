@@ -228,6 +228,27 @@ static inline float em_erf_f32(float x) {
     return copysignf(1.0f - em_exp_f32(-s) * p, x);
 }
 
+/* erfinv's two polynomials, highest degree first: in w - 2.5 for w < 5, in
+ * sqrt(w) - 3 above (shared with the vectorised loops of simd_avx*.c). */
+#define EM_ERFINV_A0 2.81022636e-08f
+#define EM_ERFINV_A1 3.43273939e-07f
+#define EM_ERFINV_A2 -3.5233877e-06f
+#define EM_ERFINV_A3 -4.39150654e-06f
+#define EM_ERFINV_A4 0.00021858087f
+#define EM_ERFINV_A5 -0.00125372503f
+#define EM_ERFINV_A6 -0.00417768164f
+#define EM_ERFINV_A7 0.246640727f
+#define EM_ERFINV_A8 1.50140941f
+#define EM_ERFINV_B0 -0.000200214257f
+#define EM_ERFINV_B1 0.000100950558f
+#define EM_ERFINV_B2 0.00134934322f
+#define EM_ERFINV_B3 -0.00367342844f
+#define EM_ERFINV_B4 0.00573950773f
+#define EM_ERFINV_B5 -0.0076224613f
+#define EM_ERFINV_B6 0.00943887047f
+#define EM_ERFINV_B7 1.00167406f
+#define EM_ERFINV_B8 2.83297682f
+
 /* erfinv: Giles' single-precision approximation ("Approximating the erfinv
  * function", GPU Computing Gems, 2010), with w = -log(1 - x^2). */
 static inline float em_erfinv_f32(float x) {
@@ -236,26 +257,26 @@ static inline float em_erfinv_f32(float x) {
     float w = -em_log_f32(fmaf(-x, x, 1.0f)), p;
     if (w < 5.0f) {
         w = w - 2.5f;
-        p = 2.81022636e-08f;
-        p = fmaf(p, w, 3.43273939e-07f);
-        p = fmaf(p, w, -3.5233877e-06f);
-        p = fmaf(p, w, -4.39150654e-06f);
-        p = fmaf(p, w, 0.00021858087f);
-        p = fmaf(p, w, -0.00125372503f);
-        p = fmaf(p, w, -0.00417768164f);
-        p = fmaf(p, w, 0.246640727f);
-        p = fmaf(p, w, 1.50140941f);
+        p = EM_ERFINV_A0;
+        p = fmaf(p, w, EM_ERFINV_A1);
+        p = fmaf(p, w, EM_ERFINV_A2);
+        p = fmaf(p, w, EM_ERFINV_A3);
+        p = fmaf(p, w, EM_ERFINV_A4);
+        p = fmaf(p, w, EM_ERFINV_A5);
+        p = fmaf(p, w, EM_ERFINV_A6);
+        p = fmaf(p, w, EM_ERFINV_A7);
+        p = fmaf(p, w, EM_ERFINV_A8);
     } else {
         w = sqrtf(w) - 3.0f;
-        p = -0.000200214257f;
-        p = fmaf(p, w, 0.000100950558f);
-        p = fmaf(p, w, 0.00134934322f);
-        p = fmaf(p, w, -0.00367342844f);
-        p = fmaf(p, w, 0.00573950773f);
-        p = fmaf(p, w, -0.0076224613f);
-        p = fmaf(p, w, 0.00943887047f);
-        p = fmaf(p, w, 1.00167406f);
-        p = fmaf(p, w, 2.83297682f);
+        p = EM_ERFINV_B0;
+        p = fmaf(p, w, EM_ERFINV_B1);
+        p = fmaf(p, w, EM_ERFINV_B2);
+        p = fmaf(p, w, EM_ERFINV_B3);
+        p = fmaf(p, w, EM_ERFINV_B4);
+        p = fmaf(p, w, EM_ERFINV_B5);
+        p = fmaf(p, w, EM_ERFINV_B6);
+        p = fmaf(p, w, EM_ERFINV_B7);
+        p = fmaf(p, w, EM_ERFINV_B8);
     }
     return p * x;
 }
@@ -307,7 +328,11 @@ static inline double em_erfinv_f64(double y) {
             dx = -log(e / c) * e / d;
         }
         x -= dx;
-        if (!(fabs(dx) > 1e-16 * x)) break;
+        /* Newton converges quadratically: the error left after a step of
+         * size dx is about K dx^2 with K = |f''/2f'| (x on erf, about 1/2x
+         * on log erfc), far below an ulp once dx < 1e-9 x; stopping there
+         * saves the step that only confirmed convergence (2 steps, not 3). */
+        if (!(fabs(dx) > 1e-9 * x)) break;
     }
     return copysign(x, y);
 }
@@ -375,6 +400,11 @@ EM_DTYPES_SINT(EM_UNARY_SINT_)
 
 /* float32 and float64: libm where it is accurate and not vectorised, the
  * kernels above where it is. */
+/* floorf/ceilf with a NaN returned unchanged: glibc's inlined and SSE4.1
+ * versions differ on a signalling NaN (one quiets it), and the vectorised
+ * loops must give the same bits as this in every build. */
+static inline float em_floor_f32(float x) { return x != x ? x : floorf(x); }
+static inline float em_ceil_f32(float x) { return x != x ? x : ceilf(x); }
 #define EM_UNARY_LIBM_(op, f32, f64)                                           \
     static inline float em_##op##_float32(float x) { return f32(x); }          \
     static inline double em_##op##_float64(double x) { return f64(x); }
@@ -395,8 +425,8 @@ EM_UNARY_LIBM_(cosh, coshf, cosh)
 EM_UNARY_LIBM_(arcsinh, asinhf, asinh)
 EM_UNARY_LIBM_(arccosh, acoshf, acosh)
 EM_UNARY_LIBM_(arctanh, atanhf, atanh)
-EM_UNARY_LIBM_(floor, floorf, floor)
-EM_UNARY_LIBM_(ceil, ceilf, ceil)
+EM_UNARY_LIBM_(floor, em_floor_f32, floor)
+EM_UNARY_LIBM_(ceil, em_ceil_f32, ceil)
 EM_UNARY_LIBM_(round, rintf, rint) /* half to even under the default rounding mode */
 EM_UNARY_LIBM_(exp, em_exp_f32, exp)
 EM_UNARY_LIBM_(log, em_log_f32, log)

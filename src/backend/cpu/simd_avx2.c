@@ -144,6 +144,38 @@ static inline T256 V erf256(V x) {
 }
 
 static inline T256 V sqrt256(V x) { return _mm256_sqrt_ps(x); }
+/* floorf/ceilf: exact; a NaN comes back unchanged, as scalar.h's em_floor_f32
+ * (roundps alone would quiet a signalling NaN) */
+static inline T256 V floor256(V x) {
+    return sel(cmp_unord(x), _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), x);
+}
+static inline T256 V ceil256(V x) {
+    return sel(cmp_unord(x), _mm256_round_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC), x);
+}
+
+/* erfinv: both of scalar.h's branches in every lane, the coefficients chosen
+ * per lane (w < 5 or not), so each lane does exactly the scalar's arithmetic. */
+static inline T256 V erfinv256(V x) {
+    V ax = abs256(x);
+    V w = neg256(log256(_mm256_fnmadd_ps(x, x, SET1(1.0f))));
+    V lo = _mm256_cmp_ps(w, SET1(5.0f), _CMP_LT_OQ);
+    V t = sel(lo, _mm256_sub_ps(_mm256_sqrt_ps(w), SET1(3.0f)), _mm256_sub_ps(w, SET1(2.5f)));
+#define C(k) sel(lo, SET1(EM_ERFINV_B##k), SET1(EM_ERFINV_A##k))
+    V p = C(0);
+    p = _mm256_fmadd_ps(p, t, C(1));
+    p = _mm256_fmadd_ps(p, t, C(2));
+    p = _mm256_fmadd_ps(p, t, C(3));
+    p = _mm256_fmadd_ps(p, t, C(4));
+    p = _mm256_fmadd_ps(p, t, C(5));
+    p = _mm256_fmadd_ps(p, t, C(6));
+    p = _mm256_fmadd_ps(p, t, C(7));
+    p = _mm256_fmadd_ps(p, t, C(8));
+#undef C
+    V r = _mm256_mul_ps(p, x);
+    /* |x| >= 1 or NaN: NaN, except +-1 -> +-inf */
+    r = sel(_mm256_cmp_ps(ax, SET1(1.0f), _CMP_NLT_UQ), r, SET1(NAN));
+    return sel(_mm256_cmp_ps(ax, SET1(1.0f), _CMP_EQ_OQ), r, copysign256(SET1(INFINITY), x));
+}
 
 static inline T256 V add256(V a, V b) { return _mm256_add_ps(a, b); }
 static inline T256 V sub256(V a, V b) { return _mm256_sub_ps(a, b); }
@@ -177,9 +209,12 @@ UNARY(u_log, log256)
 UNARY(u_tanh, tanh256)
 UNARY(u_sigmoid, sigmoid256)
 UNARY(u_erf, erf256)
+UNARY(u_erfinv, erfinv256)
 UNARY(u_sqrt, sqrt256)
 UNARY(u_neg, neg256)
 UNARY(u_abs, abs256)
+UNARY(u_floor, floor256)
+UNARY(u_ceil, ceil256)
 #undef UNARY
 
 #define BINARY(name, F)                                                        \
@@ -268,8 +303,8 @@ const cpu_simd_table cpu_simd_avx2_table = {
     .name = "avx2",
     .unary = {
         [EM_PRIM_EXP] = u_exp, [EM_PRIM_LOG] = u_log, [EM_PRIM_TANH] = u_tanh,
-        [EM_PRIM_SIGMOID] = u_sigmoid, [EM_PRIM_ERF] = u_erf, [EM_PRIM_SQRT] = u_sqrt,
-        [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs,
+        [EM_PRIM_SIGMOID] = u_sigmoid, [EM_PRIM_ERF] = u_erf, [EM_PRIM_ERFINV] = u_erfinv, [EM_PRIM_SQRT] = u_sqrt,
+        [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs, [EM_PRIM_FLOOR] = u_floor, [EM_PRIM_CEIL] = u_ceil,
     },
     .binary = {
         [EM_PRIM_ADD] = b_add, [EM_PRIM_SUBTRACT] = b_sub, [EM_PRIM_MULTIPLY] = b_mul,

@@ -134,6 +134,41 @@ static inline T512 V neg512(V x) {
     return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
 }
 static inline T512 V abs512(V x) { return _mm512_abs_ps(x); }
+/* floorf/ceilf: exact; a NaN comes back unchanged, as scalar.h's em_floor_f32
+ * (roundscale alone would quiet a signalling NaN) */
+static inline T512 V floor512(V x) {
+    V r = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+static inline T512 V ceil512(V x) {
+    V r = _mm512_roundscale_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+
+/* erfinv: both of scalar.h's branches in every lane, the coefficients chosen
+ * per lane (w < 5 or not), so each lane does exactly the scalar's arithmetic. */
+static inline T512 V erfinv512(V x) {
+    V ax = _mm512_abs_ps(x);
+    V w = neg512(log512(_mm512_fnmadd_ps(x, x, SET1(1.0f))));
+    __mmask16 lo = _mm512_cmp_ps_mask(w, SET1(5.0f), _CMP_LT_OQ);
+    V t = _mm512_mask_mov_ps(_mm512_sub_ps(_mm512_sqrt_ps(w), SET1(3.0f)), lo,
+                             _mm512_sub_ps(w, SET1(2.5f)));
+#define C(k) _mm512_mask_mov_ps(SET1(EM_ERFINV_B##k), lo, SET1(EM_ERFINV_A##k))
+    V p = C(0);
+    p = _mm512_fmadd_ps(p, t, C(1));
+    p = _mm512_fmadd_ps(p, t, C(2));
+    p = _mm512_fmadd_ps(p, t, C(3));
+    p = _mm512_fmadd_ps(p, t, C(4));
+    p = _mm512_fmadd_ps(p, t, C(5));
+    p = _mm512_fmadd_ps(p, t, C(6));
+    p = _mm512_fmadd_ps(p, t, C(7));
+    p = _mm512_fmadd_ps(p, t, C(8));
+#undef C
+    V r = _mm512_mul_ps(p, x);
+    /* |x| >= 1 or NaN: NaN, except +-1 -> +-inf */
+    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(ax, SET1(1.0f), _CMP_NLT_UQ), SET1(NAN));
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(ax, SET1(1.0f), _CMP_EQ_OQ), copysign512(SET1(INFINITY), x));
+}
 
 static inline T512 V add512(V a, V b) { return _mm512_add_ps(a, b); }
 static inline T512 V sub512(V a, V b) { return _mm512_sub_ps(a, b); }
@@ -167,9 +202,12 @@ UNARY(u_log, log512)
 UNARY(u_tanh, tanh512)
 UNARY(u_sigmoid, sigmoid512)
 UNARY(u_erf, erf512)
+UNARY(u_erfinv, erfinv512)
 UNARY(u_sqrt, sqrt512)
 UNARY(u_neg, neg512)
 UNARY(u_abs, abs512)
+UNARY(u_floor, floor512)
+UNARY(u_ceil, ceil512)
 #undef UNARY
 
 #define BINARY(name, F)                                                        \
@@ -248,8 +286,8 @@ const cpu_simd_table cpu_simd_avx512_table = {
     .name = "avx512",
     .unary = {
         [EM_PRIM_EXP] = u_exp, [EM_PRIM_LOG] = u_log, [EM_PRIM_TANH] = u_tanh,
-        [EM_PRIM_SIGMOID] = u_sigmoid, [EM_PRIM_ERF] = u_erf, [EM_PRIM_SQRT] = u_sqrt,
-        [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs,
+        [EM_PRIM_SIGMOID] = u_sigmoid, [EM_PRIM_ERF] = u_erf, [EM_PRIM_ERFINV] = u_erfinv, [EM_PRIM_SQRT] = u_sqrt,
+        [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs, [EM_PRIM_FLOOR] = u_floor, [EM_PRIM_CEIL] = u_ceil,
     },
     .binary = {
         [EM_PRIM_ADD] = b_add, [EM_PRIM_SUBTRACT] = b_sub, [EM_PRIM_MULTIPLY] = b_mul,

@@ -25,3 +25,11 @@ class Embedding(Module):
         """Use the table as an output projection (tied weights): ``x @
         weight.T``, scores over the vocabulary."""
         return x @ self.weight.T
+
+    def to_quantized(self, group_size: int = None, bits: int = None, mode: str = "affine",
+                     quantize_input: bool = False):
+        """A QuantizedEmbedding approximation of this layer."""
+        from .quantized import QuantizedEmbedding
+        if quantize_input:
+            raise ValueError("Quantized input is not supported.")
+        return QuantizedEmbedding.from_embedding(self, group_size, bits, mode)

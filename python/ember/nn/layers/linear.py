@@ -41,6 +41,13 @@ class Linear(Module):
             y = y + self["bias"]
         return y
 
+    def to_quantized(self, group_size: int = None, bits: int = None, mode: str = "affine",
+                     quantize_input: bool = False):
+        """A QuantizedLinear approximation of this layer."""
+        from .quantized import QuantizedLinear, _check_quantize_input
+        _check_quantize_input(mode, quantize_input)
+        return QuantizedLinear.from_linear(self, group_size, bits, mode)
+
 
 class Bilinear(Module):
     r"""Bilinear map :math:`y_i = x_1^\top W_i x_2 + b_i`, with ``weight`` of

@@ -41,12 +41,10 @@ class LayerNorm(Module):
         return f"{self.dims}, eps={self.eps}, affine={'weight' in self}"
 
     def __call__(self, x):
-        y = _normalize(x, -1, self.eps)
-        if "weight" in self:
-            y = y * self.weight
-        if "bias" in self:
-            y = y + self.bias
-        return y
+        # mx.fast.layer_norm, as mlx.nn does: one fused pass per row
+        weight = self.weight if "weight" in self else None
+        bias = self.bias if "bias" in self else None
+        return mx.fast.layer_norm(x, weight, bias, self.eps)
 
 
 class RMSNorm(Module):
@@ -62,9 +60,7 @@ class RMSNorm(Module):
         return f"{self.weight.shape[0]}, eps={self.eps}"
 
     def __call__(self, x):
-        xf = _up(x)
-        y = xf * mx.rsqrt(mx.mean(mx.square(xf), axis=-1, keepdims=True) + self.eps)
-        return self.weight * y.astype(x.dtype)
+        return mx.fast.rms_norm(x, self["weight"], self.eps)
 
 
 class GroupNorm(Module):

@@ -7,34 +7,6 @@ import ember.core as mx
 from .base import Module
 
 
-def _rope(x, dims, traditional, base, scale, offset):
-    """Rotate feature pairs of the first ``dims`` features of ``x`` (positions
-    on axis -2, starting at ``offset``) by angles ``pos * scale *
-    base^(-2i/dims)``; pairs are adjacent (``traditional``) or split halves."""
-    if x.ndim < 3:
-        raise ValueError("[rope] Input must have at least 3 dimensions but got input "
-                         f"with {x.ndim} dimensions.")
-    L = x.shape[-2]
-    half = dims // 2
-    inv_freq = mx.exp(-(mx.arange(half, dtype=mx.float32) * (2.0 / dims)) * math.log(base))
-    pos = (mx.arange(L, dtype=mx.float32) + offset) * scale
-    theta = pos[:, None] * inv_freq[None, :]
-    cos, sin = mx.cos(theta), mx.sin(theta)
-    xf = x.astype(mx.float32) if x.dtype in (mx.float16, mx.bfloat16) else x
-    rot, rest = xf[..., :dims], xf[..., dims:]
-    if traditional:
-        pairs = rot.reshape(*rot.shape[:-1], half, 2)
-        a, b = pairs[..., 0], pairs[..., 1]
-        out = mx.stack([a * cos - b * sin, a * sin + b * cos], axis=-1)
-        out = out.reshape(rot.shape)
-    else:
-        a, b = rot[..., :half], rot[..., half:]
-        out = mx.concatenate([a * cos - b * sin, a * sin + b * cos], axis=-1)
-    if rest.shape[-1]:
-        out = mx.concatenate([out, rest], axis=-1)
-    return out.astype(x.dtype)
-
-
 class RoPE(Module):
     """Rotary positional encoding of the first ``dims`` features of inputs
     ``(..., L, D)``, positions on axis -2 (plus ``offset``), frequencies
@@ -52,7 +24,8 @@ class RoPE(Module):
         return f"{self.dims}, traditional={self.traditional}"
 
     def __call__(self, x, offset: int = 0):
-        return _rope(x, self.dims, self.traditional, self.base, self.scale, offset)
+        return mx.fast.rope(x, self.dims, traditional=self.traditional, base=self.base,
+                            scale=self.scale, offset=offset)
 
 
 class SinusoidalPositionalEncoding(Module):

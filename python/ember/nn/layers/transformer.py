@@ -4,26 +4,11 @@ from typing import Any, Callable, Optional
 
 import ember.core as mx
 
-from .activations import relu, softmax
+from .activations import relu
 from .base import Module
 from .dropout import Dropout
 from .linear import Linear
 from .normalization import LayerNorm
-
-
-def _attention(q, k, v, scale, mask):
-    """softmax(q k^T * scale + mask) v over (B, heads, L, d) arrays; a
-    boolean mask keeps the scores where it is True. Scores of low-precision
-    inputs are normalised in float32."""
-    scores = mx.matmul(q * scale, k.swapaxes(-1, -2))
-    if mask is not None:
-        if mask.dtype == mx.bool_:
-            scores = mx.where(mask, scores, mx.finfo(scores.dtype).min)
-        else:
-            scores = scores + mask
-    low = scores.dtype in (mx.float16, mx.bfloat16)
-    weights = softmax(scores.astype(mx.float32) if low else scores, axis=-1)
-    return mx.matmul(weights.astype(v.dtype), v)
 
 
 class MultiHeadAttention(Module):
@@ -60,7 +45,7 @@ class MultiHeadAttention(Module):
         q = q.reshape(B, L, H, -1).transpose(0, 2, 1, 3)
         k = k.reshape(B, S, H, -1).transpose(0, 2, 1, 3)
         v = v.reshape(B, S, H, -1).transpose(0, 2, 1, 3)
-        out = _attention(q, k, v, math.sqrt(1 / q.shape[-1]), mask)
+        out = mx.fast.scaled_dot_product_attention(q, k, v, scale=math.sqrt(1 / q.shape[-1]), mask=mask)
         return self.out_proj(out.transpose(0, 2, 1, 3).reshape(B, L, -1))
 
     @staticmethod
