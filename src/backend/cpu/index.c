@@ -133,6 +133,11 @@ static const acc_fn acc_table[EM_NUM_DTYPES][4] = {EM_DTYPES(IX_ROW)};
  * bytes apart. */
 typedef struct { int64_t dim, lim, bstride; } ix_axis;
 
+/* Index x of index dtype E on an axis of length dim, negatives wrapped, as
+ * unsigned (so a value still out of range compares above any limit). */
+static inline uint64_t ix_wrap_signed(int64_t v, int64_t dim) { return (uint64_t)(v < 0 ? v + dim : v); }
+#define IX_WRAP(E, x, dim) (dtype_is_uint(E) ? (uint64_t)(x) : ix_wrap_signed((int64_t)(x), (dim)))
+
 /* off[j] += (wrapped index j) * bstride for the m indices at p (stride s
  * bytes). Returns -1, or the first j whose index is out of bounds. */
 typedef int64_t (*offsets_fn)(int64_t *off, const char *p, int64_t s, int64_t m, const ix_axis *ax);
@@ -145,13 +150,7 @@ typedef int64_t (*offsets_fn)(int64_t *off, const char *p, int64_t s, int64_t m,
         int64_t dim = ax->dim, bs = ax->bstride;                               \
         for (int64_t j = 0; j < m; j++) {                                      \
             T x = *(const T *)(const void *)(p + j * st);                      \
-            uint64_t u;                                                        \
-            if (dtype_is_uint(E)) {                                            \
-                u = (uint64_t)x;                                               \
-            } else {                                                           \
-                int64_t v = (int64_t)x;                                        \
-                u = (uint64_t)(v < 0 ? v + dim : v);                           \
-            }                                                                  \
+            uint64_t u = IX_WRAP(E, x, dim);                                   \
             if (u > lim) return j;                                             \
             off[j] += (int64_t)u * bs;                                         \
         }                                                                      \
@@ -176,13 +175,7 @@ typedef int64_t (*check_fn)(const char *p, int64_t s, int64_t m, const ix_axis *
         bool bad = false;                                                      \
         for (int64_t j = 0; j < m; j++) {                                      \
             T x = *(const T *)(const void *)(p + j * st);                      \
-            uint64_t u;                                                        \
-            if (dtype_is_uint(E)) {                                            \
-                u = (uint64_t)x;                                               \
-            } else {                                                           \
-                int64_t v = (int64_t)x;                                        \
-                u = (uint64_t)(v < 0 ? v + dim : v);                           \
-            }                                                                  \
+            uint64_t u = IX_WRAP(E, x, dim);                                   \
             bad |= u > lim;                                                    \
         }                                                                      \
         if (!bad) return -1;                                                   \
@@ -215,13 +208,7 @@ typedef int64_t (*gfused_fn)(char *d, const char *x, const char *p, int64_t st, 
         int64_t dim = ax->dim, bs = ax->bstride;                               \
         for (int64_t j = 0; j < m; j++) {                                      \
             T v = *(const T *)(const void *)(p + j * st);                      \
-            uint64_t u;                                                        \
-            if (dtype_is_uint(E)) {                                            \
-                u = (uint64_t)v;                                               \
-            } else {                                                           \
-                int64_t w = (int64_t)v;                                        \
-                u = (uint64_t)(w < 0 ? w + dim : w);                           \
-            }                                                                  \
+            uint64_t u = IX_WRAP(E, v, dim);                                   \
             if (u > lim) return j;                                             \
             ((M *)(void *)d)[j] = *(const M *)(const void *)(x + (int64_t)u * bs); \
         }                                                                      \
