@@ -58,6 +58,23 @@ static int index_rank(const em_node *n, int nidx) {
     return nb;
 }
 
+/* The index arrays of a gather/scatter under a mapped index: arange(S)
+ * over the batch axis 0, then each of the node's nidx indices batched in
+ * front, its axis (axes_of(k)) shifted past the batch. Writes 1 + nidx
+ * arrays (temporaries of t) and axes; false on failure. */
+static bool batch_indices(rule_tmp *t, em_array *const *in, const int *axes, int nidx, int nb,
+                          int64_t size, const int32_t *index_axes, em_array **idx, int *ax) {
+    idx[0] = batch_iota(t, size, nb);
+    ax[0] = 0;
+    if (!idx[0]) return false;
+    for (int k = 0; k < nidx; k++) {
+        idx[1 + k] = index_at_front(t, in[1 + k], axes[1 + k], size, nb);
+        ax[1 + k] = index_axes[k] + 1;
+        if (!idx[1 + k]) return false;
+    }
+    return true;
+}
+
 static em_status gather_vmap(const em_node *n, em_array *const *in, const int *axes, em_array **out,
                              int *out_axes) {
     const em_gather_params *p = NODE_PARAMS(n, em_gather_params);
@@ -79,14 +96,9 @@ static em_status gather_vmap(const em_node *n, em_array *const *in, const int *a
     } else {
         /* an index over the batch: out (S, B) + (1, W), the 1 dropped */
         int nb = index_rank(n, nidx);
-        idx[0] = batch_iota(&t, size, nb);
-        gax[0] = 0;
-        bool ok = a && idx[0];
-        for (int k = 0; k < nidx && ok; k++) {
-            idx[1 + k] = index_at_front(&t, in[1 + k], axes[1 + k], size, nb);
-            gax[1 + k] = (int)p->axes_sizes[k] + 1;
-            ok = idx[1 + k] != NULL;
-        }
+        int32_t iax[EM_MAX_NDIM];
+        for (int k = 0; k < nidx; k++) iax[k] = (int32_t)p->axes_sizes[k];
+        bool ok = a && batch_indices(&t, in, axes, nidx, nb, size, iax, idx, gax);
         slice[0] = 1;
         for (int i = 0; i < nd; i++) slice[1 + i] = p->axes_sizes[nidx + i];
         em_array *g = ok ? tk(&t, em_gather(a, (const em_array *const *)idx, (size_t)nidx + 1, gax,
@@ -131,14 +143,7 @@ static em_status scatter_vmap(const em_node *n, em_array *const *in, const int *
         if (a && upd) r = scatter_by_op(p->op, a, idx, (size_t)nidx, upd, sax);
     } else {
         /* updates (S, B) + (1, W) under an index over the batch */
-        idx[0] = batch_iota(&t, size, nb);
-        sax[0] = 0;
-        bool ok = a && idx[0];
-        for (int k = 0; k < nidx && ok; k++) {
-            idx[1 + k] = index_at_front(&t, in[1 + k], axes[1 + k], size, nb);
-            sax[1 + k] = p->axes[k] + 1;
-            ok = idx[1 + k] != NULL;
-        }
+        bool ok = a && batch_indices(&t, in, axes, nidx, nb, size, p->axes, idx, sax);
         em_array *m = ok ? tk(&t, vmap_move(in[u], axes[u], 0, size)) : NULL;
         int one = 1 + nb;
         em_array *upd = m ? tk(&t, em_expand_dims(m, &one, 1)) : NULL;
