@@ -280,13 +280,10 @@ bool streams_drain(void) {
 
 /* ---------------------------------------------------------------- the worker */
 
-static void run_task(stream *s, task *t) {
-    tl_in_task++;
-    em_node *n = t->node;
-    for (int i = 0; i < t->ndeps; i++) {
-        stream *o = get(t->deps[i].stream);
-        if (o) wait_done(o, t->deps[i].seq);
-    }
+/* Runs n's kernel into outs (nout of them) unless an input carries a fault;
+ * a fault, found or made, is attached to the outputs' buffers, and one the
+ * kernel made becomes the stream's latest failure. */
+static void run_kernel(stream *s, em_node *n, em_array *const *outs, int nout) {
     em_fault *f = NULL;
     for (int i = 0; i < n->n_in && !f; i++) {
         em_buffer *b = n->inputs[i]->buf;
@@ -298,7 +295,7 @@ static void run_task(stream *s, task *t) {
     bool own = false;
     if (!f) {
         em_error_clear();
-        em_status st = cpu_run(n, n->inputs, t->outs);
+        em_status st = cpu_run(n, n->inputs, outs);
         if (st != EM_OK) {
             char msg[64];
             const char *m = em_error_message();
@@ -311,23 +308,32 @@ static void run_task(stream *s, task *t) {
         }
         em_error_clear();
     }
-    if (f) {
-        for (int i = 0; i < t->nout; i++) {
-            em_buffer *b = t->outs[i] ? t->outs[i]->buf : NULL;
-            if (b && !b->fault) {
-                fault_retain(f);
-                b->fault = f;
-            }
-        }
-        pthread_mutex_lock(&s->mu);
-        if (own && (!s->fault || atomic_load(&s->fault->reported))) {
-            fault_release(s->fault);
+    if (!f) return;
+    for (int i = 0; i < nout; i++) {
+        em_buffer *b = outs[i] ? outs[i]->buf : NULL;
+        if (b && !b->fault) {
             fault_retain(f);
-            s->fault = f;
+            b->fault = f;
         }
-        pthread_mutex_unlock(&s->mu);
-        fault_release(f);
     }
+    pthread_mutex_lock(&s->mu);
+    if (own && (!s->fault || atomic_load(&s->fault->reported))) {
+        fault_release(s->fault);
+        fault_retain(f);
+        s->fault = f;
+    }
+    pthread_mutex_unlock(&s->mu);
+    fault_release(f);
+}
+
+static void run_task(stream *s, task *t) {
+    tl_in_task++;
+    em_node *n = t->node;
+    for (int i = 0; i < t->ndeps; i++) {
+        stream *o = get(t->deps[i].stream);
+        if (o) wait_done(o, t->deps[i].seq);
+    }
+    run_kernel(s, n, t->outs, t->nout);
     /* Unpin the outputs, then let the node go: the inputs nobody else holds
      * die here, and their memory returns before `done` moves. */
     for (int i = 0; i < t->nout; i++) {
@@ -402,6 +408,22 @@ em_status stream_submit(em_node *n, em_array *const *outs, int64_t bytes, bool w
     if (!s)
         return error_status(EM_ERR_RUNTIME, "[eval] The stream %d of %s does not exist.", n->stream,
                             em_primitives[n->prim].name);
+    /* A caller about to wait runs the kernel itself, with no task, when
+     * nothing is queued or running on the stream and every input is ready:
+     * the order is the stream's all the same, and neither the queue's lock
+     * nor the worker is touched (a worker woken by each submission would
+     * spin on the other core that the kernels' helpers need). */
+    if (!wake && !tl_worker && !error_is_set() && atomic_load(&s->done) == atomic_load(&s->submitted)) {
+        bool ready = true;
+        for (int i = 0; i < n->n_in && ready; i++)
+            ready = !n->inputs[i]->buf || buffer_ready(n->inputs[i]->buf);
+        if (ready) {
+            tl_in_task++;
+            run_kernel(s, n, outs, n->n_out);
+            tl_in_task--;
+            return EM_OK;
+        }
+    }
     /* the inputs still being written on other streams (one wait per stream,
      * for the latest write) */
     int ndeps = 0;

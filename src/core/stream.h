@@ -39,8 +39,10 @@ int stream_current(void);
  * Records the task's event in each output buffer. Pauses while too many tasks,
  * or too many fresh bytes, are in flight on the stream. Without `wake`, a
  * sleeping worker is left asleep: for a caller that is about to wait for the
- * task (and so runs it itself, or wakes the worker then). Returns an error
- * only if it could not queue the task (nothing was submitted then). */
+ * task (and so runs it itself, or wakes the worker then); such a caller runs
+ * the kernel at once, with no task, when the stream has nothing queued or
+ * running and every input is ready. Returns an error only if it could not
+ * queue the task (nothing was submitted then). */
 em_status stream_submit(em_node *n, em_array *const *outs, int64_t bytes, bool wake);
 
 /* Waits until b's writer has run; then returns EM_OK, or b's fault (set as

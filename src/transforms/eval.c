@@ -70,15 +70,19 @@ static void detach(em_array *a) {
 
 typedef struct frame { em_node *n; int next; } frame;
 
-typedef struct vec { void *p; size_t n, cap; } vec;
+/* A growing array that starts in the caller's storage (small graphs need no
+ * allocation) and moves to the heap when that is full. */
+typedef struct vec { void *p; size_t n, cap; bool heap; } vec;
 
 static bool vec_push(vec *v, const void *item, size_t sz) {
     if (v->n == v->cap) {
         size_t cap = v->cap ? 2 * v->cap : 64;
-        void *p = realloc(v->p, cap * sz);
+        void *p = v->heap ? realloc(v->p, cap * sz) : malloc(cap * sz);
         if (!p) return false;
+        if (!v->heap && v->n) memcpy(p, v->p, v->n * sz);
         v->p = p;
         v->cap = cap;
+        v->heap = true;
     }
     memcpy((char *)v->p + v->n * sz, item, sz);
     v->n++;
@@ -235,7 +239,9 @@ static em_status encode(em_array *const *arrays, size_t n, bool sync) {
         }
     buffer_run_deferred();
     uint64_t stamp = node_stamps(1);
-    vec stack = {0}, tape = {0};
+    frame stack0[32];
+    em_node *tape0[32];
+    vec stack = {stack0, 0, 32, false}, tape = {tape0, 0, 32, false};
     em_status st = EM_OK;
     for (size_t i = 0; i < n && st == EM_OK; i++) {
         em_node *root = arrays[i]->node;
@@ -288,8 +294,8 @@ static em_status encode(em_array *const *arrays, size_t n, bool sync) {
         node_release(nodes[i]);
     }
     for (; i < tape.n; i++) node_release(nodes[i]);
-    free(stack.p);
-    free(tape.p);
+    if (stack.heap) free(stack.p);
+    if (tape.heap) free(tape.p);
     return st;
 }
 

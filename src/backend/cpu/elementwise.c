@@ -26,6 +26,11 @@ static void contig_part(void *v, int64_t b, int64_t e) {
 }
 
 void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const void *ctx) {
+    cpu_elementwise_run_grain(nops, ops, fn, ctx, CPU_GRAIN_ELEMS);
+}
+
+void cpu_elementwise_run_grain(int nops, em_array *const *ops, cpu_inner_fn fn, const void *ctx,
+                               int64_t grain) {
     int64_t n = ops[0]->size;
     if (n == 0) return;
     bool contig = true;
@@ -36,7 +41,7 @@ void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const 
             j.p[k] = array_ptr(ops[k]);
             j.s[k] = (int64_t)array_itemsize(ops[k]);
         }
-        cpu_pool_parallel_for(n, CPU_GRAIN_ELEMS, contig_part, &j);
+        cpu_pool_parallel_for(n, grain, contig_part, &j);
         return;
     }
     cpu_iter it;

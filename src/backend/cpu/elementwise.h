@@ -31,6 +31,12 @@ em_status cpu_elementwise_mismatch(const em_node *n, em_dtype in, em_dtype out);
  * with stride 0). Arrays of more than 2 * CPU_GRAIN_ELEMS elements are split
  * over the thread pool: fn runs on disjoint parts, possibly concurrently. */
 void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const void *ctx);
+/* The same with the share a thread takes set by the caller: `grain`
+ * elements (CPU_GRAIN_ELEMS above; less for loops that cost more per
+ * element than they move, such as exp, whose arrays are worth splitting
+ * sooner). */
+void cpu_elementwise_run_grain(int nops, em_array *const *ops, cpu_inner_fn fn, const void *ctx,
+                               int64_t grain);
 
 /* The context of cpu_elementwise_half_loop: a float32 inner loop and its
  * context, the half dtype of the inputs (float16 or bfloat16), the output's

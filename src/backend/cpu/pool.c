@@ -4,7 +4,7 @@
  * id (high 32 bits), an OPEN bit, and the number of helpers working on it. A
  * helper joins by a compare-and-swap that succeeds only while the job it saw
  * is current and open, which gives it a happens-before edge to the job's
- * fields; it then takes chunks from an atomic counter and leaves by
+ * fields; it then takes chunks (atomic front and back ends) and leaves by
  * decrementing the count. The caller takes chunks too; when none are left it
  * clears OPEN (late helpers can no longer join) and waits for the count to
  * reach zero, which only helpers already inside a chunk can hold up. A helper
@@ -40,21 +40,26 @@ enum { MAX_THREADS = 256, CHUNKS_PER_THREAD = 4 };
 #define OPEN_BIT ((uint64_t)1 << 31)
 #define ACTIVE_MASK (OPEN_BIT - 1)
 
+/* Grouped by who writes what, one cache line each (a line that two cores
+ * write in turn costs a transfer per write): the caller's own flags; the
+ * job and its `state`, written by the caller and then only read by helpers
+ * (one transfer brings them all); the chunk ends, which every thread
+ * takes from; and what sleeping and starting helpers use. */
 static struct {
-    atomic_flag busy;            /* a job is running */
-    _Atomic uint64_t state;      /* id << 32 | OPEN | active helpers */
-    cpu_pool_fn fn;              /* the job, valid while its id is current */
+    _Alignas(64) atomic_flag busy; /* a job is running */
+    uint32_t last_id;
+    _Alignas(64) _Atomic uint64_t state; /* id << 32 | OPEN | active helpers */
+    cpu_pool_fn fn;                /* the job, valid while its id is current */
     void *ctx;
     int64_t n, chunk, nchunks;
-    int want;                    /* helpers 0..want-1 may join */
-    _Atomic int64_t next;        /* the next chunk to take */
-    uint32_t last_id;
-    atomic_uint wake_seq;
+    int want;                      /* helpers 0..want-1 may join */
+    _Alignas(64) _Atomic uint64_t ends; /* chunks [front, back) are left: back << 32 | front */
+    _Alignas(64) atomic_uint wake_seq;
     atomic_int sleepers;
-    pthread_mutex_t mu;          /* guards the helpers' creation and sleep */
+    pthread_mutex_t mu;            /* guards the helpers' creation and sleep */
     pthread_cond_t cv;
-    atomic_int nhelpers;         /* started (changed under mu) */
-    atomic_int threads;          /* the configured count, caller included */
+    atomic_int nhelpers;           /* started (changed under mu) */
+    atomic_int threads;            /* the configured count, caller included */
 } pool = {
     .busy = ATOMIC_FLAG_INIT,
     .mu = PTHREAD_MUTEX_INITIALIZER,
@@ -120,12 +125,21 @@ EM_API int em_set_num_threads(int n) {
 
 EM_API int em_get_num_threads(void) { return cpu_pool_threads(); }
 
-/* Takes chunks of the current job until none are left. */
-static void run_chunks(void) {
-    int64_t c;
-    while ((c = atomic_fetch_add(&pool.next, 1)) < pool.nchunks) {
-        int64_t b = c * pool.chunk, e = b + pool.chunk;
-        pool.fn(pool.ctx, b, e < pool.n ? e : pool.n);
+/* Takes chunks of the current job until none are left: the caller from the
+ * front, helpers from the back. So with one helper each thread works on the
+ * same part of the data from one job to the next (an array written by one
+ * kernel and read by the next stays in that core's cache instead of moving
+ * between cores), and whoever is faster takes the middle. */
+static void run_chunks(bool caller) {
+    for (;;) {
+        uint64_t e = atomic_load(&pool.ends);
+        uint32_t front = (uint32_t)e, back = (uint32_t)(e >> 32);
+        if (front >= back) return;
+        uint64_t taken = caller ? e + 1 : e - ((uint64_t)1 << 32);
+        if (!atomic_compare_exchange_weak(&pool.ends, &e, taken)) continue;
+        int64_t c = caller ? front : back - 1;
+        int64_t b = c * pool.chunk, end = b + pool.chunk;
+        pool.fn(pool.ctx, b, end < pool.n ? end : pool.n);
     }
 }
 
@@ -165,7 +179,7 @@ static void *helper_main(void *arg) {
             }
         }
         if (!joined) continue;
-        if (self < pool.want) run_chunks();
+        if (self < pool.want) run_chunks(false);
         atomic_fetch_sub(&pool.state, 1);
     }
     return NULL;
@@ -209,7 +223,7 @@ void cpu_pool_parallel_for(int64_t n, int64_t grain, cpu_pool_fn fn, void *ctx) 
     if (pool.chunk > 256) pool.chunk = (pool.chunk + 63) & ~(int64_t)63;
     pool.nchunks = (n + pool.chunk - 1) / pool.chunk;
     pool.want = want;
-    atomic_store(&pool.next, 0);
+    atomic_store(&pool.ends, (uint64_t)pool.nchunks << 32);
     if (++pool.last_id == 0) pool.last_id = 1;
     atomic_store(&pool.state, (uint64_t)pool.last_id << 32 | OPEN_BIT);
     atomic_fetch_add(&pool.wake_seq, 1);
@@ -218,7 +232,7 @@ void cpu_pool_parallel_for(int64_t n, int64_t grain, cpu_pool_fn fn, void *ctx) 
         pthread_cond_broadcast(&pool.cv);
         pthread_mutex_unlock(&pool.mu);
     }
-    run_chunks();
+    run_chunks(true);
     atomic_fetch_and(&pool.state, ~OPEN_BIT);
     /* Only helpers inside a chunk can hold this up; yield if one of them
      * has been preempted. */

@@ -7,9 +7,11 @@
  * Policy (why it looks this way):
  *   - Work of fewer than 2 * grain items never leaves the calling thread: a
  *     wake-up costs microseconds, so small arrays run exactly as before.
- *   - Chunks are handed out dynamically (an atomic counter), so a helper that
- *     the OS delays (these machines are shared) costs nothing: the caller
- *     takes its chunks. The caller never waits for a helper that has not
+ *   - Chunks are handed out dynamically (the caller takes them from the front,
+ *     helpers from the back), so a helper that the OS delays (these machines
+ *     are shared) costs nothing: the caller takes its chunks. With one helper
+ *     each thread keeps to its end of the data from one job to the next, which
+ *     keeps cached data on the core that wrote it. The caller never waits for a helper that has not
  *     started; it waits only for chunks already taken.
  *   - Helpers spin briefly after a job (the next kernel usually follows in
  *     microseconds), then sleep on a condition variable.

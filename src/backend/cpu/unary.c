@@ -10,6 +10,7 @@
 
 #include "elementwise.h"
 #include "kernels.h"
+#include "pool.h"
 #include "scalar.h"
 #include "simd.h"
 
@@ -203,6 +204,22 @@ static void u_not_bool_bytes(char **p, const int64_t *st, int64_t n, const void 
     }
 }
 
+/* The functions that cost more per element than they move (a polynomial, a
+ * division or a square root each): their contiguous loops are split over the
+ * pool from 2 * CPU_GRAIN_ELEMS / 4 elements on; at 8 Ki elements an exp
+ * takes about a microsecond, several times what handing half of it to a
+ * spinning helper costs. */
+static const bool costly[EM_PRIM_COUNT] = {
+    [EM_PRIM_EXP] = true,    [EM_PRIM_EXPM1] = true,   [EM_PRIM_LOG] = true,
+    [EM_PRIM_LOG1P] = true,  [EM_PRIM_LOG2] = true,    [EM_PRIM_LOG10] = true,
+    [EM_PRIM_SQRT] = true,   [EM_PRIM_RSQRT] = true,   [EM_PRIM_RECIPROCAL] = true,
+    [EM_PRIM_SIN] = true,    [EM_PRIM_COS] = true,     [EM_PRIM_TAN] = true,
+    [EM_PRIM_ARCSIN] = true, [EM_PRIM_ARCCOS] = true,  [EM_PRIM_ARCTAN] = true,
+    [EM_PRIM_SINH] = true,   [EM_PRIM_COSH] = true,    [EM_PRIM_TANH] = true,
+    [EM_PRIM_ARCSINH] = true, [EM_PRIM_ARCCOSH] = true, [EM_PRIM_ARCTANH] = true,
+    [EM_PRIM_ERF] = true,    [EM_PRIM_ERFINV] = true,  [EM_PRIM_SIGMOID] = true,
+};
+
 em_status cpu_unary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype dt = in[0]->dtype;
     bool half = dt == EM_FLOAT16 || dt == EM_BFLOAT16;
@@ -215,11 +232,12 @@ em_status cpu_unary_kernel(const em_node *n, em_array *const *in, em_array *cons
     if (half && want == EM_FLOAT32) want = dt;
     if (out[0]->dtype != want) return cpu_elementwise_mismatch(n, dt, out[0]->dtype);
     em_array *ops[2] = {out[0], in[0]};
+    int64_t grain = costly[n->prim] ? CPU_GRAIN_ELEMS / 2 : CPU_GRAIN_ELEMS;
     if (half) {
         cpu_half_ctx h = {fn, n->params, dt, out[0]->dtype, 1};
-        cpu_elementwise_run(2, ops, cpu_elementwise_half_loop, &h);
+        cpu_elementwise_run_grain(2, ops, cpu_elementwise_half_loop, &h, grain);
     } else {
-        cpu_elementwise_run(2, ops, fn, n->params);
+        cpu_elementwise_run_grain(2, ops, fn, n->params, grain);
     }
     return EM_OK;
 }
