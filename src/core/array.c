@@ -47,7 +47,7 @@ static void buffer_free(em_buffer *b) {
 }
 
 void buffer_release(em_buffer *b) {
-    if (!b || atomic_fetch_sub(&b->rc, 1) != 1) return;
+    if (!b || !refcount_drop(&b->rc)) return;
     if (b->external && b->deleter && stream_in_task()) {
         pthread_mutex_lock(&deferred_mu);
         b->ptr = deferred; /* the memory is no longer ours to read: reuse ptr */
@@ -109,7 +109,7 @@ em_array *array_new(const char *op, em_dtype dtype, const int64_t *shape, int nd
     a->size = size;
     a->shape = ndim > ARRAY_INLINE_DIMS ? (int64_t *)(a + 1) : a->dims_inline;
     a->strides = a->shape + ndim;
-    if (ndim) memcpy(a->shape, shape, (size_t)ndim * sizeof(int64_t));
+    for (int i = 0; i < ndim; i++) a->shape[i] = shape[i]; /* memcpy here became a slow rep movsq */
     a->data_size = size;
     a->offset = 0;
     a->buf = NULL;
@@ -220,7 +220,7 @@ static void destroy(em_array *a) {
 }
 
 EM_API void em_array_release(em_array *a) {
-    if (!a || atomic_fetch_sub(&a->rc, 1) != 1) return;
+    if (!a || !refcount_drop(&a->rc)) return;
     if (ndead == capdead) {
         size_t cap = capdead ? 2 * capdead : 256;
         em_array **d = realloc(dead, cap * sizeof *d);

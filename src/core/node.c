@@ -90,6 +90,6 @@ void node_retain(em_node *n) { atomic_fetch_add(&n->rc, 1); }
 /* Inputs are released through em_array_release, which queues rather than
  * recurses, so a long chain is freed iteratively. */
 void node_release(em_node *n) {
-    if (!n || atomic_fetch_sub(&n->rc, 1) != 1) return;
+    if (!n || !refcount_drop(&n->rc)) return;
     node_discard(n);
 }

@@ -16,6 +16,14 @@ const char *shape_str(const int64_t *shape, int ndim, char *buf, size_t cap);
 int shape_broadcast(const char *op, const int64_t *a, int na, const int64_t *b, int nb,
                     int64_t *out);
 
+/* Whether two shapes are the same. */
+static inline bool shape_equal(const int64_t *a, int na, const int64_t *b, int nb) {
+    if (na != nb) return false;
+    for (int i = 0; i < na; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 /* Normalises axis (negative wraps) for rank ndim; -1 with an IndexError
  * "[op] Invalid axis X for array with N dimensions." when out of range. */
 int shape_axis(const char *op, int axis, int ndim);

@@ -41,7 +41,10 @@ static em_array *binary(em_prim_id prim, const binary_info *b, const em_array *x
         if (b->rule == B_SHIFT && dt == EM_BOOL) out = dt = EM_UINT8;
         break;
     }
-    em_array *in[2] = {NULL, NULL}, *r = NULL;
+    em_array *in[2] = {(em_array *)x, (em_array *)y}, *r = NULL;
+    if (x->dtype == dt && y->dtype == dt && shape_equal(x->shape, x->ndim, shape, nd) &&
+        shape_equal(y->shape, y->ndim, shape, nd)) /* the common case: nothing to cast or broadcast */
+        return node_make(prim, NULL, 0, in, 2, out, shape, nd);
     const em_array *src[2] = {x, y};
     for (int i = 0; i < 2; i++) {
         em_array *c = ops_cast(src[i], dt);

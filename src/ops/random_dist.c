@@ -122,10 +122,6 @@ EM_PUBLIC_OP(em_random_randint, (const em_array *low, const em_array *high, cons
     return r;
 }
 
-static bool same_shape(const int64_t *a, int na, const int64_t *b, int nb) {
-    return na == nb && (na == 0 || memcmp(a, b, (size_t)na * sizeof *a) == 0);
-}
-
 EM_PUBLIC_OP(em_random_bernoulli, (const em_array *p, const int64_t *shape, int ndim, const em_array *key),
              (p, shape, ndim, key)) {
     rule_tmp t = {.n = 0};
@@ -142,7 +138,7 @@ EM_PUBLIC_OP(em_random_bernoulli, (const em_array *p, const int64_t *shape, int 
         int64_t b[EM_MAX_NDIM];
         DIST_CHECK_SHAPE("bernoulli", shape, ndim);
         int bn = shape_broadcast("broadcast_shapes", shape, ndim, pp->shape, pp->ndim, b);
-        if (bn < 0 || !same_shape(b, bn, shape, ndim)) {
+        if (bn < 0 || !shape_equal(b, bn, shape, ndim)) {
             rule_tmp_free(&t);
             if (bn < 0) return NULL;
             return error_set(EM_ERR_VALUE, "[bernoulli] shape of `p` is incompatible with argument `shape`.");
@@ -262,7 +258,7 @@ EM_PUBLIC_OP(em_random_categorical, (const em_array *logits, int axis, const int
         int64_t b[EM_MAX_NDIM];
         int bn = shape_broadcast("broadcast_shapes", shape, ndim, s, ns, b);
         if (bn < 0) return NULL;
-        if (!same_shape(b, bn, shape, ndim)) {
+        if (!shape_equal(b, bn, shape, ndim)) {
             char b1[256], b2[256];
             return error_set(EM_ERR_VALUE,
                              "[categorical] Requested shape %s is not broadcast compatible with reduced logits shape%s.",
