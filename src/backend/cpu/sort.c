@@ -21,6 +21,10 @@
  * each value back from its key (the key is invertible but for zeros, NaNs
  * and complex numbers, which are copied from the input through the index,
  * so -0.0 and NaN payloads survive), which keeps the writes sequential.
+ * A values-only sort of 32-bit keys, where the CPU has AVX-512, sorts the
+ * bare keys with the vectorised quicksort of sort_avx512.c instead (any
+ * length: equal keys are indistinguishable, and the values come back from
+ * the keys as above).
  *
  * Threads: independent lines are spread over the pool, each chunk with its
  * own scratch; a line's result never depends on the thread count. */
@@ -34,6 +38,7 @@
 #include "../../core/error.h"
 #include "kernels.h"
 #include "pool.h"
+#include "sort_avx512.h"
 
 /* ---------------------------------------------------------------- keys */
 
@@ -370,6 +375,7 @@ typedef struct {
     em_prim_id prim;
     int64_t len, kth;
     bool tail, values;
+    bool vsort;                 /* 32-bit keys of a values-only sort: AVX-512 quicksort */
     size_t es;                  /* item size of the input */
     int64_t sa;                 /* the input's byte stride along the axis */
     int64_t os;                 /* the output's element stride along the axis */
@@ -461,13 +467,17 @@ static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
         topk_line(J, scratch, p, o);
         return;
     }
-    if (J->bits <= 32 && J->prim == EM_PRIM_SORT && n >= radix_min(J->bits)) {
-        /* values only: radix sort the bare keys (half the traffic) */
+    if (J->bits <= 32 && J->prim == EM_PRIM_SORT && (J->vsort || n >= radix_min(J->bits))) {
+        /* values only: sort the bare keys (half the traffic) */
         uint32_t *a = scratch, *b = a + n;
         uint32_t *hist = (uint32_t *)(void *)(b + n);
         J->ke->k32(p, n, J->sa, a);
-        int D = radix_digit(J->bits, n);
-        a = s32_radix(a, b, n, D, (J->bits + D - 1) / D, hist);
+        if (J->vsort) {
+            cpu_sort_u32_avx512(a, n);
+        } else {
+            int D = radix_digit(J->bits, n);
+            a = s32_radix(a, b, n, D, (J->bits + D - 1) / D, hist);
+        }
         J->ke->v32(a, n, p, J->sa, o, os * (int64_t)J->es);
         return;
     }
@@ -540,6 +550,7 @@ static em_status sort_kernel(const em_node *n, const em_array *in, em_array *out
     J.kth = p->kth;
     J.tail = p->sorted_tail != 0;
     J.values = n->prim == EM_PRIM_SORT || n->prim == EM_PRIM_PARTITION;
+    J.vsort = J.bits == 32 && n->prim == EM_PRIM_SORT && cpu_sort_u32_avx512_ok();
     J.es = array_itemsize(in);
     if (J.len > (int64_t)UINT32_MAX)
         return error_status(EM_ERR_VALUE, "[%s] Lines of more than 2^32 elements are not supported.",

@@ -1,0 +1,280 @@
+/* sort_avx512.c -- an in-place AVX-512 quicksort of uint32 keys.
+ *
+ * Partition: the pivot is the median of a sample sorted in registers; a
+ * pass reads blocks of 16 keys from whichever end of the unread middle has
+ * less free room, and writes the keys below the pivot (compressed) to the
+ * left end and the others to the right end. The first and last blocks are
+ * held in registers so that both ends start with room. A range whose pivot
+ * is its smallest key is split again into (== pivot, > pivot), so every pass
+ * makes progress and runs of equal keys end in one or two passes.
+ * Ranges of at most 256 keys are sorted by a bitonic network over 1 to 16
+ * registers (padded with the largest key). Recursion deeper than twice the
+ * ideal falls back to heapsort: no quadratic worst case.
+ *
+ * The order is not stable; the keys carry nothing but themselves. */
+#include <immintrin.h>
+
+#include "simd.h"
+#include "sort_avx512.h"
+
+bool cpu_sort_u32_avx512_ok(void) { return cpu_simd_active() == &cpu_simd_avx512_table; }
+
+#define T512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+#define INL inline __attribute__((always_inline))
+
+typedef __m512i V;
+
+enum { LANES = 16, LEAF = 256, UNROLL = 4 };
+
+/* Lane masks: the upper member of the pairs 1, 2, 4, 8 lanes apart. */
+static const uint16_t UPPER[4] = {0xAAAA, 0xCCCC, 0xF0F0, 0xFF00};
+
+static T512 INL V swap_lanes(V v, int lj) {
+    switch (lj) {
+    case 0: return _mm512_shuffle_epi32(v, _MM_PERM_CDAB);           /* i ^ 1 */
+    case 1: return _mm512_shuffle_epi32(v, _MM_PERM_BADC);           /* i ^ 2 */
+    case 2: return _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(2, 3, 0, 1)); /* i ^ 4 */
+    default: return _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)); /* i ^ 8 */
+    }
+}
+
+/* Compare-exchange of the lanes 2^lj apart: the lanes of up take the max. */
+static T512 INL V cx_lanes(V v, int lj, __mmask16 up) {
+    V p = swap_lanes(v, lj);
+    return _mm512_mask_mov_epi32(_mm512_min_epu32(v, p), up, _mm512_max_epu32(v, p));
+}
+
+/* The 16 keys of v ascending (a bitonic network). */
+static T512 INL V sort16(V v) {
+    v = cx_lanes(v, 0, UPPER[0] ^ UPPER[1]);
+    v = cx_lanes(v, 1, UPPER[1] ^ UPPER[2]);
+    v = cx_lanes(v, 0, UPPER[0] ^ UPPER[2]);
+    v = cx_lanes(v, 2, UPPER[2] ^ UPPER[3]);
+    v = cx_lanes(v, 1, UPPER[1] ^ UPPER[3]);
+    v = cx_lanes(v, 0, UPPER[0] ^ UPPER[3]);
+    v = cx_lanes(v, 3, UPPER[3]);
+    v = cx_lanes(v, 2, UPPER[2]);
+    v = cx_lanes(v, 1, UPPER[1]);
+    return cx_lanes(v, 0, UPPER[0]);
+}
+
+static T512 INL V reverse16(V v) {
+    return _mm512_permutexvar_epi32(_mm512_set_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), v);
+}
+
+/* Merges the ascending runs v[0..M/2) and v[M/2..M) into v[0..M): the
+ * second run reversed makes the whole bitonic, then half-cleaners. */
+static T512 INL void merge_runs(V *v, int M) {
+    const int h = M / 2;
+#pragma GCC unroll 8
+    for (int i = 0; i < (h + 1) / 2; i++) {
+        V t = v[h + i];
+        v[h + i] = reverse16(v[M - 1 - i]);
+        v[M - 1 - i] = reverse16(t);
+    }
+#pragma GCC unroll 4
+    for (int d = h; d > 0; d /= 2)
+#pragma GCC unroll 16
+        for (int r = 0; r < M; r++) {
+            if (r & d) continue;
+            V lo = _mm512_min_epu32(v[r], v[r + d]), hi = _mm512_max_epu32(v[r], v[r + d]);
+            v[r] = lo;
+            v[r + d] = hi;
+        }
+#pragma GCC unroll 16
+    for (int r = 0; r < M; r++) {
+        v[r] = cx_lanes(v[r], 3, UPPER[3]);
+        v[r] = cx_lanes(v[r], 2, UPPER[2]);
+        v[r] = cx_lanes(v[r], 1, UPPER[1]);
+        v[r] = cx_lanes(v[r], 0, UPPER[0]);
+    }
+}
+
+/* The 16 R keys of v[0..R) ascending (key g in lane g % 16 of register
+ * g / 16). */
+static T512 INL void bitonic(V *v, int R) {
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) v[r] = sort16(v[r]);
+#pragma GCC unroll 8
+    for (int b = 0; b + 2 <= R; b += 2) merge_runs(v + b, 2);
+#pragma GCC unroll 4
+    for (int b = 0; b + 4 <= R; b += 4) merge_runs(v + b, 4);
+#pragma GCC unroll 2
+    for (int b = 0; b + 8 <= R; b += 8) merge_runs(v + b, 8);
+    if (R == 16) merge_runs(v, 16);
+}
+
+static T512 INL __mmask16 head_mask(int64_t cnt) {
+    unsigned c = cnt >= LANES ? LANES : cnt <= 0 ? 0 : (unsigned)cnt;
+    return (__mmask16)((1u << c) - 1);
+}
+
+static T512 INL void net_sort(uint32_t *a, int64_t n, int R) {
+    V v[16];
+    const V top = _mm512_set1_epi32(-1);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) v[r] = _mm512_mask_loadu_epi32(top, head_mask(n - r * LANES), a + r * LANES);
+    bitonic(v, R);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) _mm512_mask_storeu_epi32(a + r * LANES, head_mask(n - r * LANES), v[r]);
+}
+
+static T512 __attribute__((noinline)) void net1(uint32_t *a, int64_t n) { net_sort(a, n, 1); }
+static T512 __attribute__((noinline)) void net2(uint32_t *a, int64_t n) { net_sort(a, n, 2); }
+static T512 __attribute__((noinline)) void net4(uint32_t *a, int64_t n) { net_sort(a, n, 4); }
+static T512 __attribute__((noinline)) void net8(uint32_t *a, int64_t n) { net_sort(a, n, 8); }
+static T512 __attribute__((noinline)) void net16(uint32_t *a, int64_t n) { net_sort(a, n, 16); }
+
+/* n <= LEAF. */
+static T512 void small_sort(uint32_t *a, int64_t n) {
+    if (n <= 1) return;
+    if (n <= 16) net1(a, n);
+    else if (n <= 32) net2(a, n);
+    else if (n <= 64) net4(a, n);
+    else if (n <= 128) net8(a, n);
+    else net16(a, n);
+}
+
+/* ---------------------------------------------------------------- fallback */
+
+static void sift(uint32_t *a, int64_t i, int64_t n) {
+    uint32_t v = a[i];
+    for (;;) {
+        int64_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && a[c] < a[c + 1]) c++;
+        if (v >= a[c]) break;
+        a[i] = a[c];
+        i = c;
+    }
+    a[i] = v;
+}
+
+static void heap_sort(uint32_t *a, int64_t n) {
+    for (int64_t i = n / 2 - 1; i >= 0; i--) sift(a, i, n);
+    for (int64_t e = n - 1; e > 0; e--) {
+        uint32_t t = a[0];
+        a[0] = a[e];
+        a[e] = t;
+        sift(a, 0, e);
+    }
+}
+
+/* ---------------------------------------------------------------- partition */
+
+/* Writes the keys of v that go left (mask left) at *ls and the others (of
+ * the first cnt lanes) just below *rs, moving both. */
+static T512 INL void emit(uint32_t *a, int64_t *ls, int64_t *rs, V v, __mmask16 left, int64_t cnt) {
+    int64_t nl = __builtin_popcount((unsigned)left);
+    _mm512_mask_compressstoreu_epi32(a + *ls, left, v);
+    *ls += nl;
+    *rs -= cnt - nl;
+    _mm512_mask_compressstoreu_epi32(a + *rs, (__mmask16)(~left & head_mask(cnt)), v);
+}
+
+/* emit() of a whole vector. */
+static T512 INL void emit16(uint32_t *a, int64_t *ls, int64_t *rs, V v, __mmask16 left) {
+    int64_t nl = __builtin_popcount((unsigned)left);
+    _mm512_mask_compressstoreu_epi32(a + *ls, left, v);
+    *ls += nl;
+    *rs -= LANES - nl;
+    _mm512_mask_compressstoreu_epi32(a + *rs, (__mmask16)~left, v);
+}
+
+static T512 INL __mmask16 goes_left(V v, V p, bool le) {
+    return le ? _mm512_cmple_epu32_mask(v, p) : _mm512_cmplt_epu32_mask(v, p);
+}
+
+/* Partitions a[0..n), n >= 2 UNROLL LANES, into [0, m) (keys < p, or <= p
+ * with le) and [m, n) (the others); returns m. */
+static T512 INL int64_t partition(uint32_t *a, int64_t n, uint32_t pivot, bool le) {
+    const V p = _mm512_set1_epi32((int)pivot);
+    V keep[2 * UNROLL];
+#pragma GCC unroll 8
+    for (int u = 0; u < UNROLL; u++) {
+        keep[u] = _mm512_loadu_si512(a + u * LANES);
+        keep[UNROLL + u] = _mm512_loadu_si512(a + n - (u + 1) * LANES);
+    }
+    int64_t l = UNROLL * LANES, r = n - UNROLL * LANES, ls = 0, rs = n;
+    while (r - l >= UNROLL * LANES) {
+        V v[UNROLL];
+        if (l - ls <= rs - r) {
+#pragma GCC unroll 8
+            for (int u = 0; u < UNROLL; u++) v[u] = _mm512_loadu_si512(a + l + u * LANES);
+            l += UNROLL * LANES;
+        } else {
+            r -= UNROLL * LANES;
+#pragma GCC unroll 8
+            for (int u = 0; u < UNROLL; u++) v[u] = _mm512_loadu_si512(a + r + u * LANES);
+        }
+#pragma GCC unroll 8
+        for (int u = 0; u < UNROLL; u++) emit16(a, &ls, &rs, v[u], goes_left(v[u], p, le));
+    }
+    while (r - l >= LANES) {
+        V v;
+        if (l - ls <= rs - r) {
+            v = _mm512_loadu_si512(a + l);
+            l += LANES;
+        } else {
+            r -= LANES;
+            v = _mm512_loadu_si512(a + r);
+        }
+        emit16(a, &ls, &rs, v, goes_left(v, p, le));
+    }
+    if (r > l) {
+        int64_t cnt = r - l;
+        V v = _mm512_maskz_loadu_epi32(head_mask(cnt), a + l);
+        emit(a, &ls, &rs, v, goes_left(v, p, le) & head_mask(cnt), cnt);
+    }
+#pragma GCC unroll 8
+    for (int u = 0; u < 2 * UNROLL; u++) emit16(a, &ls, &rs, keep[u], goes_left(keep[u], p, le));
+    return ls;
+}
+
+static T512 __attribute__((noinline)) int64_t part_lt(uint32_t *a, int64_t n, uint32_t p) {
+    return partition(a, n, p, false);
+}
+static T512 __attribute__((noinline)) int64_t part_le(uint32_t *a, int64_t n, uint32_t p) {
+    return partition(a, n, p, true);
+}
+
+/* The median of 16 keys spread over a[0..n). */
+static T512 uint32_t pivot_of(const uint32_t *a, int64_t n) {
+    uint32_t s[LANES];
+    int64_t step = n / LANES;
+    for (int i = 0; i < LANES; i++) s[i] = a[step / 2 + i * step];
+    net1(s, LANES);
+    return s[LANES / 2];
+}
+
+static T512 void qsort_u32(uint32_t *a, int64_t n, int depth) {
+    while (n > LEAF) {
+        if (depth-- == 0) {
+            heap_sort(a, n);
+            return;
+        }
+        uint32_t p = pivot_of(a, n);
+        int64_t m = part_lt(a, n, p);
+        if (m == 0) { /* p is the least key: peel off the keys equal to it */
+            m = part_le(a, n, p);
+            a += m;
+            n -= m;
+            continue;
+        }
+        if (m < n - m) {
+            qsort_u32(a, m, depth);
+            a += m;
+            n -= m;
+        } else {
+            qsort_u32(a + m, n - m, depth);
+            n = m;
+        }
+    }
+    small_sort(a, n);
+}
+
+void cpu_sort_u32_avx512(uint32_t *a, int64_t n) {
+    int d = 0;
+    for (int64_t t = n; t > 1; t >>= 1) d++;
+    qsort_u32(a, n, 2 * d + 4);
+}

@@ -1,0 +1,17 @@
+/* sort_avx512.h -- an AVX-512 sort of bare uint32 keys (sort_avx512.c), for
+ * the values-only path of sort.c. */
+#ifndef EM_BACKEND_CPU_SORT_AVX512_H
+#define EM_BACKEND_CPU_SORT_AVX512_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Whether cpu_sort_u32_avx512 may run: the CPU has AVX-512 F/BW/DQ/VL and
+ * EMBER_SIMD / cpu_simd_force leave the AVX-512 level on. */
+bool cpu_sort_u32_avx512_ok(void);
+
+/* Sorts the n keys of a ascending, in place (not stable: equal keys are
+ * indistinguishable). Call only where cpu_sort_u32_avx512_ok(). */
+void cpu_sort_u32_avx512(uint32_t *a, int64_t n);
+
+#endif
