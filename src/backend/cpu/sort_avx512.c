@@ -273,6 +273,8 @@ static T512 void qsort_u32(uint32_t *a, int64_t n, int depth) {
     small_sort(a, n);
 }
 
+void cpu_sort_u32_avx512_depth(uint32_t *a, int64_t n, int depth) { qsort_u32(a, n, depth < 0 ? 0 : depth); }
+
 void cpu_sort_u32_avx512(uint32_t *a, int64_t n) {
     int d = 0;
     for (int64_t t = n; t > 1; t >>= 1) d++;

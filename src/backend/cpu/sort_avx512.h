@@ -13,5 +13,8 @@ bool cpu_sort_u32_avx512_ok(void);
 /* Sorts the n keys of a ascending, in place (not stable: equal keys are
  * indistinguishable). Call only where cpu_sort_u32_avx512_ok(). */
 void cpu_sort_u32_avx512(uint32_t *a, int64_t n);
+/* The same with the partition depth after which heapsort takes over (for
+ * the tests of that fallback). */
+void cpu_sort_u32_avx512_depth(uint32_t *a, int64_t n, int depth);
 
 #endif
