@@ -376,6 +376,7 @@ typedef struct {
     int64_t len, kth;
     bool tail, values;
     bool vsort;                 /* 32-bit keys of a values-only sort: AVX-512 quicksort */
+    int kind32;                 /* then CPU_KEY32_* of the dtype */
     size_t es;                  /* item size of the input */
     int64_t sa;                 /* the input's byte stride along the axis */
     int64_t os;                 /* the output's element stride along the axis */
@@ -458,6 +459,23 @@ static void topk_line(const sort_job *J, uint64_t *buf, const char *p, char *o) 
         for (int64_t t = 0; t < k; t++) q[(J->kth + t) * os] = (uint32_t)top[t];
 }
 
+/* After a vectorised unkeying of sorted float32 keys a into o: the run of
+ * key k (the zeros' or the NaNs', whose keys do not tell their bits) takes
+ * the input's elements with that key in input order, as vals_32 does. */
+static void f32_fill_run(const uint32_t *a, int64_t n, uint32_t k, const char *p, int64_t sb, char *o) {
+    int64_t lo = 0, hi = n;
+    while (lo < hi) { /* the first key >= k */
+        int64_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < k) lo = mid + 1;
+        else hi = mid;
+    }
+    for (int64_t i = 0; lo < n && a[lo] == k; i++) {
+        uint32_t v;
+        memcpy(&v, p + i * sb, 4);
+        if (key_f32_bits(v) == k) memcpy(o + 4 * lo++, &v, 4);
+    }
+}
+
 /* Sorts, or partitions, one line starting at p into o. */
 static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
     int64_t n = J->len, os = J->os;
@@ -471,13 +489,24 @@ static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
         /* values only: sort the bare keys (half the traffic) */
         uint32_t *a = scratch, *b = a + n;
         uint32_t *hist = (uint32_t *)(void *)(b + n);
-        J->ke->k32(p, n, J->sa, a);
         if (J->vsort) {
+            if (J->sa == 4) cpu_keys32_avx512(J->kind32, p, n, a);
+            else J->ke->k32(p, n, J->sa, a);
             cpu_sort_u32_avx512(a, n);
-        } else {
-            int D = radix_digit(J->bits, n);
-            a = s32_radix(a, b, n, D, (J->bits + D - 1) / D, hist);
+            if (os == 1) {
+                cpu_unkeys32_avx512(J->kind32, a, n, o);
+                if (J->kind32 == CPU_KEY32_FLOAT) {
+                    f32_fill_run(a, n, 0x80000000u, p, J->sa, o); /* the zeros */
+                    f32_fill_run(a, n, 0xffffffffu, p, J->sa, o); /* the NaNs */
+                }
+            } else {
+                J->ke->v32(a, n, p, J->sa, o, os * (int64_t)J->es);
+            }
+            return;
         }
+        J->ke->k32(p, n, J->sa, a);
+        int D = radix_digit(J->bits, n);
+        a = s32_radix(a, b, n, D, (J->bits + D - 1) / D, hist);
         J->ke->v32(a, n, p, J->sa, o, os * (int64_t)J->es);
         return;
     }
@@ -551,6 +580,7 @@ static em_status sort_kernel(const em_node *n, const em_array *in, em_array *out
     J.tail = p->sorted_tail != 0;
     J.values = n->prim == EM_PRIM_SORT || n->prim == EM_PRIM_PARTITION;
     J.vsort = J.bits == 32 && n->prim == EM_PRIM_SORT && cpu_sort_u32_avx512_ok();
+    J.kind32 = in->dtype == EM_FLOAT32 ? CPU_KEY32_FLOAT : in->dtype == EM_INT32 ? CPU_KEY32_INT : CPU_KEY32_UINT;
     J.es = array_itemsize(in);
     if (J.len > (int64_t)UINT32_MAX)
         return error_status(EM_ERR_VALUE, "[%s] Lines of more than 2^32 elements are not supported.",

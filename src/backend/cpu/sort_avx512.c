@@ -280,3 +280,52 @@ void cpu_sort_u32_avx512(uint32_t *a, int64_t n) {
     for (int64_t t = n; t > 1; t >>= 1) d++;
     qsort_u32(a, n, 2 * d + 4);
 }
+
+/* ---------------------------------------------------------------- keys */
+
+static T512 INL V key_vec(int kind, V u) {
+    if (kind == CPU_KEY32_UINT) return u;
+    const V sign = _mm512_set1_epi32((int)0x80000000u);
+    if (kind == CPU_KEY32_INT) return _mm512_xor_si512(u, sign);
+    V abs = _mm512_andnot_si512(sign, u);
+    V k = _mm512_xor_si512(u, _mm512_or_si512(_mm512_srai_epi32(u, 31), sign));
+    k = _mm512_mask_mov_epi32(k, _mm512_cmpeq_epi32_mask(abs, _mm512_setzero_si512()), sign);
+    return _mm512_mask_mov_epi32(k, _mm512_cmpgt_epu32_mask(abs, _mm512_set1_epi32(0x7f800000)),
+                                 _mm512_set1_epi32(-1));
+}
+
+static T512 INL V unkey_vec(int kind, V k) {
+    const V sign = _mm512_set1_epi32((int)0x80000000u);
+    if (kind == CPU_KEY32_UINT) return k;
+    if (kind == CPU_KEY32_INT) return _mm512_xor_si512(k, sign);
+    /* negatives (top bit clear) flip all bits, the others the sign bit */
+    V nk = _mm512_ternarylogic_epi32(k, k, k, 0x55); /* ~k */
+    return _mm512_xor_si512(k, _mm512_or_si512(_mm512_srai_epi32(nk, 31), sign));
+}
+
+#define DEF_KEY_LOOP(NAME, F)                                                  \
+    static T512 INL void NAME(int kind, const uint32_t *in, int64_t n, uint32_t *out) { \
+        int64_t i = 0;                                                         \
+        for (; i + LANES <= n; i += LANES)                                     \
+            _mm512_storeu_si512(out + i, F(kind, _mm512_loadu_si512(in + i))); \
+        if (i < n) {                                                           \
+            __mmask16 m = head_mask(n - i);                                    \
+            _mm512_mask_storeu_epi32(out + i, m, F(kind, _mm512_maskz_loadu_epi32(m, in + i))); \
+        }                                                                      \
+    }
+DEF_KEY_LOOP(keys_loop, key_vec)
+DEF_KEY_LOOP(unkeys_loop, unkey_vec)
+#undef DEF_KEY_LOOP
+
+/* (kind a constant in each loop) */
+T512 void cpu_keys32_avx512(int kind, const void *in, int64_t n, uint32_t *out) {
+    if (kind == CPU_KEY32_FLOAT) keys_loop(CPU_KEY32_FLOAT, in, n, out);
+    else if (kind == CPU_KEY32_INT) keys_loop(CPU_KEY32_INT, in, n, out);
+    else keys_loop(CPU_KEY32_UINT, in, n, out);
+}
+
+T512 void cpu_unkeys32_avx512(int kind, const uint32_t *keys, int64_t n, void *out) {
+    if (kind == CPU_KEY32_FLOAT) unkeys_loop(CPU_KEY32_FLOAT, keys, n, out);
+    else if (kind == CPU_KEY32_INT) unkeys_loop(CPU_KEY32_INT, keys, n, out);
+    else unkeys_loop(CPU_KEY32_UINT, keys, n, out);
+}

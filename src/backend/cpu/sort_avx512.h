@@ -17,4 +17,12 @@ void cpu_sort_u32_avx512(uint32_t *a, int64_t n);
  * the tests of that fallback). */
 void cpu_sort_u32_avx512_depth(uint32_t *a, int64_t n, int depth);
 
+/* Keys of n contiguous 32-bit elements (sort.c's: unsigned order is the
+ * sort order; float32 zeros share +0's key and NaNs take 0xffffffff) and
+ * back. Unkeying a float32 zero or NaN key gives +0.0 or some NaN: the
+ * caller restores the original bits of those. */
+enum { CPU_KEY32_UINT, CPU_KEY32_INT, CPU_KEY32_FLOAT };
+void cpu_keys32_avx512(int kind, const void *in, int64_t n, uint32_t *out);
+void cpu_unkeys32_avx512(int kind, const uint32_t *keys, int64_t n, void *out);
+
 #endif
