@@ -459,20 +459,21 @@ static void topk_line(const sort_job *J, uint64_t *buf, const char *p, char *o) 
         for (int64_t t = 0; t < k; t++) q[(J->kth + t) * os] = (uint32_t)top[t];
 }
 
-/* After a vectorised unkeying of sorted float32 keys a into o: the run of
- * key k (the zeros' or the NaNs', whose keys do not tell their bits) takes
- * the input's elements with that key in input order, as vals_32 does. */
-static void f32_fill_run(const uint32_t *a, int64_t n, uint32_t k, const char *p, int64_t sb, char *o) {
+/* o: a sorted float32 line as cpu_sort32_avx512 leaves it, whose zeros
+ * (all +0.0) and NaNs (all one NaN) lost their bits. The run of elements
+ * with key k (the zeros' or the NaNs') takes the input's elements with
+ * that key in input order, as vals_32 does. */
+static void f32_fill_run(uint32_t *o, int64_t n, uint32_t k, const char *p, int64_t sb) {
     int64_t lo = 0, hi = n;
-    while (lo < hi) { /* the first key >= k */
+    while (lo < hi) { /* the first element whose key is >= k */
         int64_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < k) lo = mid + 1;
+        if (key_f32_bits(o[mid]) < k) lo = mid + 1;
         else hi = mid;
     }
-    for (int64_t i = 0; lo < n && a[lo] == k; i++) {
+    for (int64_t i = 0; lo < n && key_f32_bits(o[lo]) == k; i++) {
         uint32_t v;
         memcpy(&v, p + i * sb, 4);
-        if (key_f32_bits(v) == k) memcpy(o + 4 * lo++, &v, 4);
+        if (key_f32_bits(v) == k) o[lo++] = v;
     }
 }
 
@@ -489,19 +490,24 @@ static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
         /* values only: sort the bare keys (half the traffic) */
         uint32_t *a = scratch, *b = a + n;
         uint32_t *hist = (uint32_t *)(void *)(b + n);
+        if (J->vsort && os == 1) { /* sorted in the output itself */
+            if (J->sa == 4) {
+                cpu_sort32_avx512(J->kind32, p, n, o);
+            } else {
+                J->ke->k32(p, n, J->sa, q);
+                cpu_sort32_avx512_keys(J->kind32, q, n);
+            }
+            if (J->kind32 == CPU_KEY32_FLOAT) {
+                f32_fill_run(q, n, 0x80000000u, p, J->sa); /* the zeros */
+                f32_fill_run(q, n, 0xffffffffu, p, J->sa); /* the NaNs */
+            }
+            return;
+        }
         if (J->vsort) {
             if (J->sa == 4) cpu_keys32_avx512(J->kind32, p, n, a);
             else J->ke->k32(p, n, J->sa, a);
             cpu_sort_u32_avx512(a, n);
-            if (os == 1) {
-                cpu_unkeys32_avx512(J->kind32, a, n, o);
-                if (J->kind32 == CPU_KEY32_FLOAT) {
-                    f32_fill_run(a, n, 0x80000000u, p, J->sa, o); /* the zeros */
-                    f32_fill_run(a, n, 0xffffffffu, p, J->sa, o); /* the NaNs */
-                }
-            } else {
-                J->ke->v32(a, n, p, J->sa, o, os * (int64_t)J->es);
-            }
+            J->ke->v32(a, n, p, J->sa, o, os * (int64_t)J->es);
             return;
         }
         J->ke->k32(p, n, J->sa, a);

@@ -109,30 +109,67 @@ static T512 INL __mmask16 head_mask(int64_t cnt) {
     return (__mmask16)((1u << c) - 1);
 }
 
-static T512 INL void net_sort(uint32_t *a, int64_t n, int R) {
+/* ---------------------------------------------------------------- keys */
+
+static T512 INL V key_vec(int kind, V u) {
+    if (kind == CPU_KEY32_UINT) return u;
+    const V sign = _mm512_set1_epi32((int)0x80000000u);
+    if (kind == CPU_KEY32_INT) return _mm512_xor_si512(u, sign);
+    V abs = _mm512_andnot_si512(sign, u);
+    V k = _mm512_xor_si512(u, _mm512_or_si512(_mm512_srai_epi32(u, 31), sign));
+    k = _mm512_mask_mov_epi32(k, _mm512_cmpeq_epi32_mask(abs, _mm512_setzero_si512()), sign);
+    return _mm512_mask_mov_epi32(k, _mm512_cmpgt_epu32_mask(abs, _mm512_set1_epi32(0x7f800000)),
+                                 _mm512_set1_epi32(-1));
+}
+
+static T512 INL V unkey_vec(int kind, V k) {
+    const V sign = _mm512_set1_epi32((int)0x80000000u);
+    if (kind == CPU_KEY32_UINT) return k;
+    if (kind == CPU_KEY32_INT) return _mm512_xor_si512(k, sign);
+    /* negatives (top bit clear) flip all bits, the others the sign bit */
+    V nk = _mm512_ternarylogic_epi32(k, k, k, 0x55); /* ~k */
+    return _mm512_xor_si512(k, _mm512_or_si512(_mm512_srai_epi32(nk, 31), sign));
+}
+
+
+/* Sorts the n <= 16 R keys of a; stores them unkeyed as `kind`
+ * (CPU_KEY32_UINT: as they are). */
+static T512 INL void net_sort(uint32_t *a, int64_t n, int R, int kind) {
     V v[16];
     const V top = _mm512_set1_epi32(-1);
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) v[r] = _mm512_mask_loadu_epi32(top, head_mask(n - r * LANES), a + r * LANES);
     bitonic(v, R);
 #pragma GCC unroll 16
-    for (int r = 0; r < R; r++) _mm512_mask_storeu_epi32(a + r * LANES, head_mask(n - r * LANES), v[r]);
+    for (int r = 0; r < R; r++)
+        _mm512_mask_storeu_epi32(a + r * LANES, head_mask(n - r * LANES), unkey_vec(kind, v[r]));
 }
 
-static T512 __attribute__((noinline)) void net1(uint32_t *a, int64_t n) { net_sort(a, n, 1); }
-static T512 __attribute__((noinline)) void net2(uint32_t *a, int64_t n) { net_sort(a, n, 2); }
-static T512 __attribute__((noinline)) void net4(uint32_t *a, int64_t n) { net_sort(a, n, 4); }
-static T512 __attribute__((noinline)) void net8(uint32_t *a, int64_t n) { net_sort(a, n, 8); }
-static T512 __attribute__((noinline)) void net16(uint32_t *a, int64_t n) { net_sort(a, n, 16); }
+#define NOINL __attribute__((noinline))
+/* The networks by size and kind, and small_<kind>(a, n) for n <= LEAF. */
+#define DEF_NETS(K, s)                                                         \
+    static T512 NOINL void net1_##s(uint32_t *a, int64_t n) { net_sort(a, n, 1, K); }   \
+    static T512 NOINL void net2_##s(uint32_t *a, int64_t n) { net_sort(a, n, 2, K); }   \
+    static T512 NOINL void net4_##s(uint32_t *a, int64_t n) { net_sort(a, n, 4, K); }   \
+    static T512 NOINL void net8_##s(uint32_t *a, int64_t n) { net_sort(a, n, 8, K); }   \
+    static T512 NOINL void net16_##s(uint32_t *a, int64_t n) { net_sort(a, n, 16, K); } \
+    static T512 void small_##s(uint32_t *a, int64_t n) {                      \
+        if (n <= 0) return;                                                    \
+        if (n <= 16) net1_##s(a, n);                                           \
+        else if (n <= 32) net2_##s(a, n);                                      \
+        else if (n <= 64) net4_##s(a, n);                                      \
+        else if (n <= 128) net8_##s(a, n);                                     \
+        else net16_##s(a, n);                                                  \
+    }
+DEF_NETS(CPU_KEY32_UINT, u)
+DEF_NETS(CPU_KEY32_INT, i)
+DEF_NETS(CPU_KEY32_FLOAT, f)
+#undef DEF_NETS
 
-/* n <= LEAF. */
-static T512 void small_sort(uint32_t *a, int64_t n) {
-    if (n <= 1) return;
-    if (n <= 16) net1(a, n);
-    else if (n <= 32) net2(a, n);
-    else if (n <= 64) net4(a, n);
-    else if (n <= 128) net8(a, n);
-    else net16(a, n);
+static T512 void small_sort(uint32_t *a, int64_t n, int kind) {
+    if (kind == CPU_KEY32_FLOAT) small_f(a, n);
+    else if (kind == CPU_KEY32_INT) small_i(a, n);
+    else small_u(a, n);
 }
 
 /* ---------------------------------------------------------------- fallback */
@@ -243,74 +280,20 @@ static T512 uint32_t pivot_of(const uint32_t *a, int64_t n) {
     uint32_t s[LANES];
     int64_t step = n / LANES;
     for (int i = 0; i < LANES; i++) s[i] = a[step / 2 + i * step];
-    net1(s, LANES);
+    net1_u(s, LANES);
     return s[LANES / 2];
 }
 
-static T512 void qsort_u32(uint32_t *a, int64_t n, int depth) {
-    while (n > LEAF) {
-        if (depth-- == 0) {
-            heap_sort(a, n);
-            return;
-        }
-        uint32_t p = pivot_of(a, n);
-        int64_t m = part_lt(a, n, p);
-        if (m == 0) { /* p is the least key: peel off the keys equal to it */
-            m = part_le(a, n, p);
-            a += m;
-            n -= m;
-            continue;
-        }
-        if (m < n - m) {
-            qsort_u32(a, m, depth);
-            a += m;
-            n -= m;
-        } else {
-            qsort_u32(a + m, n - m, depth);
-            n = m;
-        }
-    }
-    small_sort(a, n);
-}
-
-void cpu_sort_u32_avx512_depth(uint32_t *a, int64_t n, int depth) { qsort_u32(a, n, depth < 0 ? 0 : depth); }
-
-void cpu_sort_u32_avx512(uint32_t *a, int64_t n) {
-    int d = 0;
-    for (int64_t t = n; t > 1; t >>= 1) d++;
-    qsort_u32(a, n, 2 * d + 4);
-}
-
-/* ---------------------------------------------------------------- keys */
-
-static T512 INL V key_vec(int kind, V u) {
-    if (kind == CPU_KEY32_UINT) return u;
-    const V sign = _mm512_set1_epi32((int)0x80000000u);
-    if (kind == CPU_KEY32_INT) return _mm512_xor_si512(u, sign);
-    V abs = _mm512_andnot_si512(sign, u);
-    V k = _mm512_xor_si512(u, _mm512_or_si512(_mm512_srai_epi32(u, 31), sign));
-    k = _mm512_mask_mov_epi32(k, _mm512_cmpeq_epi32_mask(abs, _mm512_setzero_si512()), sign);
-    return _mm512_mask_mov_epi32(k, _mm512_cmpgt_epu32_mask(abs, _mm512_set1_epi32(0x7f800000)),
-                                 _mm512_set1_epi32(-1));
-}
-
-static T512 INL V unkey_vec(int kind, V k) {
-    const V sign = _mm512_set1_epi32((int)0x80000000u);
-    if (kind == CPU_KEY32_UINT) return k;
-    if (kind == CPU_KEY32_INT) return _mm512_xor_si512(k, sign);
-    /* negatives (top bit clear) flip all bits, the others the sign bit */
-    V nk = _mm512_ternarylogic_epi32(k, k, k, 0x55); /* ~k */
-    return _mm512_xor_si512(k, _mm512_or_si512(_mm512_srai_epi32(nk, 31), sign));
-}
-
 #define DEF_KEY_LOOP(NAME, F)                                                  \
-    static T512 INL void NAME(int kind, const uint32_t *in, int64_t n, uint32_t *out) { \
+    static T512 INL void NAME(int kind, const void *in, int64_t n, void *out) { \
+        const uint32_t *i32 = in;                                              \
+        uint32_t *o32 = out;                                                   \
         int64_t i = 0;                                                         \
         for (; i + LANES <= n; i += LANES)                                     \
-            _mm512_storeu_si512(out + i, F(kind, _mm512_loadu_si512(in + i))); \
+            _mm512_storeu_si512(o32 + i, F(kind, _mm512_loadu_si512(i32 + i))); \
         if (i < n) {                                                           \
             __mmask16 m = head_mask(n - i);                                    \
-            _mm512_mask_storeu_epi32(out + i, m, F(kind, _mm512_maskz_loadu_epi32(m, in + i))); \
+            _mm512_mask_storeu_epi32(o32 + i, m, F(kind, _mm512_maskz_loadu_epi32(m, i32 + i))); \
         }                                                                      \
     }
 DEF_KEY_LOOP(keys_loop, key_vec)
@@ -329,3 +312,91 @@ T512 void cpu_unkeys32_avx512(int kind, const uint32_t *keys, int64_t n, void *o
     else if (kind == CPU_KEY32_INT) unkeys_loop(CPU_KEY32_INT, keys, n, out);
     else unkeys_loop(CPU_KEY32_UINT, keys, n, out);
 }
+
+/* ---------------------------------------------------------------- sort */
+
+/* Sorts the n keys of a, storing them unkeyed as kind: every key leaves
+ * through a network, a run of keys equal to a pivot, or the heapsort. */
+static T512 void qsort_u32(uint32_t *a, int64_t n, int depth, int kind) {
+    while (n > LEAF) {
+        if (depth-- == 0) {
+            heap_sort(a, n);
+            cpu_unkeys32_avx512(kind, a, n, a);
+            return;
+        }
+        uint32_t p = pivot_of(a, n);
+        int64_t m = part_lt(a, n, p);
+        if (m == 0) { /* p is the least key: peel off the keys equal to it */
+            m = part_le(a, n, p);
+            cpu_unkeys32_avx512(kind, a, m, a);
+            a += m;
+            n -= m;
+            continue;
+        }
+        if (m < n - m) {
+            qsort_u32(a, m, depth, kind);
+            a += m;
+            n -= m;
+        } else {
+            qsort_u32(a + m, n - m, depth, kind);
+            n = m;
+        }
+    }
+    small_sort(a, n, kind);
+}
+
+/* The keys of the n (> LEAF) elements of in, partitioned around the median
+ * of a sample of them into out; returns the count of keys below it. */
+static T512 INL int64_t part_keys(int kind, const uint32_t *in, int64_t n, uint32_t *out) {
+    uint32_t smp[LANES];
+    int64_t step = n / LANES;
+    for (int i = 0; i < LANES; i++) smp[i] = in[step / 2 + i * step];
+    _mm512_storeu_si512(smp, key_vec(kind, _mm512_loadu_si512(smp)));
+    net1_u(smp, LANES);
+    const V p = _mm512_set1_epi32((int)smp[LANES / 2]);
+    int64_t ls = 0, rs = n, i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        V v = key_vec(kind, _mm512_loadu_si512(in + i));
+        emit16(out, &ls, &rs, v, _mm512_cmplt_epu32_mask(v, p));
+    }
+    if (i < n) {
+        __mmask16 m = head_mask(n - i);
+        V v = key_vec(kind, _mm512_maskz_loadu_epi32(m, in + i));
+        emit(out, &ls, &rs, v, _mm512_cmplt_epu32_mask(v, p) & m, n - i);
+    }
+    return ls;
+}
+
+static int depth_of(int64_t n) {
+    int d = 0;
+    for (int64_t t = n; t > 1; t >>= 1) d++;
+    return 2 * d + 4;
+}
+
+T512 void cpu_sort32_avx512(int kind, const void *in, int64_t n, void *out) {
+    uint32_t *o = out;
+    if (n <= LEAF) {
+        cpu_keys32_avx512(kind, in, n, o);
+        small_sort(o, n, kind);
+        return;
+    }
+    int64_t m;
+    if (kind == CPU_KEY32_FLOAT) m = part_keys(CPU_KEY32_FLOAT, in, n, o);
+    else if (kind == CPU_KEY32_INT) m = part_keys(CPU_KEY32_INT, in, n, o);
+    else m = part_keys(CPU_KEY32_UINT, in, n, o);
+    int depth = depth_of(n) - 1;
+    if (m == 0) {
+        qsort_u32(o, n, depth, kind);
+        return;
+    }
+    qsort_u32(o, m, depth, kind);
+    qsort_u32(o + m, n - m, depth, kind);
+}
+
+void cpu_sort32_avx512_keys(int kind, uint32_t *a, int64_t n) { qsort_u32(a, n, depth_of(n), kind); }
+
+void cpu_sort_u32_avx512_depth(uint32_t *a, int64_t n, int depth) {
+    qsort_u32(a, n, depth < 0 ? 0 : depth, CPU_KEY32_UINT);
+}
+
+void cpu_sort_u32_avx512(uint32_t *a, int64_t n) { qsort_u32(a, n, depth_of(n), CPU_KEY32_UINT); }

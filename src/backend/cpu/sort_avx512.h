@@ -17,6 +17,15 @@ void cpu_sort_u32_avx512(uint32_t *a, int64_t n);
  * the tests of that fallback). */
 void cpu_sort_u32_avx512_depth(uint32_t *a, int64_t n, int depth);
 
+/* Sorts the n contiguous 32-bit elements of `kind` at in into out (n
+ * contiguous elements, not overlapping in) by their keys: out then holds
+ * the sorted values, except that float32 zeros come out as +0.0 and NaNs as
+ * some NaN (the caller restores their bits). */
+void cpu_sort32_avx512(int kind, const void *in, int64_t n, void *out);
+/* The same where a already holds the n keys (sorted in place, then
+ * unkeyed). */
+void cpu_sort32_avx512_keys(int kind, uint32_t *a, int64_t n);
+
 /* Keys of n contiguous 32-bit elements (sort.c's: unsigned order is the
  * sort order; float32 zeros share +0's key and NaNs take 0xffffffff) and
  * back. Unkeying a float32 zero or NaN key gives +0.0 or some NaN: the
