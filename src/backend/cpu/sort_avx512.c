@@ -62,27 +62,49 @@ static T512 INL V reverse16(V v) {
     return _mm512_permutexvar_epi32(_mm512_set_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), v);
 }
 
+/* The networks below track which registers are padding (all the largest
+ * key): pad[] is a compile-time constant once the loops are unrolled, so a
+ * compare-exchange with a padding register becomes a move or nothing and a
+ * line of 9 registers costs less than one of 16. */
+
+/* Compare-exchange of registers r < s: the smaller keys to r. */
+static T512 INL void cx_regs(V *v, bool *pad, int r, int s) {
+    if (pad[s]) return; /* v[r] <= v[s] already */
+    if (pad[r]) {       /* a move: the padding goes up */
+        v[r] = v[s];
+        pad[r] = false;
+        pad[s] = true;
+        return;
+    }
+    V lo = _mm512_min_epu32(v[r], v[s]), hi = _mm512_max_epu32(v[r], v[s]);
+    v[r] = lo;
+    v[s] = hi;
+}
+
 /* Merges the ascending runs v[0..M/2) and v[M/2..M) into v[0..M): the
  * second run reversed makes the whole bitonic, then half-cleaners. */
-static T512 INL void merge_runs(V *v, int M) {
+static T512 INL void merge_runs(V *v, bool *pad, int M) {
     const int h = M / 2;
 #pragma GCC unroll 8
     for (int i = 0; i < (h + 1) / 2; i++) {
-        V t = v[h + i];
-        v[h + i] = reverse16(v[M - 1 - i]);
-        v[M - 1 - i] = reverse16(t);
+        int x = h + i, y = M - 1 - i;
+        V t = v[x];
+        bool pt = pad[x];
+        v[x] = pad[y] ? v[y] : reverse16(v[y]);
+        pad[x] = pad[y];
+        if (x != y) {
+            v[y] = pt ? t : reverse16(t);
+            pad[y] = pt;
+        }
     }
 #pragma GCC unroll 4
     for (int d = h; d > 0; d /= 2)
 #pragma GCC unroll 16
-        for (int r = 0; r < M; r++) {
-            if (r & d) continue;
-            V lo = _mm512_min_epu32(v[r], v[r + d]), hi = _mm512_max_epu32(v[r], v[r + d]);
-            v[r] = lo;
-            v[r + d] = hi;
-        }
+        for (int r = 0; r < M; r++)
+            if (!(r & d)) cx_regs(v, pad, r, r + d);
 #pragma GCC unroll 16
     for (int r = 0; r < M; r++) {
+        if (pad[r]) continue;
         v[r] = cx_lanes(v[r], 3, UPPER[3]);
         v[r] = cx_lanes(v[r], 2, UPPER[2]);
         v[r] = cx_lanes(v[r], 1, UPPER[1]);
@@ -90,18 +112,22 @@ static T512 INL void merge_runs(V *v, int M) {
     }
 }
 
-/* The 16 R keys of v[0..R) ascending (key g in lane g % 16 of register
- * g / 16). */
-static T512 INL void bitonic(V *v, int R) {
+/* The keys of v[0..R) ascending (key g in lane g % 16 of register g / 16),
+ * R a power of two, the registers from Rn on padding. */
+static T512 INL void bitonic(V *v, int R, int Rn) {
+    bool pad[16];
 #pragma GCC unroll 16
-    for (int r = 0; r < R; r++) v[r] = sort16(v[r]);
+    for (int r = 0; r < R; r++) {
+        pad[r] = r >= Rn;
+        if (!pad[r]) v[r] = sort16(v[r]);
+    }
 #pragma GCC unroll 8
-    for (int b = 0; b + 2 <= R; b += 2) merge_runs(v + b, 2);
+    for (int b = 0; b + 2 <= R; b += 2) merge_runs(v + b, pad + b, 2);
 #pragma GCC unroll 4
-    for (int b = 0; b + 4 <= R; b += 4) merge_runs(v + b, 4);
+    for (int b = 0; b + 4 <= R; b += 4) merge_runs(v + b, pad + b, 4);
 #pragma GCC unroll 2
-    for (int b = 0; b + 8 <= R; b += 8) merge_runs(v + b, 8);
-    if (R == 16) merge_runs(v, 16);
+    for (int b = 0; b + 8 <= R; b += 8) merge_runs(v + b, pad + b, 8);
+    if (R == 16) merge_runs(v, pad, 16);
 }
 
 static T512 INL __mmask16 head_mask(int64_t cnt) {
@@ -134,37 +160,38 @@ static T512 INL V unkey_vec(int kind, V k) {
 
 /* Sorts the n <= 16 R keys of a; stores them unkeyed as `kind`
  * (CPU_KEY32_UINT: as they are). */
-static T512 INL void net_sort(uint32_t *a, int64_t n, int R, int kind) {
+static T512 INL void net_sort(uint32_t *a, int64_t n, int Rn, int kind) {
+    const int R = Rn <= 1 ? 1 : Rn <= 2 ? 2 : Rn <= 4 ? 4 : Rn <= 8 ? 8 : 16;
     V v[16];
     const V top = _mm512_set1_epi32(-1);
 #pragma GCC unroll 16
-    for (int r = 0; r < R; r++) v[r] = _mm512_mask_loadu_epi32(top, head_mask(n - r * LANES), a + r * LANES);
-    bitonic(v, R);
-#pragma GCC unroll 16
     for (int r = 0; r < R; r++)
+        v[r] = r < Rn ? _mm512_mask_loadu_epi32(top, head_mask(n - r * LANES), a + r * LANES) : top;
+    bitonic(v, R, Rn);
+#pragma GCC unroll 16
+    for (int r = 0; r < Rn; r++)
         _mm512_mask_storeu_epi32(a + r * LANES, head_mask(n - r * LANES), unkey_vec(kind, v[r]));
 }
 
 #define NOINL __attribute__((noinline))
-/* The networks by size and kind, and small_<kind>(a, n) for n <= LEAF. */
+/* The networks by registers (1 to 16) and kind, and small_<kind>(a, n) for
+ * n <= LEAF. */
+#define NET(K, s, R) static T512 NOINL void net##R##_##s(uint32_t *a, int64_t n) { net_sort(a, n, R, K); }
 #define DEF_NETS(K, s)                                                         \
-    static T512 NOINL void net1_##s(uint32_t *a, int64_t n) { net_sort(a, n, 1, K); }   \
-    static T512 NOINL void net2_##s(uint32_t *a, int64_t n) { net_sort(a, n, 2, K); }   \
-    static T512 NOINL void net4_##s(uint32_t *a, int64_t n) { net_sort(a, n, 4, K); }   \
-    static T512 NOINL void net8_##s(uint32_t *a, int64_t n) { net_sort(a, n, 8, K); }   \
-    static T512 NOINL void net16_##s(uint32_t *a, int64_t n) { net_sort(a, n, 16, K); } \
+    NET(K, s, 1) NET(K, s, 2) NET(K, s, 3) NET(K, s, 4) NET(K, s, 5) NET(K, s, 6) NET(K, s, 7) \
+    NET(K, s, 8) NET(K, s, 9) NET(K, s, 10) NET(K, s, 11) NET(K, s, 12) NET(K, s, 13)         \
+    NET(K, s, 14) NET(K, s, 15) NET(K, s, 16)                                  \
+    static void (*const nets_##s[17])(uint32_t *, int64_t) = {                 \
+        NULL, net1_##s, net2_##s, net3_##s, net4_##s, net5_##s, net6_##s, net7_##s, net8_##s, \
+        net9_##s, net10_##s, net11_##s, net12_##s, net13_##s, net14_##s, net15_##s, net16_##s}; \
     static T512 void small_##s(uint32_t *a, int64_t n) {                      \
-        if (n <= 0) return;                                                    \
-        if (n <= 16) net1_##s(a, n);                                           \
-        else if (n <= 32) net2_##s(a, n);                                      \
-        else if (n <= 64) net4_##s(a, n);                                      \
-        else if (n <= 128) net8_##s(a, n);                                     \
-        else net16_##s(a, n);                                                  \
+        if (n > 0) nets_##s[(n + LANES - 1) / LANES](a, n);                     \
     }
 DEF_NETS(CPU_KEY32_UINT, u)
 DEF_NETS(CPU_KEY32_INT, i)
 DEF_NETS(CPU_KEY32_FLOAT, f)
 #undef DEF_NETS
+#undef NET
 
 static T512 void small_sort(uint32_t *a, int64_t n, int kind) {
     if (kind == CPU_KEY32_FLOAT) small_f(a, n);
@@ -277,11 +304,14 @@ static T512 __attribute__((noinline)) int64_t part_le(uint32_t *a, int64_t n, ui
 
 /* The median of 16 keys spread over a[0..n). */
 static T512 uint32_t pivot_of(const uint32_t *a, int64_t n) {
-    uint32_t s[LANES];
-    int64_t step = n / LANES;
-    for (int i = 0; i < LANES; i++) s[i] = a[step / 2 + i * step];
-    net1_u(s, LANES);
-    return s[LANES / 2];
+    enum { BIG = 8192, S = 4 * LANES };
+    uint32_t s[S];
+    int k = n >= BIG ? S : LANES;
+    int64_t step = n / k;
+    for (int i = 0; i < k; i++) s[i] = a[step / 2 + i * step];
+    if (k == S) net4_u(s, S);
+    else net1_u(s, LANES);
+    return s[k / 2];
 }
 
 #define DEF_KEY_LOOP(NAME, F)                                                  \
