@@ -4,8 +4,9 @@
  * The key sort itself against qsort over sizes around its network and
  * partition thresholds and over adversarial orders (all equal, sorted,
  * reversed, organ pipe, few distinct values), also with the heapsort
- * fallback forced. Then em_sort of float32 / int32 / uint32 lines against a
- * stable reference sort made here (NaN last in input order, -0.0 and +0.0
+ * fallback forced, and its 64-bit twin (argsort's words) likewise. Then
+ * em_sort of float32 / int32 / uint32 lines against a stable reference
+ * sort made here (NaN last in input order, -0.0 and +0.0
  * in input order), bit for bit, and against the portable path (the radix
  * sort, EMBER_SIMD capped below AVX-512), over NaNs with payloads, +-0,
  * +-inf, denormals, strided and transposed inputs and axis 0. Where the CPU
@@ -68,6 +69,38 @@ static void test_keys(void) {
         for (int d = 0; d < D_COUNT; d++) check_keys(5000, d, depth);
 }
 
+/* The 64-bit twin: composite words (key << 32 | index), all distinct, and
+ * plain words with repeats. */
+static int cmp_u64(const void *x, const void *y) {
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static void check_words(int64_t n, int dist, int depth, bool composite) {
+    uint64_t *a = malloc((size_t)(n ? n : 1) * 8), *b = malloc((size_t)(n ? n : 1) * 8);
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t k = key_at(dist, i, n);
+        a[i] = b[i] = composite ? k << 32 | (uint64_t)i : k * 0x100000001ull;
+    }
+    if (depth < 0) cpu_sort_u64_avx512(a, n);
+    else cpu_sort_u64_avx512_depth(a, n, depth);
+    qsort(b, (size_t)n, 8, cmp_u64);
+    CHECK_MSG(n == 0 || memcmp(a, b, (size_t)n * 8) == 0, "words n %lld dist %d depth %d", (long long)n,
+              dist, depth);
+    free(a);
+    free(b);
+}
+
+static void test_words(void) {
+    for (int64_t n = 0; n <= 200; n++)
+        for (int d = 0; d < D_COUNT; d++) check_words(n, d, -1, n % 2);
+    const int64_t big[] = {255, 256, 257, 1000, 4099, 65537, 1 << 20};
+    for (size_t s = 0; s < sizeof big / sizeof *big; s++)
+        for (int d = 0; d < D_COUNT; d++) check_words(big[s], d, -1, true), check_words(big[s], d, -1, false);
+    for (int depth = 0; depth < 4; depth++)
+        for (int d = 0; d < D_COUNT; d++) check_words(5000, d, depth, false);
+}
+
 /* ---------------------------------------------------------------- em_sort */
 
 /* float32 bits of n values: finite values with repeats, NaNs with several
@@ -123,6 +156,15 @@ static uint32_t *sorted_words(em_array *a, int axis) {
     return o;
 }
 
+static uint32_t *argsorted(em_array *a) {
+    em_array *s = em_argsort(a, -1, false);
+    int64_t n = em_array_size(s);
+    uint32_t *o = malloc((size_t)(n ? n : 1) * 4);
+    CHECK(s && em_array_copy_to(s, EM_UINT32, o, (size_t)(n ? n : 1) * 4) == EM_OK);
+    em_array_release(s);
+    return o;
+}
+
 static bool (*less_of(em_dtype dt))(uint32_t, uint32_t) {
     return dt == EM_FLOAT32 ? f32_less : dt == EM_INT32 ? i32_less : u32_less;
 }
@@ -137,11 +179,28 @@ static void check_line(em_dtype dt, int64_t n, int dist) {
         else v[i] = key_at(dist, i, n);
     }
     em_array *a = em_array_from_data(v, &n, 1, dt);
-    uint32_t *fast = sorted_words(a, -1);
+    uint32_t *fast = sorted_words(a, -1), *ifast = argsorted(a);
     CHECK(cpu_simd_force("avx2") || cpu_simd_force("none"));
-    uint32_t *port = sorted_words(a, 0);
+    uint32_t *port = sorted_words(a, 0), *iport = argsorted(a);
     cpu_simd_force(NULL);
-    ref_sort(v, n, less_of(dt));
+    /* argsort: a permutation, stable, the same on both paths */
+    bool (*less)(uint32_t, uint32_t) = less_of(dt);
+    int bad = 0;
+    char *seen = calloc((size_t)(n ? n : 1), 1);
+    for (int64_t j = 0; j < n; j++) {
+        if (ifast[j] >= (uint32_t)n || seen[ifast[j]]++) {
+            bad++;
+            break;
+        }
+        if (j > 0 && less(v[ifast[j]], v[ifast[j - 1]])) bad++;
+        if (j > 0 && !less(v[ifast[j - 1]], v[ifast[j]]) && ifast[j] < ifast[j - 1]) bad++;
+    }
+    CHECK_MSG(bad == 0 && (n == 0 || memcmp(ifast, iport, (size_t)n * 4) == 0),
+              "argsort %s n %lld dist %d", em_dtype_name(dt), (long long)n, dist);
+    free(seen);
+    free(ifast);
+    free(iport);
+    ref_sort(v, n, less);
     CHECK_MSG(n == 0 || memcmp(fast, v, (size_t)n * 4) == 0, "%s n %lld dist %d: not the stable sort",
               em_dtype_name(dt), (long long)n, dist);
     CHECK_MSG(n == 0 || memcmp(port, v, (size_t)n * 4) == 0, "%s n %lld dist %d: portable path",
@@ -206,7 +265,7 @@ static void test_views(int64_t n) {
 }
 
 int main(void) {
-    if (cpu_sort_u32_avx512_ok()) test_keys();
+    if (cpu_sort_u32_avx512_ok()) test_keys(), test_words();
     else printf("no AVX-512: the key sort itself is not tested here\n");
     test_lines();
     const int64_t ns[] = {1, 2, 17, 255, 257, 1000, 4099, 65537};

@@ -91,3 +91,43 @@ def test_nan_payloads_and_zero_signs_keep_input_order():
     bits = np.array([0x7FC00002, 0x80000000, 0x3F800000, 0x00000000, 0xFFC00001, 0x80000000,
                      0x7FC00001, 0x00000000] * 40, np.uint32)
     check(bits.view(np.float32))
+
+
+# argsort (any dtype of <= 32 bits) sorts composite words (key << 32 | index)
+# with the 64-bit twin of the quicksort: indices must be NumPy's stable ones.
+def check_arg(a_np, axis=-1):
+    got = np.array(mx.argsort(mx.array(a_np), axis=axis))
+    want = np.argsort(a_np, axis=axis, kind="stable")
+    assert got.dtype == np.uint32 and got.shape == want.shape
+    assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("dist", DISTS)
+@pytest.mark.parametrize("dtype", list(DTYPES))
+def test_argsort_sizes(dtype, dist):
+    for n in list(range(0, 301, 3)) + [1000, 4099, 65537]:
+        check_arg(line(dtype, n, dist))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint16", "float16", "bool"])
+def test_argsort_and_sort_narrow_dtypes(dtype):
+    rng = np.random.default_rng(5)
+    for n in [1, 15, 130, 257, 1000, 70000]:
+        x = rng.integers(-100, 100, n).astype(dtype)
+        if dtype == "float16":
+            x[rng.integers(0, n, n // 10 + 1)] = np.nan
+            x[rng.integers(0, n, n // 10 + 1)] = -0.0
+        check_arg(x)
+        got = np.array(mx.sort(mx.array(x)))
+        want = np.sort(x, kind="stable")
+        assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+def test_argsort_mebi_and_views(dtype):
+    check_arg(line(dtype, 1 << 20, "specials"))
+    m = np.stack([line(dtype, 4099, "few", seed=s) for s in range(3)])
+    check_arg(m)
+    check_arg(np.ascontiguousarray(m.T), axis=0)
+    got = np.array(mx.argsort(mx.array(m).T, axis=0))
+    assert np.array_equal(got, np.argsort(m.T, axis=0, kind="stable"))

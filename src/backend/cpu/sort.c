@@ -24,7 +24,8 @@
  * A values-only sort of 32-bit keys, where the CPU has AVX-512, sorts the
  * bare keys with the vectorised quicksort of sort_avx512.c instead (any
  * length: equal keys are indistinguishable, and the values come back from
- * the keys as above).
+ * the keys as above). Likewise, composite words (argsort, and the sorts of
+ * short 8/16-bit lines) go through its 64-bit twin in sort_avx512_64.c.
  *
  * Threads: independent lines are spread over the pool, each chunk with its
  * own scratch; a line's result never depends on the thread count. */
@@ -377,6 +378,7 @@ typedef struct {
     bool tail, values;
     bool vsort;                 /* 32-bit keys of a values-only sort: AVX-512 quicksort */
     int kind32;                 /* then CPU_KEY32_* of the dtype */
+    bool vsort64;               /* composite words sorted by the AVX-512 quicksort */
     size_t es;                  /* item size of the input */
     int64_t sa;                 /* the input's byte stride along the axis */
     int64_t os;                 /* the output's element stride along the axis */
@@ -520,7 +522,9 @@ static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
         uint64_t *a = scratch, *b = a + n;
         uint32_t *hist = (uint32_t *)(void *)(b + n);
         J->ke->c(p, n, J->sa, a);
-        if (sort) {
+        if (sort && J->vsort64) {
+            cpu_sort_u64_avx512(a, n);
+        } else if (sort) {
             int D = radix_digit(J->bits, n);
             if (n >= radix_min(J->bits)) a = su_radix(a, b, n, D, (J->bits + D - 1) / D, hist);
             else su_qsort(a, n, depth_limit(n));
@@ -586,6 +590,8 @@ static em_status sort_kernel(const em_node *n, const em_array *in, em_array *out
     J.tail = p->sorted_tail != 0;
     J.values = n->prim == EM_PRIM_SORT || n->prim == EM_PRIM_PARTITION;
     J.vsort = J.bits == 32 && n->prim == EM_PRIM_SORT && cpu_sort_u32_avx512_ok();
+    J.vsort64 = J.bits <= 32 && (n->prim == EM_PRIM_SORT || n->prim == EM_PRIM_ARGSORT) &&
+                cpu_sort_u32_avx512_ok();
     J.kind32 = in->dtype == EM_FLOAT32 ? CPU_KEY32_FLOAT : in->dtype == EM_INT32 ? CPU_KEY32_INT : CPU_KEY32_UINT;
     J.es = array_itemsize(in);
     if (J.len > (int64_t)UINT32_MAX)

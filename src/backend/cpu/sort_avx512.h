@@ -34,4 +34,9 @@ enum { CPU_KEY32_UINT, CPU_KEY32_INT, CPU_KEY32_FLOAT };
 void cpu_keys32_avx512(int kind, const void *in, int64_t n, uint32_t *out);
 void cpu_unkeys32_avx512(int kind, const uint32_t *keys, int64_t n, void *out);
 
+/* sort_avx512_64.c: the same quicksort of uint64 words, ascending, in place
+ * (argsort's composite words); call only where cpu_sort_u32_avx512_ok(). */
+void cpu_sort_u64_avx512(uint64_t *a, int64_t n);
+void cpu_sort_u64_avx512_depth(uint64_t *a, int64_t n, int depth);
+
 #endif
