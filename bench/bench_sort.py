@@ -150,8 +150,6 @@ def main():
     if args.out:
         with open(args.out, "w") as f:
             f.write(text)
-    else:
-        print(text)
 
 
 if __name__ == "__main__":

@@ -376,14 +376,19 @@ static T512 void qsort_u32(uint32_t *a, int64_t n, int depth, int kind) {
 }
 
 /* The keys of the n (> LEAF) elements of in, partitioned around the median
- * of a sample of them into out; returns the count of keys below it. */
+ * of a sample of them (as pivot_of) into out; returns the count of keys
+ * below it. */
 static T512 INL int64_t part_keys(int kind, const uint32_t *in, int64_t n, uint32_t *out) {
-    uint32_t smp[LANES];
-    int64_t step = n / LANES;
-    for (int i = 0; i < LANES; i++) smp[i] = in[step / 2 + i * step];
-    _mm512_storeu_si512(smp, key_vec(kind, _mm512_loadu_si512(smp)));
-    net1_u(smp, LANES);
-    const V p = _mm512_set1_epi32((int)smp[LANES / 2]);
+    enum { S = 4 * LANES };
+    uint32_t smp[S];
+    int k = n >= 8192 ? S : LANES;
+    int64_t step = n / k;
+    for (int i = 0; i < k; i++) smp[i] = in[step / 2 + i * step];
+    for (int i = 0; i < k; i += LANES)
+        _mm512_storeu_si512(smp + i, key_vec(kind, _mm512_loadu_si512(smp + i)));
+    if (k == S) net4_u(smp, S);
+    else net1_u(smp, LANES);
+    const V p = _mm512_set1_epi32((int)smp[k / 2]);
     int64_t ls = 0, rs = n, i = 0;
     for (; i + LANES <= n; i += LANES) {
         V v = key_vec(kind, _mm512_loadu_si512(in + i));
