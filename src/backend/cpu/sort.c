@@ -24,7 +24,9 @@
  * A values-only sort of 32-bit keys, where the CPU has AVX-512, sorts the
  * bare keys with the vectorised quicksort of sort_avx512.c instead (any
  * length: equal keys are indistinguishable, and the values come back from
- * the keys as above). Likewise, composite words (argsort, and the sorts of
+ * the keys as above); 8/16-bit keys too, widened to 32 bits (faster than
+ * their one or two radix passes on the development VM at every length).
+ * Likewise, composite words (argsort, and the sorts of
  * short 8/16-bit lines) go through its 64-bit twin in sort_avx512_64.c.
  *
  * Threads: independent lines are spread over the pool, each chunk with its
@@ -378,6 +380,7 @@ typedef struct {
     bool tail, values;
     bool vsort;                 /* 32-bit keys of a values-only sort: AVX-512 quicksort */
     int kind32;                 /* then CPU_KEY32_* of the dtype */
+    bool vnarrow;               /* 8/16-bit keys of a values-only sort: likewise, through scratch */
     bool vsort64;               /* composite words sorted by the AVX-512 quicksort */
     size_t es;                  /* item size of the input */
     int64_t sa;                 /* the input's byte stride along the axis */
@@ -488,7 +491,7 @@ static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
         topk_line(J, scratch, p, o);
         return;
     }
-    if (J->bits <= 32 && J->prim == EM_PRIM_SORT && (J->vsort || n >= radix_min(J->bits))) {
+    if (J->bits <= 32 && J->prim == EM_PRIM_SORT && (J->vsort || J->vnarrow || n >= radix_min(J->bits))) {
         /* values only: sort the bare keys (half the traffic) */
         uint32_t *a = scratch, *b = a + n;
         uint32_t *hist = (uint32_t *)(void *)(b + n);
@@ -505,8 +508,8 @@ static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
             }
             return;
         }
-        if (J->vsort) {
-            if (J->sa == 4) cpu_keys32_avx512(J->kind32, p, n, a);
+        if (J->vsort || J->vnarrow) {
+            if (J->vsort && J->sa == 4) cpu_keys32_avx512(J->kind32, p, n, a);
             else J->ke->k32(p, n, J->sa, a);
             cpu_sort_u32_avx512(a, n);
             J->ke->v32(a, n, p, J->sa, o, os * (int64_t)J->es);
@@ -590,6 +593,7 @@ static em_status sort_kernel(const em_node *n, const em_array *in, em_array *out
     J.tail = p->sorted_tail != 0;
     J.values = n->prim == EM_PRIM_SORT || n->prim == EM_PRIM_PARTITION;
     J.vsort = J.bits == 32 && n->prim == EM_PRIM_SORT && cpu_sort_u32_avx512_ok();
+    J.vnarrow = J.bits <= 16 && n->prim == EM_PRIM_SORT && cpu_sort_u32_avx512_ok();
     J.vsort64 = J.bits <= 32 && (n->prim == EM_PRIM_SORT || n->prim == EM_PRIM_ARGSORT) &&
                 cpu_sort_u32_avx512_ok();
     J.kind32 = in->dtype == EM_FLOAT32 ? CPU_KEY32_FLOAT : in->dtype == EM_INT32 ? CPU_KEY32_INT : CPU_KEY32_UINT;
