@@ -9,7 +9,8 @@
  * sort made here (NaN last in input order, -0.0 and +0.0
  * in input order), bit for bit, and against the portable path (the radix
  * sort, EMBER_SIMD capped below AVX-512), over NaNs with payloads, +-0,
- * +-inf, denormals, strided and transposed inputs and axis 0. Where the CPU
+ * +-inf, denormals, strided and transposed inputs and axis 0; the 8/16-bit
+ * dtypes against the portable path. Where the CPU
  * lacks AVX-512 only the portable path is checked. */
 #include <stdint.h>
 
@@ -224,6 +225,42 @@ static void test_lines(void) {
     }
 }
 
+/* 8/16-bit dtypes (keys widened to 32 bits on the AVX-512 path): raw random
+ * bits (NaNs with payloads, both zeros, denormals for the halves), sorted
+ * alike on both paths, byte for byte (test_sort.c checks the portable path
+ * against a reference). */
+static void check_narrow(em_dtype dt, int64_t n) {
+    size_t es = dt == EM_BOOL || dt == EM_INT8 || dt == EM_UINT8 ? 1 : 2;
+    unsigned char *v = malloc((size_t)(n ? n : 1) * es);
+    for (int64_t i = 0; i < n * (int64_t)es; i++) v[i] = (unsigned char)(next() % 7 == 0 ? 0 : next());
+    if (dt == EM_BOOL)
+        for (int64_t i = 0; i < n; i++) v[i] &= 1;
+    em_array *a = em_array_from_data(v, &n, 1, dt);
+    size_t bytes = (size_t)(n ? n : 1) * es;
+    unsigned char *f = malloc(bytes), *g = malloc(bytes);
+    em_array *s1 = em_sort(a, -1, false);
+    CHECK(em_array_copy_to(s1, dt, f, bytes) == EM_OK);
+    CHECK(cpu_simd_force("avx2") || cpu_simd_force("none"));
+    em_array *s2 = em_sort(a, -1, false);
+    CHECK(em_array_copy_to(s2, dt, g, bytes) == EM_OK);
+    cpu_simd_force(NULL);
+    CHECK_MSG(n == 0 || memcmp(f, g, (size_t)n * es) == 0, "%s n %lld: paths differ", em_dtype_name(dt),
+              (long long)n);
+    free(v);
+    free(f);
+    free(g);
+    em_array_release(a);
+    em_array_release(s1);
+    em_array_release(s2);
+}
+
+static void test_narrow(void) {
+    const em_dtype dts[] = {EM_BOOL, EM_INT8, EM_UINT8, EM_INT16, EM_UINT16, EM_FLOAT16, EM_BFLOAT16};
+    const int64_t ns[] = {1, 2, 15, 17, 100, 255, 256, 257, 300, 1000, 4099, 65537};
+    for (size_t t = 0; t < sizeof dts / sizeof *dts; t++)
+        for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) check_narrow(dts[t], ns[i]);
+}
+
 /* A 3 x n float32 matrix sorted along axis 0 of its transpose (strided
  * lines) and along axis 1 of a column-strided slice. */
 static void test_views(int64_t n) {
@@ -268,6 +305,7 @@ int main(void) {
     if (cpu_sort_u32_avx512_ok()) test_keys(), test_words();
     else printf("no AVX-512: the key sort itself is not tested here\n");
     test_lines();
+    test_narrow();
     const int64_t ns[] = {1, 2, 17, 255, 257, 1000, 4099, 65537};
     for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) test_views(ns[i]);
     CHECK_NO_ERROR();
