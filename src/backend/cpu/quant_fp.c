@@ -1,0 +1,166 @@
+/* quant_fp.c -- CPU kernels of MLX's floating-point quantisation modes:
+ * mxfp4 (fp4 e2m1 codes, e8m0 power-of-two scale per 32), mxfp8 (fp8 e4m3
+ * codes, e8m0 scale per 32) and nvfp4 (fp4 codes, e4m3 scale per 16, an
+ * optional float32 global scale). Bit for bit what MLX 0.32's CPU build
+ * writes (its recipe, established against it in tests/python/data/
+ * gen_quant_fp_mlx.py): per group, scale = max|w| / (6 or 448) in w's dtype;
+ * mx*: the exponent is the exact ceil(log2(scale)) (0 for a zero scale; a
+ * non-finite scale stores 128, or 0 for a half w, and divides by 0), nvfp4: the scale's e4m3
+ * code; the elements w / decoded scale (in w's dtype) are coded: fp4 by the
+ * nearest of the 16 code values (distances in w's dtype, the lowest code on
+ * a tie, +0 before -0), fp8 by to_fp8. */
+#include "quant_fp.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "../../core/half.h"
+
+static const float FP4_VALUES[16] = {0.0f,  0.5f,  1.0f,  1.5f,  2.0f,  3.0f,  4.0f,  6.0f,
+                                     -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f};
+
+/* ---------------------------------------------------------------- e4m3, e8m0 */
+
+/* float -> e4m3 code, round to nearest even, saturating to +-448 (NaN too),
+ * the sign kept: done on the float's bits like MLX's ToFP8. */
+static uint8_t e4m3_encode(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    uint32_t sign = u & 0x80000000u, a = u ^ sign;
+    uint8_t r;
+    if (a >= 543u << 21) { /* >= 464 (rounds past 448), inf, NaN */
+        r = 0x7e;
+    } else if (a < 121u << 23) { /* below 2^-6: subnormal codes via an aligned add */
+        float t, m;
+        uint32_t mb = 141u << 23;
+        memcpy(&m, &mb, 4);
+        memcpy(&t, &a, 4);
+        t += m;
+        uint32_t tb;
+        memcpy(&tb, &t, 4);
+        r = (uint8_t)(tb - mb);
+    } else {
+        uint32_t odd = (a >> 20) & 1u;
+        a += ((uint32_t)(7 - 127) << 23) + 0x7ffffu + odd;
+        r = (uint8_t)(a >> 20);
+    }
+    return (uint8_t)(r | (sign >> 24));
+}
+
+static float e4m3_decode(uint8_t v) {
+    int e = (v >> 3) & 15, m = v & 7;
+    float a = (e == 15 && m == 7) ? NAN : e == 0 ? ldexpf((float)m, -9) : ldexpf(8.0f + (float)m, e - 10);
+    return v & 0x80 ? -a : a;
+}
+
+static float e8m0_decode(uint8_t v) { return v == 0 ? ldexpf(1.0f, -127) : v == 255 ? INFINITY : ldexpf(1.0f, v - 127); }
+
+/* ---------------------------------------------------------------- tables */
+
+void fpq_tables_init(fpq_tables *t, int mode, const float *global_scale) {
+    for (int i = 0; i < 256; i++)
+        t->elem[i] = mode == EM_QMODE_MXFP8 ? e4m3_decode((uint8_t)i) : FP4_VALUES[i & 15];
+    float inv = global_scale ? *global_scale / 2688.0f : 1.0f; /* 448 * 6 */
+    for (int i = 0; i < 256; i++)
+        t->scale[i] = mode == EM_QMODE_NVFP4 ? e4m3_decode((uint8_t)i) * (global_scale ? inv : 1.0f)
+                                             : e8m0_decode((uint8_t)i);
+}
+
+/* ---------------------------------------------------------------- quantize */
+
+/* f rounded to dt (0: float32); MLX's bfloat16 NaN is positive. */
+static inline float rnd(float f, int dt) {
+    if (!dt) return f;
+    if (dt == EM_FLOAT16) return em_f16_to_f32(em_f32_to_f16(f));
+    return isnan(f) ? NAN : em_bf16_to_f32(em_f32_to_bf16(f));
+}
+
+/* x / d with x86's results where d is 0 (MLX divides): 0/0 the default NaN
+ * (sign set), a NaN x kept. */
+static inline float qdiv(float x, float d) {
+    if (d == 0.0f && x == 0.0f) return -NAN;
+    return x / d;
+}
+
+/* The fp4 code of v: the nearest code value, distances rounded to dt, the
+ * first code on ties (so -0 and small negatives code +0); NaN and inf code 0. */
+static inline uint32_t fp4_code(float v, int dt) {
+    uint32_t best = 0;
+    float bd = rnd(fabsf(rnd(v - FP4_VALUES[0], dt)), dt);
+    for (uint32_t i = 1; i < 16; i++) {
+        float d = rnd(fabsf(rnd(v - FP4_VALUES[i], dt)), dt);
+        if (d < bd) bd = d, best = i;
+    }
+    return best;
+}
+
+/* The power-of-two exponent of an mx scale: the least e with 2^e >= s. */
+static inline int ceil_log2(float s) {
+    int e;
+    float m = frexpf(s, &e); /* s = m 2^e, m in [0.5, 1) */
+    return m == 0.5f ? e - 1 : e;
+}
+
+void fpq_quantize_rows(const float *w, int64_t rows, int64_t K, const em_quant_params *p,
+                       const float *global_scale, uint32_t *q, uint8_t *s) {
+    int gs = p->group_size, bits = p->bits, dt = p->round_dt, mode = p->mode;
+    float maxval = bits == 4 ? 6.0f : 448.0f;
+    float enc = global_scale ? 2688.0f / *global_scale : 1.0f;
+    int64_t ng = K / gs, nw = K * bits / 32;
+    for (int64_t r = 0; r < rows; r++) {
+        uint32_t *qr = q + r * nw;
+        memset(qr, 0, (size_t)nw * sizeof *qr);
+        for (int64_t g = 0; g < ng; g++) {
+            const float *x = w + r * K + g * gs;
+            float amax = 0.0f;
+            bool nan = false;
+            for (int j = 0; j < gs; j++) {
+                float a = fabsf(x[j]);
+                nan |= isnan(a);
+                amax = a > amax ? a : amax;
+            }
+            float sc = nan ? NAN : rnd(amax / maxval, dt), div;
+            uint8_t code;
+            if (mode == EM_QMODE_NVFP4) {
+                if (global_scale) sc *= enc;
+                code = e4m3_encode(sc);
+                div = e4m3_decode(code); /* exact in every float dtype */
+                if (global_scale) div /= enc;
+            } else if (!isfinite(sc)) { /* what MLX stores: 128 in float32, 0 in half */
+                code = dt ? 0 : 128, div = 0.0f;
+            } else {
+                int e = sc == 0.0f ? 0 : ceil_log2(sc);
+                code = (uint8_t)(e + 127);
+                div = rnd(ldexpf(1.0f, e), dt);
+            }
+            s[r * ng + g] = code;
+            int vdt = global_scale ? 0 : dt; /* a float32 global scale promotes */
+            for (int j = 0; j < gs; j++) {
+                float v = rnd(qdiv(x[j], div), vdt);
+                uint32_t c = bits == 4 ? fp4_code(v, dt) : e4m3_encode(v);
+                int64_t bit = (g * gs + j) * bits;
+                qr[bit >> 5] |= c << (bit & 31);
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- dequantize */
+
+void fpq_dequant_row(const fpq_tables *t, const uint32_t *row, const uint8_t *s, int64_t k0,
+                     int64_t n, int gs, int bits, float *out) {
+    for (int64_t g = k0 / gs; g * gs < k0 + n; g++) {
+        float sc = t->scale[s[g]];
+        float *o = out + (g * gs - k0);
+        if (bits == 4) {
+            const uint32_t *wg = row + g * gs / 8;
+            for (int k = 0; k < gs / 8; k++) {
+                uint32_t w = wg[k];
+                for (int j = 0; j < 8; j++) o[8 * k + j] = t->elem[(w >> (4 * j)) & 15u] * sc;
+            }
+        } else {
+            const uint8_t *b = (const uint8_t *)(row + g * gs / 4); /* little-endian bytes */
+            for (int j = 0; j < gs; j++) o[j] = t->elem[b[j]] * sc;
+        }
+    }
+}
