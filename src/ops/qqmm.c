@@ -7,6 +7,7 @@
  * as MLX's CPU build evaluates none through QQMatmul. MLX's CPU build
  * evaluates only one row of x against a packed w ("NYI for the general
  * case" otherwise, GatherQQMM not at all); ember computes every case. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules.h"
@@ -119,6 +120,72 @@ static em_array *qq_weight(rule_tmp *t, const char *op, const em_array *x, const
     return s8 ? tk(t, em_dequantize(w, s8, NULL, gs, bits, mode, gw, EM_FLOAT32, true)) : NULL;
 }
 
+/* The product once checked (w raw or packed). */
+static em_array *qqmm_eval(const em_array *x, const em_array *w, const em_array *scales, int gs,
+                           int bits, const char *mode, const em_array *gx, const em_array *gw) {
+    rule_tmp t = {0};
+    em_array *W = qq_weight(&t, "qqmm", x, w, scales, gs, bits, mode, gw);
+    em_array *X = W ? quant_dequant(&t, x, gs, bits, mode, gx) : NULL;
+    em_array *r = X ? tk(&t, em_matmul(X, tk(&t, em_swapaxes(W, 0, 1)))) : NULL;
+    r = r ? ops_cast(r, x->dtype) : NULL;
+    rule_tmp_free(&t);
+    return r;
+}
+
+/* With w unquantized the product is a custom function carrying MLX's
+ * QQMatmul vjp: dx = qqmm(cot, w^T), dw = qqmm(cot^T, x^T) (x flattened to
+ * rows), both quantized on the fly again, without global scales. */
+typedef struct {
+    int gs, bits;
+    const char *mode;
+    em_array *gx, *gw;
+} qq_ctx;
+
+static void qq_ctx_free(void *vc) {
+    qq_ctx *c = vc;
+    em_array_release(c->gx);
+    em_array_release(c->gw);
+    free(c);
+}
+
+static em_status qq_fwd(void *vc, em_array *const *in, size_t n, em_array_list *out) {
+    const qq_ctx *c = vc;
+    (void)n;
+    em_array *r = qqmm_eval(in[0], in[1], NULL, c->gs, c->bits, c->mode, c->gx, c->gw);
+    em_status s = em_array_list_push(out, r);
+    em_array_release(r);
+    return s;
+}
+
+static em_status qq_vjp(void *vc, em_array *const *in, size_t n, em_array_list *out) {
+    const qq_ctx *c = vc;
+    (void)n; /* x, w, cot, y */
+    const em_array *x = in[0], *w = in[1], *cot = in[2];
+    rule_tmp t = {0};
+    em_array *dx = tk(&t, em_qqmm(cot, tk(&t, em_swapaxes(w, 0, 1)), NULL, c->gs, c->bits, c->mode,
+                                  NULL, NULL));
+    int64_t K = x->shape[x->ndim - 1], N = cot->shape[cot->ndim - 1];
+    em_array *x2 = tk(&t, em_reshape(x, (int64_t[]){K ? x->size / K : 0, K}, 2));
+    em_array *c2 = tk(&t, em_reshape(cot, (int64_t[]){N ? cot->size / N : 0, N}, 2));
+    em_array *dw = x2 && c2 ? tk(&t, em_qqmm(tk(&t, em_swapaxes(c2, 0, 1)), tk(&t, em_swapaxes(x2, 0, 1)),
+                                             NULL, c->gs, c->bits, c->mode, NULL, NULL))
+                            : NULL;
+    em_status s = dx && dw ? EM_OK : em_error_code();
+    if (s == EM_OK) s = em_array_list_push(out, dx);
+    if (s == EM_OK) s = em_array_list_push(out, dw);
+    rule_tmp_free(&t);
+    return s;
+}
+
+static qq_ctx *qq_ctx_new(int gs, int bits, const char *mode, const em_array *gx, const em_array *gw) {
+    qq_ctx *c = malloc(sizeof *c);
+    if (!c) return NULL;
+    c->gs = gs, c->bits = bits, c->mode = mode;
+    c->gx = gx ? em_array_retain((em_array *)gx) : NULL;
+    c->gw = gw ? em_array_retain((em_array *)gw) : NULL;
+    return c;
+}
+
 EM_PUBLIC_OP(em_qqmm,
              (const em_array *x, const em_array *w, const em_array *scales, int group_size, int bits,
               const char *mode, const em_array *global_scale_x, const em_array *global_scale_w),
@@ -126,17 +193,39 @@ EM_PUBLIC_OP(em_qqmm,
     const char *op = "qqmm";
     EM_CHECK_ARG(op, x);
     EM_CHECK_ARG(op, w);
-    if (qq_check(op, x, w, scales, &mode, &group_size, &bits, global_scale_x, global_scale_w) < 0)
-        return NULL;
+    int m = qq_check(op, x, w, scales, &mode, &group_size, &bits, global_scale_x, global_scale_w);
+    if (m < 0) return NULL;
     if (w->ndim != 2)
         return error_set(EM_ERR_VALUE, "[qqmm] Only 2D inputs are supported but x.ndim() == %d and "
                                        "w.ndim() == %d.", x->ndim, w->ndim);
-    rule_tmp t = {0};
-    em_array *W = qq_weight(&t, op, x, w, scales, group_size, bits, mode, global_scale_w);
-    em_array *X = W ? quant_dequant(&t, x, group_size, bits, mode, global_scale_x) : NULL;
-    em_array *r = X ? tk(&t, em_matmul(X, tk(&t, em_swapaxes(W, 0, 1)))) : NULL;
-    r = r ? ops_cast(r, x->dtype) : NULL;
-    rule_tmp_free(&t);
+    if (w->dtype == EM_UINT32)
+        return qqmm_eval(x, w, scales, group_size, bits, mode, global_scale_x, global_scale_w);
+    if (w->shape[1] != x->shape[x->ndim - 1]) { /* the message, before any closure */
+        rule_tmp t = {0};
+        qq_weight(&t, op, x, w, NULL, group_size, bits, mode, global_scale_w);
+        rule_tmp_free(&t);
+        return NULL;
+    }
+    static const char *const names[4] = {"affine", "mxfp4", "mxfp8", "nvfp4"};
+    qq_ctx *cf = qq_ctx_new(group_size, bits, names[m], global_scale_x, global_scale_w);
+    qq_ctx *cv = qq_ctx_new(group_size, bits, names[m], NULL, NULL);
+    em_closure *f = cf ? em_closure_new(qq_fwd, cf, qq_ctx_free) : NULL;
+    em_closure *v = cv ? em_closure_new(qq_vjp, cv, qq_ctx_free) : NULL;
+    if (!f && cf) qq_ctx_free(cf);
+    if (!v && cv) qq_ctx_free(cv);
+    em_closure *cfn = f && v ? em_custom_function(f, v, NULL, NULL) : NULL;
+    em_closure_release(f);
+    em_closure_release(v);
+    em_array_list *out = cfn ? em_array_list_new() : NULL;
+    em_array *r = NULL;
+    if (out) {
+        em_array *in[2] = {(em_array *)x, (em_array *)w};
+        if (em_closure_call(cfn, in, 2, out) == EM_OK) r = em_array_retain(em_array_list_get(out, 0));
+    } else if (em_error_code() == EM_OK) {
+        error_set(EM_ERR_MEMORY, "[qqmm] Out of memory.");
+    }
+    em_array_list_free(out);
+    em_closure_release(cfn);
     return r;
 }
 
