@@ -181,7 +181,7 @@ typedef struct em_node em_node;
     /* contractions and diagonals (src/ops/diagonal.c) */                     \
     X(DIAGONAL, "Diagonal", diagonal, EM_PF_VIEW)                             \
     /* quantisation (src/ops/quant.c) */                                       \
-    X(QUANTIZE, "Quantize", quant, 0)                                          \
+    X(QUANTIZE, "Quantize", quant, EM_PF_OPTIONAL_OUTPUTS)                     \
     X(DEQUANTIZE, "Dequantize", quant, 0)                                      \
     X(QUANTIZED_MATMUL, "QuantizedMatmul", quant, 0)                           \
     X(TO_FP8, "ToFP8", quant, 0)                                               \

@@ -306,16 +306,22 @@ em_status cpu_quant_kernel(const em_node *n, em_array *const *in, em_array *cons
         if (!(d[i] = dense(in[i], &own[i]))) st = EM_ERR_MEMORY;
     if (st != EM_OK) goto done;
     switch (n->prim) {
-    case EM_PRIM_QUANTIZE: {
+    case EM_PRIM_QUANTIZE: { /* outputs the caller released: written to scratch */
         int64_t K = in[0]->ndim ? in[0]->shape[in[0]->ndim - 1] : 1;
         int64_t rows = K ? in[0]->size / K : 0;
-        if (p->mode) {
-            fpq_quantize_rows(d[0], rows, K, p, n->n_in > 1 ? (const float *)d[1] : NULL,
-                              (uint32_t *)array_ptr(out[0]), (uint8_t *)array_ptr(out[1]));
-            break;
+        void *o[3] = {NULL, NULL, NULL}, *scratch[3] = {NULL, NULL, NULL};
+        size_t item[3] = {4, p->mode ? 1 : 4, 4};
+        int64_t cnt[3] = {rows * (K * p->bits / 32), rows * (K / p->group_size),
+                          rows * (K / p->group_size)};
+        for (int i = 0; i < n->n_out; i++) {
+            o[i] = out[i] ? array_ptr(out[i]) : (scratch[i] = malloc((size_t)cnt[i] * item[i] + 1));
+            if (!o[i]) st = error_status(EM_ERR_MEMORY, "[quantize] Out of memory.");
         }
-        quantize_rows(d[0], rows, K, p->group_size, p->bits, (uint32_t *)array_ptr(out[0]),
-                      (float *)array_ptr(out[1]), (float *)array_ptr(out[2]));
+        if (st == EM_OK && p->mode)
+            fpq_quantize_rows(d[0], rows, K, p, n->n_in > 1 ? (const float *)d[1] : NULL, o[0], o[1]);
+        else if (st == EM_OK)
+            quantize_rows(d[0], rows, K, p->group_size, p->bits, o[0], o[1], o[2]);
+        for (int i = 0; i < 3; i++) free(scratch[i]);
         break;
     }
     case EM_PRIM_DEQUANTIZE: {

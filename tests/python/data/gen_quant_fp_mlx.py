@@ -98,5 +98,33 @@ for mode, gs in MODES.items():
     put(key, mx.gather_qmm(mx.array(x), q, s, rhs_indices=mx.array(idx), mode=mode))
     # (a per-expert global scale: "[gather_qmm] Global scale is only supported on the GPU.")
 
+# nn: QuantizedLinear / QuantizedEmbedding (every fp mode) and QQLinear
+# (eval mode; MLX's CPU build evaluates one row) with shared weights
+import mlx.nn as nn  # noqa: E402
+
+W = (rng.standard_normal((32, 64)) * 0.2).astype(np.float32)
+b = rng.standard_normal(32).astype(np.float32)
+x = rng.standard_normal((5, 64)).astype(np.float32)
+out["nn_W"], out["nn_b"], out["nn_x"] = W, b, x
+for mode in MODES:
+    lin = nn.Linear(64, 32)
+    lin.weight, lin.bias = mx.array(W), mx.array(b)
+    ql = nn.QuantizedLinear.from_linear(lin, mode=mode)
+    put(f"nn_ql_{mode}", ql(mx.array(x)))
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Embedding(10, 64))
+    model.layers[0].weight, model.layers[0].bias = mx.array(W), mx.array(b)
+    model.layers[2].weight = mx.array(W[:10])
+    nn.quantize(model, mode=mode)
+    put(f"nn_model_{mode}", model.layers[1](model.layers[0](mx.array(x))))
+    put(f"nn_emb_{mode}", model.layers[2](mx.array([3, 0, 9])))
+    put(f"nn_emb_lin_{mode}", model.layers[2].as_linear(mx.array(x)))
+    if mode != "mxfp4":
+        lin = nn.Linear(64, 32, bias=False)
+        lin.weight = mx.array(W)
+        qq = lin.to_quantized(mode=mode, quantize_input=True)
+        qq.eval()
+        put(f"nn_qq_{mode}", qq(mx.array(x[:1])))
+        put(f"nn_qq_{mode}_scales", qq.scales)
+
 np.savez_compressed(os.path.join(os.path.dirname(os.path.abspath(__file__)), "quant_fp_mlx.npz"), **out)
 print(len(out), "arrays")
