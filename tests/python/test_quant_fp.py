@@ -44,6 +44,13 @@ def test_quantize_bit_identical(mode, dt):
 
 
 @pytest.mark.parametrize("mode,dt", CASES)
+def test_quantize_wide_range(mode, dt):
+    q, s = mx.quantize(mx.array(DATA["wide_w"]).astype(DTYPES[dt]), mode=mode)
+    np.testing.assert_array_equal(np.array(q), DATA[f"wide_{mode}_{dt}_q"])
+    np.testing.assert_array_equal(np.array(s), DATA[f"wide_{mode}_{dt}_s"])
+
+
+@pytest.mark.parametrize("mode,dt", CASES)
 def test_dequantize_exact(mode, dt):
     k = f"{mode}_{dt}"
     q, s = mx.array(DATA[k + "_q"]), mx.array(DATA[k + "_s"])

@@ -5,16 +5,17 @@
  * writes (its recipe, established against it in tests/python/data/
  * gen_quant_fp_mlx.py): per group, scale = max|w| / (6 or 448) in w's dtype;
  * mx*: the exponent is the exact ceil(log2(scale)) (0 for a zero scale; a
- * non-finite scale stores 128, or 0 for a half w, and divides by 0), nvfp4: the scale's e4m3
- * code; the elements w / decoded scale (in w's dtype) are coded: fp4 by the
- * nearest of the 16 code values (distances in w's dtype, the lowest code on
- * a tie, +0 before -0), fp8 by to_fp8. */
+ * non-finite scale stores 128, or 0 for a half w, and divides by 0),
+ * nvfp4: the scale's e4m3 code; the elements w / decoded scale (in w's dtype) are coded: fp4 by the
+ * nearest of the 16 code values (float32 distances, also for half inputs;
+ * the lowest code on a tie, +0 before -0), fp8 by to_fp8. */
 #include "quant_fp.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "../../core/half.h"
+#include "pool.h"
 
 static const float FP4_VALUES[16] = {0.0f,  0.5f,  1.0f,  1.5f,  2.0f,  3.0f,  4.0f,  6.0f,
                                      -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f};
@@ -82,16 +83,30 @@ static inline float qdiv(float x, float d) {
     return x / d;
 }
 
-/* The fp4 code of v: the nearest code value, distances rounded to dt, the
- * first code on ties (so -0 and small negatives code +0); NaN and inf code 0. */
-static inline uint32_t fp4_code(float v, int dt) {
+/* The fp4 code of v: the nearest code value by float32 distance (MLX
+ * measures in float32 for half inputs too: bfloat16 shows it), the first
+ * code on ties (so -0 and small negatives code +0); NaN and inf code 0. */
+static inline uint32_t fp4_code_slow(float v) {
     uint32_t best = 0;
-    float bd = rnd(fabsf(rnd(v - FP4_VALUES[0], dt)), dt);
+    float bd = fabsf(v - FP4_VALUES[0]);
     for (uint32_t i = 1; i < 16; i++) {
-        float d = rnd(fabsf(rnd(v - FP4_VALUES[i], dt)), dt);
+        float d = fabsf(v - FP4_VALUES[i]);
         if (d < bd) bd = d, best = i;
     }
     return best;
+}
+
+/* The same by thresholds up to 6: between two
+ * neighbouring code values the differences are exact (Sterbenz), so the
+ * nearest with ties to the lower magnitude is exactly MLX's choice. Beyond 6
+ * (where rounded distances can tie, to code 0 for huge v), inf and NaN: the
+ * distances themselves. */
+static inline uint32_t fp4_code(float v) {
+    float a = fabsf(v);
+    if (!(a <= 6.0f)) return fp4_code_slow(v);
+    uint32_t m = a <= 0.25f ? 0 : a <= 0.75f ? 1 : a <= 1.25f ? 2 : a <= 1.75f ? 3
+               : a <= 2.5f ? 4 : a <= 3.5f ? 5 : a <= 5.0f ? 6 : 7;
+    return m && signbit(v) ? m | 8u : m;
 }
 
 /* The power-of-two exponent of an mx scale: the least e with 2^e >= s. */
@@ -101,13 +116,26 @@ static inline int ceil_log2(float s) {
     return m == 0.5f ? e - 1 : e;
 }
 
-void fpq_quantize_rows(const float *w, int64_t rows, int64_t K, const em_quant_params *p,
-                       const float *global_scale, uint32_t *q, uint8_t *s) {
-    int gs = p->group_size, bits = p->bits, dt = p->round_dt, mode = p->mode;
+typedef struct {
+    const float *w, *global_scale;
+    int64_t K;
+    const em_quant_params *p;
+    uint32_t *q;
+    uint8_t *s;
+} quant_ctx;
+
+/* Rows [r0, r1). */
+static void quant_part(void *vc, int64_t r0, int64_t r1) {
+    const quant_ctx *c = vc;
+    const float *w = c->w, *global_scale = c->global_scale;
+    int64_t K = c->K;
+    uint32_t *q = c->q;
+    uint8_t *s = c->s;
+    int gs = c->p->group_size, bits = c->p->bits, dt = c->p->round_dt, mode = c->p->mode;
     float maxval = bits == 4 ? 6.0f : 448.0f;
     float enc = global_scale ? 2688.0f / *global_scale : 1.0f;
     int64_t ng = K / gs, nw = K * bits / 32;
-    for (int64_t r = 0; r < rows; r++) {
+    for (int64_t r = r0; r < r1; r++) {
         uint32_t *qr = q + r * nw;
         memset(qr, 0, (size_t)nw * sizeof *qr);
         for (int64_t g = 0; g < ng; g++) {
@@ -137,12 +165,18 @@ void fpq_quantize_rows(const float *w, int64_t rows, int64_t K, const em_quant_p
             int vdt = global_scale ? 0 : dt; /* a float32 global scale promotes */
             for (int j = 0; j < gs; j++) {
                 float v = rnd(qdiv(x[j], div), vdt);
-                uint32_t c = bits == 4 ? fp4_code(v, dt) : e4m3_encode(v);
+                uint32_t cd = bits == 8 ? e4m3_encode(v) : fp4_code(v);
                 int64_t bit = (g * gs + j) * bits;
-                qr[bit >> 5] |= c << (bit & 31);
+                qr[bit >> 5] |= cd << (bit & 31);
             }
         }
     }
+}
+
+void fpq_quantize_rows(const float *w, int64_t rows, int64_t K, const em_quant_params *p,
+                       const float *global_scale, uint32_t *q, uint8_t *s) {
+    quant_ctx c = {w, global_scale, K, p, q, s};
+    cpu_pool_parallel_for(rows, K >= 16384 ? 1 : 16384 / (K ? K : 1), quant_part, &c);
 }
 
 /* ---------------------------------------------------------------- dequantize */

@@ -87,6 +87,16 @@ for mode, gs in MODES.items():
         put("gs_qq", mx.qqmm(mx.array(x), q[4:], s[4:], mode=mode, global_scale_x=mx.array(gx),
                              global_scale_w=mx.array(g)))
 
+# wide-range random groups (10^-8 .. 10^8: saturated and subnormal scales)
+wide = (rng.standard_normal((512, 64)) * 10.0 ** rng.uniform(-8, 8, (512, 1))).astype(np.float32)
+wide[::7, 3] = np.round(wide[::7, 3] * 8) / 8
+out["wide_w"] = wide
+for mode in MODES:
+    for dt in DTYPES:
+        q, s = mx.quantize(mx.array(wide).astype(getattr(mx, dt)), mode=mode)
+        put(f"wide_{mode}_{dt}_q", q)
+        put(f"wide_{mode}_{dt}_s", s)
+
 # gather_qmm over 3 experts with indices, per mode; nvfp4 also with global scales
 for mode, gs in MODES.items():
     W = rng.standard_normal((3, 8, 64)).astype(np.float32)
