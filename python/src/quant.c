@@ -228,9 +228,8 @@ PyMethodDef py_quant_methods[] = {
                  "quantized_matmul with matrix-level gathers: the matrices of x and of the\n"
                  "quantized w picked by lhs_indices and rhs_indices (None: all, in order)."),
     FASTCALL_DEF("qqmm", f_qqmm,
-                 "qqmm(x: array, w: array, scales: array | None = None, group_size: int | None = "
-                 "None, bits: int | None = None, mode: str = 'nvfp4', global_scale_x: array | None "
-                 "= None, global_scale_w: array | None = None, *, stream=None)\n--\n\n"
+                 "qqmm(x, w, scales=None, group_size=None, bits=None, mode='nvfp4', "
+                 "global_scale_x=None, global_scale_w=None, *, stream=None)\n--\n\n"
                  "x @ w.T with x quantized on the fly (mode 'nvfp4', 'mxfp8' or 'mxfp4') and w\n"
                  "quantized on the fly, or already quantized (uint32, with its scales)."),
     FASTCALL_DEF("gather_qqmm", f_gather_qqmm,
