@@ -1,12 +1,13 @@
 /* qqmm.c -- MLX's qqmm and gather_qqmm: products where both sides are
  * quantized with one of the floating-point modes (mxfp4, mxfp8, nvfp4). x is
  * quantized on the fly; w too unless it comes packed (uint32, with its
- * scales). Built from quantize, dequantize and (gather_)quantized matmul, so
- * the values are those of dequantize(quantize(x)) @ dequantize(w)^T and the
- * rules (vmap, gradients) are those of the parts: quantize has no gradient,
- * as MLX's CPU build evaluates none through QQMatmul. MLX's CPU build
- * evaluates only one row of x against a packed w ("NYI for the general
- * case" otherwise, GatherQQMM not at all); ember computes every case. */
+ * scales). Built from quantize, dequantize and (gather_)matmul, so the values
+ * are those of dequantize(quantize(x)) @ dequantize(w)^T in float32, rounded
+ * once to x's dtype. With w unpacked, qqmm is a custom function carrying
+ * MLX's QQMatmul vjp (below); otherwise quantize blocks the gradient as MLX's
+ * vjp does. MLX's CPU build evaluates only one row of x against a packed w
+ * ("NYI for the general case" otherwise, GatherQQMM not at all); ember
+ * computes every case. */
 #include <stdlib.h>
 #include <string.h>
 

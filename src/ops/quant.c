@@ -1,8 +1,10 @@
-/* quant.c -- group quantisation (MLX's affine mode): the QUANTIZE, DEQUANTIZE
- * and QUANTIZED_MATMUL primitives, the fp8 (e4m3) conversions TO_FP8 and
- * FROM_FP8, their public ops and their vjp/jvp/vmap rules.
+/* quant.c -- group quantisation (MLX's affine mode and the floating-point
+ * modes mxfp4, mxfp8, nvfp4): the QUANTIZE, DEQUANTIZE and QUANTIZED_MATMUL
+ * primitives, the fp8 (e4m3) conversions TO_FP8 and FROM_FP8, their public
+ * ops and their vjp/jvp/vmap rules (qqmm: src/ops/qqmm.c).
  *
- * Contracts (what the CPU kernels in src/backend/cpu/quant.c may assume):
+ * Contracts (what the CPU kernels in src/backend/cpu/quant.c may assume),
+ * for the affine mode (p.mode 0):
  *   QUANTIZE: one float32 input (..., K), K a multiple of group_size; outputs
  *     packed uint32 (..., K*bits/32), float32 scales and biases (..., K/gs).
  *     Each row is one little-endian bit stream: element i holds bits
@@ -13,6 +15,13 @@
  *     float32 scales, biases (R, Kp*32/bits/gs); transpose: x @ W^T, W of
  *     (R, Kp*32/bits), else x @ W. float32 output (M, N).
  *   TO_FP8: float32 in, uint8 out; FROM_FP8: uint8 in, float32 out.
+ * The fp modes (p.mode 1-3, src/backend/cpu/quant_fp.c), no biases:
+ *   QUANTIZE: float32 w (values of dtype p.round_dt, or float32) and, nvfp4
+ *     only, a 0-d float32 global scale; outputs packed uint32 codes and
+ *     uint8 scales (..., K/gs).
+ *   DEQUANTIZE: uint32 w, uint8 scales, optional 0-d float32 global scale;
+ *     float32 output.
+ *   QUANTIZED_MATMUL: float32 x, uint32 w, uint8 scales (3 inputs).
  * Messages follow MLX's text. */
 #include <string.h>
 
