@@ -13,6 +13,7 @@ ratio NumPy / ember reported. NumPy's exp is single-threaded.
 Run it under `taskset -c 0,1` to restrict it to two cores.
 """
 import argparse
+import ctypes
 import os
 import platform
 import subprocess
@@ -80,6 +81,24 @@ def mlx_fn(case, x, y):
     return lambda: mx.eval(f())
 
 
+def ceiling_fn(x, threads):
+    """The C copy loop of bench/native/ceiling.c (OpenMP, `threads` threads
+    from 256 Ki elements up) over x: the same bytes an exp moves, read once
+    and written once; None when it cannot be built."""
+    os.environ["OMP_NUM_THREADS"] = str(threads)  # read when libgomp loads
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from cli import build_ceiling
+    so, err = build_ceiling()
+    if not so:
+        print(f"bench_exp: no C ceiling ({err})", file=sys.stderr)
+        return None
+    lib = ctypes.CDLL(so)
+    lib.copy_loop.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long, ctypes.c_int]
+    dst = np.empty_like(x)
+    reps = max(1, (1 << 20) // x.size)
+    return lambda: lib.copy_loop(dst.ctypes.data, x.ctypes.data, x.size, reps), reps
+
+
 def human(t):
     for unit, s in (("s", 1), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
         if t >= s:
@@ -96,6 +115,8 @@ def main():
     ap.add_argument("--case", default="exp")
     ap.add_argument("--min-time", type=float, default=0.01)
     ap.add_argument("--sizes", default="", help="comma-separated element counts (default 1 Ki .. 16 Mi)")
+    ap.add_argument("--ceiling", type=int, default=2, metavar="T",
+                    help="also time the C copy loop on T threads (0: do not)")
     ap.add_argument("--out")
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",")]
@@ -107,10 +128,18 @@ def main():
             f"- best of {a.rounds} interleaved rounds; each round a median of 5 samples of {a.min_time} s",
             f"- load average at start: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}"]
     cols = [f"ember {t}T" for t in threads] + ["NumPy"] + (["MLX"] if mx else [])
+    copy_col = f"C copy {a.ceiling}T" if a.ceiling else None
+    if copy_col:
+        cols.append(copy_col)
+        head.append(f"- {copy_col}: bench/native/ceiling.c's plain copy loop over the same n "
+                    f"float32 (read once, written once: an exp's traffic), OpenMP on {a.ceiling} "
+                    "threads from 256 Ki elements; 4x NumPy is out of any exp's reach where "
+                    "NumPy / 4 is less than this")
     rows = []
     for n in sizes:
         fn_np, x, y = numpy_fn(a.case, n)
         fn_mx = mlx_fn(a.case, x, y)
+        cfn = ceiling_fn(x, a.ceiling) if copy_col else None
         best = {c: float("inf") for c in cols}
         for _ in range(a.rounds):
             for t in threads:
@@ -118,6 +147,8 @@ def main():
             best["NumPy"] = min(best["NumPy"], measure(fn_np, a.min_time))
             if fn_mx:
                 best["MLX"] = min(best["MLX"], measure(fn_mx, a.min_time))
+            if copy_col:
+                best[copy_col] = min(best[copy_col], measure(cfn[0], a.min_time) / cfn[1]) if cfn else float("nan")
         rows.append((n, best))
         print(f"{a.case} {n:>9d} " + "  ".join(f"{c} {human(best[c])}" for c in cols) + "  " +
               "  ".join(f"x{best['NumPy'] / best[f'ember {t}T']:.2f}@{t}T" for t in threads), flush=True)

@@ -190,7 +190,9 @@ typedef struct em_node em_node;
     X(RMS_NORM, "RMSNorm", fast, 0)                                            \
     X(LAYER_NORM, "LayerNorm", fast, 0)                                        \
     X(ROPE, "RoPE", fast, 0)                                                   \
-    X(SDPA, "ScaledDotProductAttention", fast, 0)
+    X(SDPA, "ScaledDotProductAttention", fast, 0)                              \
+    /* elementwise chains that compile runs as one kernel (src/ops/fused.h) */ \
+    X(FUSED, "Compiled", fused, EM_PF_REFPARAMS | EM_PF_OPTIONAL_OUTPUTS)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,

@@ -29,6 +29,25 @@ def test_sort_argsort_1d(dtype, n, rng):
     assert_array(mx.argsort(a), np.argsort(xe, kind="stable").astype(np.uint32), dtype=mx.uint32)
 
 
+@pytest.mark.parametrize("dtype", [mx.float32, mx.int32, mx.uint32, mx.float16, mx.int8],
+                         ids=dtype_name)
+def test_sort_argsort_long_lines(dtype, rng):
+    # lines of >= 64 Ki 32-bit keys take three 11-bit radix passes; with many
+    # repeats (stability), both zeros and NaNs among them
+    n = (1 << 17) + 3
+    x = sample((n,), dtype, -3000, 3000, seed=11)
+    if dtype in FLOATS:
+        x[rng.choice(n, 200, replace=False)] = np.nan
+        x[rng.choice(n, 300, replace=False)] = -0.0
+        x[rng.choice(n, 300, replace=False)] = 0.0
+    a = make(x, dtype)
+    xe = to_numpy(a)
+    assert_array(mx.sort(a), np.sort(xe, kind="stable"), dtype=dtype)
+    assert_array(mx.argsort(a), np.argsort(xe, kind="stable").astype(np.uint32), dtype=mx.uint32)
+    two = make(np.stack([xe, xe[::-1]]), dtype)
+    assert_array(mx.sort(two, axis=1), np.sort(np.stack([xe, xe[::-1]]), axis=1, kind="stable"), dtype=dtype)
+
+
 @pytest.mark.parametrize("axis", [0, 1, 2, -1, -2])
 def test_sort_axes_and_views(axis):
     x = sample((4, 5, 6), mx.float32, seed=3)

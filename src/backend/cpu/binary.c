@@ -175,6 +175,12 @@ static const signed char out_dtype[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
 #undef OUT_FLOAT
 #undef OUT_DTYPE
 
+cpu_inner_fn cpu_binary_loop(em_prim_id prim, em_dtype dt, em_dtype *out) {
+    if (dt == EM_FLOAT16 || dt == EM_BFLOAT16 || !loops[prim][dt]) return NULL;
+    *out = (em_dtype)(out_dtype[prim][dt] - 1);
+    return loops[prim][dt];
+}
+
 em_status cpu_binary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype dt = in[0]->dtype;
     bool half = dt == EM_FLOAT16 || dt == EM_BFLOAT16;

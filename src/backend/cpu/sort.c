@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../core/alloc.h"
 #include "../../core/array.h"
 #include "../../core/dtype.h"
 #include "../../core/error.h"
@@ -356,6 +357,11 @@ static int depth_limit(int64_t n) {
 /* Lines at least this long are radix sorted (by key width). */
 static int64_t radix_min(int bits) { return bits <= 16 ? 256 : bits <= 32 ? 1024 : 4096; }
 
+/* The digit width of a radix sort of n keys of `bits` bits (the passes are
+ * bits / width, rounded up): 32-bit keys of long lines take three passes of
+ * 11 bits instead of four of 8 (a 2048-bucket histogram still fits in L1). */
+static int radix_digit(int bits, int64_t n) { return bits == 32 && n >= 65536 ? 11 : 8; }
+
 /* ---------------------------------------------------------------- lines */
 
 typedef struct {
@@ -460,7 +466,8 @@ static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
         uint32_t *a = scratch, *b = a + n;
         uint32_t *hist = (uint32_t *)(void *)(b + n);
         J->ke->k32(p, n, J->sa, a);
-        a = s32_radix(a, b, n, 8, J->bits / 8, hist);
+        int D = radix_digit(J->bits, n);
+        a = s32_radix(a, b, n, D, (J->bits + D - 1) / D, hist);
         J->ke->v32(a, n, p, J->sa, o, os * (int64_t)J->es);
         return;
     }
@@ -469,7 +476,8 @@ static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
         uint32_t *hist = (uint32_t *)(void *)(b + n);
         J->ke->c(p, n, J->sa, a);
         if (sort) {
-            if (n >= radix_min(J->bits)) a = su_radix(a, b, n, 8, J->bits / 8, hist);
+            int D = radix_digit(J->bits, n);
+            if (n >= radix_min(J->bits)) a = su_radix(a, b, n, D, (J->bits + D - 1) / D, hist);
             else su_qsort(a, n, depth_limit(n));
         } else {
             su_select(a, n, J->kth, depth_limit(n));
@@ -497,7 +505,10 @@ static void do_line(const sort_job *J, void *scratch, const char *p, char *o) {
 
 static void sort_range(void *v, int64_t b, int64_t e) {
     sort_job *J = v;
-    void *scratch = malloc(scratch_bytes(J->bits, J->len));
+    /* from the buffer cache: a fresh malloc of megabytes may fault in
+     * every page again at each call */
+    size_t bytes = scratch_bytes(J->bits, J->len);
+    void *scratch = alloc_bytes(bytes);
     if (!scratch) {
         atomic_store(&J->failed, true);
         return;
@@ -512,7 +523,7 @@ static void sort_range(void *v, int64_t b, int64_t e) {
         int64_t oo = (l / J->inner) * J->len * J->inner + l % J->inner;
         do_line(J, scratch, J->in + off, J->out + oo * (int64_t)os_bytes);
     }
-    free(scratch);
+    alloc_free(scratch, bytes);
 }
 
 static em_status sort_kernel(const em_node *n, const em_array *in, em_array *out) {

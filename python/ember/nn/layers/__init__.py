@@ -21,3 +21,5 @@ from .transformer import (MultiHeadAttention, Transformer, TransformerDecoder,
                           TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 from .upsample import Upsample
 from .quantized import QQLinear, QuantizedEmbedding, QuantizedLinear, quantize
+from .distributed import (AllToShardedLinear, FullyShardedModule, QuantizedAllToShardedLinear,
+                          QuantizedShardedToAllLinear, ShardedToAllLinear, fully_shard)
