@@ -181,6 +181,14 @@ static float dot_any(const uint32_t *row, const float *x, const float *s, int64_
  * sums precomputed in c->panel (M x ng). */
 static void qmm_vec_part(void *vctx, int64_t r0, int64_t r1) {
     const qmm_ctx *c = vctx;
+    if (c->fp) { /* the fp modes: table-decoded dot products, no biases */
+        for (int64_t r = r0; r < r1; r++)
+            for (int64_t m = 0; m < c->M; m++)
+                c->out[m * c->N + r] = fpq_dot(c->fp, c->w + r * c->nw,
+                                               (const uint8_t *)c->s + r * c->ng, c->x + m * c->K,
+                                               c->ng, c->gs, c->bits);
+        return;
+    }
 #ifdef QUANT_X86
     bool avx2 = c->bits == 4 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
@@ -228,7 +236,14 @@ static em_status qmm_run(const em_node *n, const float *x, const uint32_t *w, co
     qmm_ctx c = {x, s, b, w, out, NULL, M, 0, 0, nw, width / p->group_size, 0, p->group_size, p->bits,
                  p->mode ? &tab : NULL};
     if (M == 0) return EM_OK;
-    if (p->transpose && !p->mode) {
+    if (p->transpose && p->mode) {
+        c.K = width;
+        c.N = R;
+        if (M <= 4) {
+            cpu_pool_parallel_for(R, 16, qmm_vec_part, &c);
+            return EM_OK;
+        }
+    } else if (p->transpose) {
         c.K = width;
         c.N = R;
         if (M <= 4) {

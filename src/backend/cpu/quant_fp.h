@@ -27,4 +27,9 @@ void fpq_quantize_rows(const float *w, int64_t rows, int64_t K, const em_quant_p
 void fpq_dequant_row(const fpq_tables *t, const uint32_t *row, const uint8_t *s, int64_t k0,
                      int64_t n, int gs, int bits, float *out);
 
+/* sum over the row's groups of scale_g * (decoded codes_g . x_g): one row of
+ * W (K = ng * gs elements) dotted with x, vectorised where the CPU allows. */
+float fpq_dot(const fpq_tables *t, const uint32_t *row, const uint8_t *s, const float *x,
+              int64_t ng, int gs, int bits);
+
 #endif
