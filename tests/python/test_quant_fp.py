@@ -359,3 +359,22 @@ def test_vmap(mode):
     with pytest.raises(Exception, match="QuantizedMatmul::vmap"):
         qq, ss = mx.quantize(w[0], mode=mode)
         mx.vmap(lambda a: mx.quantized_matmul(a, qq, ss, mode=mode))(mx.zeros((2, 3, 64)))
+
+
+def test_strided_inputs_and_qqmm_vmap():
+    w = mx.random.normal((64, 96))
+    for mode in MODES:
+        q1, s1 = mx.quantize(w.T, mode=mode)
+        q2, s2 = mx.quantize(mx.array(np.array(w.T)), mode=mode)
+        assert mx.array_equal(q1, q2) and mx.array_equal(s1, s2)
+        qq, ss = mx.quantize(mx.random.normal((8, 2, 64)), mode=mode)
+        qs, sss = qq[:, 1], ss[:, 1]
+        d = mx.dequantize(mx.array(np.array(qs)), mx.array(np.array(sss)), mode=mode, dtype=mx.float32)
+        assert mx.array_equal(mx.dequantize(qs, sss, mode=mode, dtype=mx.float32), d)
+        xs = mx.random.normal((64, 3)).T
+        close(np.array(mx.quantized_matmul(xs, qs, sss, mode=mode)), np.array(xs) @ np.array(d).T, 1e-5)
+    # vmap through qqmm (MLX: "Not implemented for QQMatmul") matches a loop
+    xb, wr = mx.random.normal((4, 2, 64)), mx.random.normal((8, 64))
+    yv = mx.vmap(lambda t: mx.qqmm(t, wr))(xb)
+    for i in range(4):
+        assert mx.array_equal(yv[i], mx.qqmm(xb[i], wr))
