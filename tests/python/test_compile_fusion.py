@@ -88,9 +88,17 @@ def test_chains_broken_by_other_ops():
     check(lambda a, b: (a * b + 1).T * 3 - b.T, a, b)
     check(lambda a, b: (a + b)[::2] * 2 + 1, a, b)
     check(lambda a, b: mx.softmax(a * 2 + b, axis=-1) * 3 - 1, a, b)
-    # a broadcast that is not of one element ends the run, then it resumes
-    c = arr((33,))
+    # broadcasts of more than one element: a row repeated (read in place or
+    # gathered per block), a column (copied), of an input or inside the chain
+    c, col = arr((33,)), arr((64, 1))
     check(lambda a, c: (a * 2 + c) * (a - 1), a, c)
+    check(lambda a, col: (a * 2 + col) * (a - col), a, col)
+    check(lambda a, c: mx.tanh(a + c) * c - a, a, mx.broadcast_to(c, (64, 33)))
+    big, row = arr((300, 2500)), arr((2500,))
+    check(lambda a, r: mx.maximum(a + r, 0.0) * r, big, row)
+    check(lambda a, r: mx.maximum(a + r, 0.0) * r, arr((3, 5, 7)), arr((5, 7)))
+    check(lambda a, r: mx.maximum(a + r, 0.0) * r, arr((3, 5, 7)), arr((5, 1)))
+    check(lambda a, s: (a + s) * s, arr((3, 5)), mx.broadcast_to(mx.array(2.5), (3, 5)))
 
 
 def test_views_and_0d_inputs():

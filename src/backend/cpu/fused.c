@@ -32,6 +32,7 @@ typedef struct {
     char *base[MAX_REGS];     /* inputs and outputs: their data; NULL: a block temporary */
     int64_t size[MAX_REGS];   /* item sizes */
     bool scalar[MAX_REGS];
+    int64_t period[MAX_REGS]; /* > 0: an input that repeats every `period` elements */
     int64_t n, block;
     atomic_bool failed;
 } fused_job;
@@ -41,8 +42,8 @@ static void run_blocks(void *v, int64_t b, int64_t e) {
     const fused_prog *p = J->p;
     int nr = p->n_in + p->n_ops;
     size_t tmp_bytes = 0;
-    for (int r = p->n_in; r < nr; r++)
-        if (!J->base[r]) tmp_bytes += (size_t)(J->block * J->size[r]);
+    for (int r = 0; r < nr; r++)
+        if (!J->base[r] || J->period[r]) tmp_bytes += (size_t)(J->block * J->size[r]);
     char *tmp = tmp_bytes ? alloc_bytes(tmp_bytes) : NULL;
     if (tmp_bytes && !tmp) {
         atomic_store(&J->failed, true);
@@ -50,21 +51,39 @@ static void run_blocks(void *v, int64_t b, int64_t e) {
     }
     char *t[MAX_REGS];
     size_t off = 0;
-    for (int r = p->n_in; r < nr; r++) {
-        t[r] = J->base[r] ? NULL : tmp + off;
-        if (!J->base[r]) off += (size_t)(J->block * J->size[r]);
+    for (int r = 0; r < nr; r++) {
+        t[r] = J->base[r] && !J->period[r] ? NULL : tmp + off;
+        if (t[r]) off += (size_t)(J->block * J->size[r]);
     }
     for (int64_t blk = b; blk < e; blk++) {
         int64_t start = blk * J->block, k = J->n - start < J->block ? J->n - start : J->block;
+        char *in_block[MAX_REGS];
+        for (int r = 0; r < p->n_in; r++) {
+            in_block[r] = J->base[r] + (J->scalar[r] ? 0 : start * J->size[r]);
+            if (!J->period[r]) continue;
+            /* a repeating input: the block is a piece of one period, or
+             * gathered from several (a bias row under a matrix) */
+            int64_t T = J->period[r], pos = start % T, sz = J->size[r];
+            if (pos + k <= T) {
+                in_block[r] = J->base[r] + pos * sz;
+                continue;
+            }
+            for (int64_t done = 0; done < k; pos = 0) {
+                int64_t len = k - done < T - pos ? k - done : T - pos;
+                memcpy(t[r] + done * sz, J->base[r] + pos * sz, (size_t)(len * sz));
+                done += len;
+            }
+            in_block[r] = t[r];
+        }
         for (int o = 0; o < p->n_ops; o++) {
             const fused_op *op = &p->ops[o];
             char *ptr[4];
             int64_t st[4];
             for (int a = 0; a <= op->n_args; a++) {
                 int r = a == 0 ? p->n_in + o : op->args[a - 1];
-                if (J->scalar[r]) {
-                    ptr[a] = J->base[r];
-                    st[a] = 0;
+                if (r < p->n_in) {
+                    ptr[a] = in_block[r];
+                    st[a] = J->scalar[r] ? 0 : J->size[r];
                 } else {
                     ptr[a] = J->base[r] ? J->base[r] + start * J->size[r] : t[r];
                     st[a] = J->size[r];
@@ -74,6 +93,22 @@ static void run_blocks(void *v, int64_t b, int64_t e) {
         }
     }
     if (tmp) alloc_free(tmp, tmp_bytes);
+}
+
+/* For x broadcast along its leading axes from a row-contiguous block of its
+ * trailing ones (strides 0, then row-major): that block's size, the period
+ * with which x's elements repeat in row-major order; 0 for any other layout. */
+static int64_t period_of(const em_array *x) {
+    int64_t T = 1;
+    int d = x->ndim - 1;
+    for (; d >= 0; d--) {
+        if (x->shape[d] == 1) continue;
+        if (x->strides[d] != T) break;
+        T *= x->shape[d];
+    }
+    for (; d >= 0; d--)
+        if (x->shape[d] != 1 && x->strides[d] != 0) return 0;
+    return T < x->size ? T : 0;
 }
 
 em_status cpu_fused_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
@@ -98,8 +133,12 @@ em_status cpu_fused_kernel(const em_node *n, em_array *const *in, em_array *cons
             st = error_status(EM_ERR_RUNTIME, "[Compiled] Internal error: an input of the wrong size.");
             break;
         }
-        if (!p->scalar[i] && !(x->flags & EM_AF_ROW_CONTIG)) {
-            /* a strided view: the blocks read a row-contiguous copy */
+        if (!p->scalar[i] && !(x->flags & EM_AF_ROW_CONTIG) && (J->period[i] = period_of(x)) == 1) {
+            J->period[i] = 0; /* one element, broadcast */
+            J->scalar[i] = true;
+        }
+        if (!J->scalar[i] && !(x->flags & EM_AF_ROW_CONTIG) && J->period[i] == 0) {
+            /* another strided view: the blocks read a row-contiguous copy */
             copies[i] = array_new("Compiled", x->dtype, x->shape, x->ndim);
             if (!copies[i] || array_alloc_data(copies[i]) != EM_OK) {
                 st = em_error_code();
