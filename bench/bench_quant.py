@@ -5,9 +5,10 @@ NumPy; PyTorch when importable), in one run, as one Markdown table.
 
 x is (1, 4096) (the matrix-vector product of LLM decoding) or (128, 4096)
 against a (4096, 4096) weight (transpose=True: x @ W^T). A call includes
-evaluation (ember and MLX: eval, MLX on its CPU stream). Timing as
-bench_fft.py's (shared sampling loop): best and median per call, ratios from
-the best (ratio > 1: ember is faster).
+evaluation (ember and MLX: eval, MLX on its CPU stream). The frameworks
+take their samples in turn: best and median per call, ratios from the best
+(ratio > 1: ember is faster). A second table: the floating-point modes
+(mxfp4, mxfp8, nvfp4): quantize and quantized_matmul against MLX.
 
     python bench/bench_quant.py [--min-time 0.05] [--samples 7]
 
@@ -23,8 +24,28 @@ import numpy as np
 
 import ember.core as em
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_fft import measure_all  # noqa: E402
+
+
+def measure_all(fns, min_time, samples):
+    """{name: (best, median)} seconds per call; the frameworks take their
+    samples in turn, each sample repeating a call for at least min_time."""
+    import time
+    for f in fns.values():
+        f()  # warm up
+    reps = {}
+    for k, f in fns.items():
+        n, t0 = 1, time.perf_counter()
+        f()
+        dt = time.perf_counter() - t0
+        reps[k] = max(1, int(min_time / max(dt, 1e-9)))
+    times = {k: [] for k in fns}
+    for _ in range(samples):
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(reps[k]):
+                f()
+            times[k].append((time.perf_counter() - t0) / reps[k])
+    return {k: (min(v), sorted(v)[len(v) // 2]) for k, v in times.items()}
 
 try:
     import mlx.core as mlx
@@ -75,6 +96,41 @@ def main():
         ratio = lambda k: f"{r[k][0] / r['ember'][0]:.2f}" if k in r else "-"
         print(f"| ({m}, 4096) | {ms('ember')} | {ms('mlx')} | {ms('ember_f32')} | {ms('numpy')} | "
               f"{ms('torch')} | {ratio('mlx')} | {ratio('numpy')} |")
+    fp_modes(rng, W, args)
+
+
+def fp_modes(rng, W, args):
+    """The floating-point modes: quantized_matmul at (1, 4096) and (128, 4096)
+    and quantize of the whole weight, ember against MLX's CPU build."""
+    print(f"\n# floating-point modes, W 4096x4096\n")
+    print("| mode | op | ember | MLX | MLX/ember |")
+    print("|---|---|---|---|---|")
+    ew = em.array(W)
+    mw = mlx.array(W) if mlx is not None else None
+    for mode in ("mxfp4", "mxfp8", "nvfp4"):
+        eq = em.quantize(ew, mode=mode)
+        em.eval(*eq)
+        mq = None
+        if mlx is not None:
+            mq = mlx.quantize(mw, mode=mode)
+            mlx.eval(*mq)
+        cases = [("quantize", lambda: em.eval(*em.quantize(ew, mode=mode)),
+                  mlx and (lambda: mlx.eval(*mlx.quantize(mw, mode=mode))))]
+        for m in (1, 128):
+            X = rng.standard_normal((m, 4096)).astype(np.float32)
+            ex = em.array(X)
+            mx_ = mlx.array(X) if mlx is not None else None
+            cases.append((f"qmm x ({m}, 4096)",
+                          lambda ex=ex: em.eval(em.quantized_matmul(ex, *eq, mode=mode)),
+                          mlx and (lambda mx_=mx_: mlx.eval(mlx.quantized_matmul(mx_, *mq, mode=mode)))))
+        for name, fe, fm in cases:
+            fns = {"ember": fe}
+            if fm:
+                fns["mlx"] = fm
+            r = measure_all(fns, args.min_time, args.samples)
+            ms = lambda k: f"{r[k][0] * 1e3:.3f} ms" if k in r else "-"
+            ratio = f"{r['mlx'][0] / r['ember'][0]:.2f}" if "mlx" in r else "-"
+            print(f"| {mode} | {name} | {ms('ember')} | {ms('mlx')} | {ratio} |")
 
 
 if __name__ == "__main__":

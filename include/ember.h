@@ -576,33 +576,55 @@ EM_API em_array *em_block_masked_mm(const em_array *a, const em_array *b, int bl
 
 /* ---------------------------------------------------------------- quantisation */
 
-/* MLX's group quantisation, mode "affine" (NULL: affine; "mxfp4", "mxfp8"
- * and "nvfp4" are recognised but not supported yet: EM_ERR_VALUE). A
- * group_size or bits of 0 takes the mode's default (64 and 4). Bits 1, 2, 3,
- * 4, 5, 6, 8 and group sizes 32, 64, 128; the last axis of w is cut into
- * groups, each mapped to scale * q + bias, q in [0, 2^bits). em_quantize
- * writes to out (room for 3) the packed uint32 weights (each row a
- * little-endian bit stream, MLX's layout, bit for bit), the scales and the
- * biases (w's dtype), and sets *n_out to 3. global_scale must be NULL. */
+/* MLX's group quantisation. mode NULL or "affine": a group_size or bits of 0
+ * takes the defaults 64 and 4; bits 1, 2, 3, 4, 5, 6, 8 and group sizes 32,
+ * 64, 128; the last axis of w is cut into groups, each mapped to scale * q +
+ * bias, q in [0, 2^bits); em_quantize writes to out (room for 3) the packed
+ * uint32 weights (each row a little-endian bit stream, MLX's layout, bit for
+ * bit), the scales and the biases (w's dtype), and sets *n_out to 3.
+ * The floating-point modes (defaults fixed by the format, others refused):
+ * "mxfp4" (fp4 e2m1 codes, group 32, bits 4), "mxfp8" (fp8 e4m3 codes, group
+ * 32, bits 8) and "nvfp4" (fp4 codes, group 16, bits 4): out gets the packed
+ * codes and uint8 scales (e8m0 for mx*, e4m3 for nvfp4), *n_out is 2, no
+ * biases. global_scale (nvfp4 only, else NULL): a float32 of one element. */
 EM_API em_status em_quantize(const em_array *w, int group_size, int bits, const char *mode,
                              const em_array *global_scale, em_array **out, int *n_out);
-/* The floats w stands for: scales' dtype, or dtype when has_dtype. */
+/* The floats w stands for: dtype when has_dtype, else scales' dtype (affine)
+ * or bfloat16 (the fp modes, whose biases must be NULL). */
 EM_API em_array *em_dequantize(const em_array *w, const em_array *scales, const em_array *biases,
                                int group_size, int bits, const char *mode,
                                const em_array *global_scale, em_dtype dtype, bool has_dtype);
 /* x @ W^T (transpose) or x @ W, W = em_dequantize(w, scales, biases): x of
  * shape (..., K); a batched w (..., R, Kp) is dequantized and multiplied with
- * matmul's broadcasting; the result's dtype promotes x's with scales'. */
+ * matmul's broadcasting; the result's dtype promotes x's with scales' (affine)
+ * or is x's, a float (the fp modes). */
 EM_API em_array *em_quantized_matmul(const em_array *x, const em_array *w, const em_array *scales,
                                      const em_array *biases, bool transpose, int group_size,
                                      int bits, const char *mode);
 /* MLX's gather_qmm: gather_mm(x, W) with W (..., rows, cols) the dequantized
  * experts (transposed on their last two axes when transpose), picked by
- * lhs_indices/rhs_indices (NULL: the batch as it is). */
+ * lhs_indices/rhs_indices (NULL: the batch as it is). global_scale (nvfp4
+ * with indices only, else NULL): float32, one per expert (w's batch shape). */
 EM_API em_array *em_gather_qmm(const em_array *x, const em_array *w, const em_array *scales,
                                const em_array *biases, const em_array *lhs_indices,
                                const em_array *rhs_indices, bool transpose, int group_size,
-                               int bits, const char *mode, bool sorted_indices);
+                               int bits, const char *mode, const em_array *global_scale,
+                               bool sorted_indices);
+/* MLX's qqmm: x (..., K) quantized on the fly (mode NULL: "nvfp4"; mxfp4,
+ * mxfp8 too), times w^T with w (N, K) quantized on the fly, or already packed
+ * (uint32, with its scales; else scales NULL): the dequantized x @ the
+ * dequantized w^T, in x's dtype. global_scale_x and global_scale_w: nvfp4
+ * only, both or neither. */
+EM_API em_array *em_qqmm(const em_array *x, const em_array *w, const em_array *scales,
+                         int group_size, int bits, const char *mode,
+                         const em_array *global_scale_x, const em_array *global_scale_w);
+/* gather_qqmm: em_qqmm's quantisation with gather_mm's expert selection (w of
+ * shape (..., N, K), always transposed). */
+EM_API em_array *em_gather_qqmm(const em_array *x, const em_array *w, const em_array *scales,
+                                const em_array *lhs_indices, const em_array *rhs_indices,
+                                int group_size, int bits, const char *mode,
+                                const em_array *global_scale_x, const em_array *global_scale_w,
+                                bool sorted_indices);
 /* float8 e4m3 codes (uint8) of x, rounded to nearest even and saturated to
  * +-448 (NaN kept); em_from_fp8 decodes them to dtype. */
 EM_API em_array *em_to_fp8(const em_array *x);

@@ -126,13 +126,55 @@ static PyObject *f_gather_qmm(FASTCALL_ARGS) {
         py_arg_bool(a[6], f, "transpose", &tr) == 0 && opt_int(a[7], f, "group_size", &gs) == 0 &&
         opt_int(a[8], f, "bits", &bits) == 0 && arg_mode(a[9], f, &mode) == 0 &&
         opt_array(st, a[10], f, "global_scale", &x[6]) == 0 &&
-        py_arg_bool(a[11], f, "sorted_indices", &sorted) == 0) {
-        if (x[6])
-            PyErr_SetString(PyExc_ValueError,
-                            "[gather_qmm] Global scale is only supported for 'nvfp4' quantization mode.");
-        else
-            r = em_gather_qmm(x[0], x[1], x[2], x[3], x[4], x[5], tr, gs, bits, mode, sorted);
-    }
+        py_arg_bool(a[11], f, "sorted_indices", &sorted) == 0)
+        r = em_gather_qmm(x[0], x[1], x[2], x[3], x[4], x[5], tr, gs, bits, mode, x[6], sorted);
+    release_all(x, 7);
+    if (!r && PyErr_Occurred()) return NULL;
+    return py_array_wrap(st, r);
+}
+
+static PyObject *f_qqmm(FASTCALL_ARGS) {
+    em_state *st = state_of_module(m);
+    PY_ARGSPEC(spec, "qqmm", 0, 8, 2, true, "x", "w", "scales", "group_size", "bits", "mode",
+               "global_scale_x", "global_scale_w");
+    PyObject *a[8];
+    if (py_parse(st, &spec, args, nargs, kwnames, a) < 0) return NULL;
+    em_array *x[5] = {NULL, NULL, NULL, NULL, NULL}, *r = NULL;
+    int gs, bits;
+    const char *mode = "nvfp4";
+    const char *f = "qqmm";
+    if ((x[0] = py_arg_array(st, a[0], f, "x")) && (x[1] = py_arg_array(st, a[1], f, "w")) &&
+        opt_array(st, a[2], f, "scales", &x[2]) == 0 && opt_int(a[3], f, "group_size", &gs) == 0 &&
+        opt_int(a[4], f, "bits", &bits) == 0 && arg_mode(a[5], f, &mode) == 0 &&
+        opt_array(st, a[6], f, "global_scale_x", &x[3]) == 0 &&
+        opt_array(st, a[7], f, "global_scale_w", &x[4]) == 0)
+        r = em_qqmm(x[0], x[1], x[2], gs, bits, mode, x[3], x[4]);
+    release_all(x, 5);
+    if (!r && PyErr_Occurred()) return NULL;
+    return py_array_wrap(st, r);
+}
+
+static PyObject *f_gather_qqmm(FASTCALL_ARGS) {
+    em_state *st = state_of_module(m);
+    PY_ARGSPEC(spec, "gather_qqmm", 2, 10, 2, true, "x", "w", "scales", "lhs_indices",
+               "rhs_indices", "group_size", "bits", "mode", "global_scale_x", "global_scale_w",
+               "sorted_indices");
+    PyObject *a[11];
+    if (py_parse(st, &spec, args, nargs, kwnames, a) < 0) return NULL;
+    em_array *x[7] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL}, *r = NULL;
+    int gs, bits;
+    bool sorted = false;
+    const char *mode = "nvfp4";
+    const char *f = "gather_qqmm";
+    if ((x[0] = py_arg_array(st, a[0], f, "x")) && (x[1] = py_arg_array(st, a[1], f, "w")) &&
+        opt_array(st, a[2], f, "scales", &x[2]) == 0 &&
+        opt_array(st, a[3], f, "lhs_indices", &x[3]) == 0 &&
+        opt_array(st, a[4], f, "rhs_indices", &x[4]) == 0 &&
+        opt_int(a[5], f, "group_size", &gs) == 0 && opt_int(a[6], f, "bits", &bits) == 0 &&
+        arg_mode(a[7], f, &mode) == 0 && opt_array(st, a[8], f, "global_scale_x", &x[5]) == 0 &&
+        opt_array(st, a[9], f, "global_scale_w", &x[6]) == 0 &&
+        py_arg_bool(a[10], f, "sorted_indices", &sorted) == 0)
+        r = em_gather_qqmm(x[0], x[1], x[2], x[3], x[4], gs, bits, mode, x[5], x[6], sorted);
     release_all(x, 7);
     if (!r && PyErr_Occurred()) return NULL;
     return py_array_wrap(st, r);
@@ -185,6 +227,17 @@ PyMethodDef py_quant_methods[] = {
                  "sorted_indices=False, stream=None)\n--\n\n"
                  "quantized_matmul with matrix-level gathers: the matrices of x and of the\n"
                  "quantized w picked by lhs_indices and rhs_indices (None: all, in order)."),
+    FASTCALL_DEF("qqmm", f_qqmm,
+                 "qqmm(x, w, scales=None, group_size=None, bits=None, mode='nvfp4', "
+                 "global_scale_x=None, global_scale_w=None, *, stream=None)\n--\n\n"
+                 "x @ w.T with x quantized on the fly (mode 'nvfp4', 'mxfp8' or 'mxfp4') and w\n"
+                 "quantized on the fly, or already quantized (uint32, with its scales)."),
+    FASTCALL_DEF("gather_qqmm", f_gather_qqmm,
+                 "gather_qqmm(x, w, /, scales=None, lhs_indices=None, rhs_indices=None, "
+                 "group_size=None, bits=None, mode='nvfp4', global_scale_x=None, "
+                 "global_scale_w=None, *, sorted_indices=False, stream=None)\n--\n\n"
+                 "qqmm with matrix-level gathers: the matrices of x and of w picked by\n"
+                 "lhs_indices and rhs_indices (None: all, in order)."),
     FASTCALL_DEF("to_fp8", f_to_fp8,
                  "to_fp8(x, *, stream=None)\n--\n\nConvert x to float8 e4m3 codes (uint8)."),
     FASTCALL_DEF("from_fp8", f_from_fp8,

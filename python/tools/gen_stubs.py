@@ -99,6 +99,11 @@ FUNC_ANNOT = {
     ("gather_qmm", "rhs_indices"): "Optional[array]", ("gather_qmm", "transpose"): "bool",
     ("gather_qmm", "group_size"): "Optional[int]", ("gather_qmm", "bits"): "Optional[int]",
     ("gather_qmm", "global_scale"): "Optional[array]", ("gather_qmm", "sorted_indices"): "bool",
+    **{(f, a): t for f in ("qqmm", "gather_qqmm") for a, t in (
+        ("w", ARRAYLIKE), ("scales", "Optional[array]"), ("lhs_indices", "Optional[array]"),
+        ("rhs_indices", "Optional[array]"), ("group_size", "Optional[int]"),
+        ("bits", "Optional[int]"), ("global_scale_x", "Optional[array]"),
+        ("global_scale_w", "Optional[array]"), ("sorted_indices", "bool"))},
 }
 RETURNS = {
     "save": "None", "savez": "None", "savez_compressed": "None", "save_safetensors": "None",

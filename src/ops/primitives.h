@@ -181,7 +181,7 @@ typedef struct em_node em_node;
     /* contractions and diagonals (src/ops/diagonal.c) */                     \
     X(DIAGONAL, "Diagonal", diagonal, EM_PF_VIEW)                             \
     /* quantisation (src/ops/quant.c) */                                       \
-    X(QUANTIZE, "Quantize", quant, 0)                                          \
+    X(QUANTIZE, "Quantize", quant, EM_PF_OPTIONAL_OUTPUTS)                     \
     X(DEQUANTIZE, "Dequantize", quant, 0)                                      \
     X(QUANTIZED_MATMUL, "QuantizedMatmul", quant, 0)                           \
     X(TO_FP8, "ToFP8", quant, 0)                                               \
@@ -190,7 +190,9 @@ typedef struct em_node em_node;
     X(RMS_NORM, "RMSNorm", fast, 0)                                            \
     X(LAYER_NORM, "LayerNorm", fast, 0)                                        \
     X(ROPE, "RoPE", fast, 0)                                                   \
-    X(SDPA, "ScaledDotProductAttention", fast, 0)
+    X(SDPA, "ScaledDotProductAttention", fast, 0)                              \
+    /* elementwise chains that compile runs as one kernel (src/ops/fused.h) */ \
+    X(FUSED, "Compiled", fused, EM_PF_REFPARAMS | EM_PF_OPTIONAL_OUTPUTS)
 
 typedef enum em_prim_id {
 #define X(ID, name, family, flags) EM_PRIM_##ID,
@@ -426,10 +428,12 @@ typedef struct { int32_t op, axis, reverse, inclusive; } em_scan_params;
  * and axis2 (a view; offset 0 when the diagonal is empty). */
 typedef struct { int64_t offset; int32_t axis1, axis2; } em_diagonal_params;
 
-/* QUANTIZE, DEQUANTIZE, QUANTIZED_MATMUL (transpose: x @ W^T), affine mode.
- * round_dt (DEQUANTIZE): 0, or EM_FLOAT16/EM_BFLOAT16 when the scales are of
- * that dtype and MLX computes scale * q + bias in it (each step rounded). */
-typedef struct { int32_t group_size, bits, transpose, round_dt; } em_quant_params;
+/* QUANTIZE, DEQUANTIZE, QUANTIZED_MATMUL (transpose: x @ W^T). mode: 0
+ * affine, 1 mxfp4, 2 mxfp8, 3 nvfp4 (em_quant_mode). round_dt: 0, or
+ * EM_FLOAT16/EM_BFLOAT16 when MLX computes in that dtype (each step rounded):
+ * affine DEQUANTIZE with half scales, fp QUANTIZE of a half w. */
+typedef struct { int32_t group_size, bits, transpose, round_dt, mode; } em_quant_params;
+typedef enum { EM_QMODE_AFFINE, EM_QMODE_MXFP4, EM_QMODE_MXFP8, EM_QMODE_NVFP4 } em_quant_mode;
 /* ---- fused kernels (contracts in src/ops/fast.c) ---- */
 
 /* RMS_NORM: inputs (x[, w]); LAYER_NORM: inputs (x[, w][, b]); one float

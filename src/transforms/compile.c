@@ -13,7 +13,8 @@
  *
  * A recorded program is simplified: equal 0-d constants are merged, a step
  * equal to an earlier one (same primitive, parameters and inputs) reuses its
- * outputs, and steps nothing uses are dropped. Fusion comes later.
+ * outputs, and steps nothing uses are dropped; then runs of elementwise steps
+ * over one shape become FUSED steps (fuse.c), and dead steps go again.
  * shapeless=true is accepted and gives the same results, tracing again for
  * each new shape (the program's shapes are fixed). */
 #include <stdatomic.h>
@@ -25,6 +26,8 @@
 #include "../core/stream.h"
 #include "compile.h"
 #include "eval.h"
+#include "../ops/fused.h"
+#include "program.h"
 #include "trace.h"
 
 static atomic_bool compile_disabled;
@@ -32,36 +35,6 @@ static atomic_bool compile_disabled;
 EM_API void em_enable_compile(void) { atomic_store(&compile_disabled, false); }
 EM_API void em_disable_compile(void) { atomic_store(&compile_disabled, true); }
 EM_API bool em_compile_enabled(void) { return !atomic_load(&compile_disabled); }
-
-/* Where a value of the program comes from. */
-typedef enum { REF_INPUT, REF_STEP, REF_CONST } ref_kind;
-typedef struct ref {
-    ref_kind kind;
-    int index, out;        /* input index; or step index and output index */
-    em_array *constant;    /* owned */
-} ref;
-
-typedef struct step {
-    em_prim_id prim;
-    void *params;          /* owned copy; its em_refobj retained (EM_PF_REFPARAMS) */
-    size_t params_size;
-    int n_in, n_out;
-    ref *in;
-    em_dtype *dtypes;
-    int *ndims;
-    int64_t **shapes;
-} step;
-
-typedef struct program {
-    int n_inputs;
-    em_dtype *dtypes;      /* the signature */
-    int *ndims;
-    int64_t **shapes;
-    size_t n_steps, n_outputs;
-    step *steps;
-    ref *outputs;
-    struct program *next;
-} program;
 
 typedef struct compiled {
     em_closure *f;
@@ -75,7 +48,6 @@ static void free_shapes(int64_t **shapes, int n) {
     free(shapes);
 }
 
-static void step_clear(step *st);
 
 static void program_free(program *p) {
     for (size_t s = 0; s < p->n_steps; s++) step_clear(&p->steps[s]);
@@ -254,7 +226,7 @@ static void remap(ref *r, const size_t *to) {
     if (r->kind == REF_STEP) r->index = (int)to[r->index];
 }
 
-static void step_clear(step *st) {
+void step_clear(step *st) {
     if (st->params && (em_primitives[st->prim].flags & EM_PF_REFPARAMS))
         refobj_release(*(em_refobj **)st->params);
     free(st->params);
@@ -383,7 +355,7 @@ static em_status compiled_fn(void *ctx, em_array *const *in, size_t n, em_array_
     program *p = c->programs;
     while (p && !matches(p, in, n)) p = p->next;
     if (!p && (p = record(c->f, in, n))) {
-        if (simplify(p) == EM_OK) {
+        if (simplify(p) == EM_OK && program_fuse(p) == EM_OK && simplify(p) == EM_OK) {
             p->next = c->programs;
             c->programs = p;
         } else {
@@ -420,5 +392,18 @@ EM_API em_closure *em_compile(em_closure *f, bool shapeless) {
 
 size_t compile_last_program_steps(const void *ctx) {
     const compiled *c = ctx;
-    return c && c->programs ? c->programs->n_steps : 0;
+    size_t n = 0;
+    for (size_t s = 0; c && c->programs && s < c->programs->n_steps; s++) {
+        const step *st = &c->programs->steps[s];
+        n += st->prim == EM_PRIM_FUSED ? (size_t)NODE_PARAMS(st, em_fused_params)->prog->n_ops : 1;
+    }
+    return n;
+}
+
+size_t compile_last_program_fused(const void *ctx) {
+    const compiled *c = ctx;
+    size_t n = 0;
+    for (size_t s = 0; c && c->programs && s < c->programs->n_steps; s++)
+        n += c->programs->steps[s].prim == EM_PRIM_FUSED;
+    return n;
 }

@@ -118,6 +118,16 @@ int main(void) {
     same(r1, r2);
     CHECK_MSG(compile_last_program_steps(closure_context(crf)) == 4, "%zu steps",
               compile_last_program_steps(closure_context(crf)));
+    /* ... which run as one FUSED kernel, bit for bit what the plain ops give
+     * (same() compares exactly), over one block and over many */
+    CHECK(compile_last_program_fused(closure_context(crf)) == 1);
+    em_array *big = arange(100003, -50000);
+    em_array *bigs = em_multiply(big, w_const);
+    CHECK(em_closure_call(crf, &bigs, 1, r1) == EM_OK && em_closure_call(rf, &bigs, 1, r2) == EM_OK);
+    same(r1, r2);
+    CHECK(compile_last_program_fused(closure_context(crf)) == 1);
+    em_array_release(big);
+    em_array_release(bigs);
     em_closure_release(crf);
     em_closure_release(rf);
     /* grad of compiled, compiled grad */

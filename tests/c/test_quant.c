@@ -112,7 +112,7 @@ static void test_bit_identical(void) {
         em_array *xa = em_array_from_data(x, (int64_t[]){1, 64}, 2, EM_FLOAT32);
         int32_t idx[2] = {1, 0};
         em_array *ia = em_array_from_data(idx, (int64_t[]){2}, 1, EM_INT32);
-        em_array *g = em_gather_qmm(xa, st[0], st[1], st[2], NULL, ia, true, 32, 4, "affine", false);
+        em_array *g = em_gather_qmm(xa, st[0], st[1], st[2], NULL, ia, true, 32, 4, "affine", NULL, false);
         em_array *p = em_quantized_matmul(xa, out[0], out[1], out[2], true, 32, 4, "affine");
         CHECK(check_shape(g, 3, (int64_t[]){2, 1, 2}));
         double *gv = check_values(g), *pv = check_values(p);
@@ -193,10 +193,10 @@ static void test_errors(void) {
                 "Only real floating types are supported but output dtype == int32.");
     CHECK_ERROR(em_dequantize(out[0], NULL, out[2], 32, 4, NULL, NULL, EM_FLOAT32, false), EM_ERR_NULL, "");
     CHECK_ERROR(em_to_fp8(NULL), EM_ERR_NULL, "");
-    CHECK_ERROR(em_gather_qmm(NULL, out[0], out[1], out[2], NULL, NULL, true, 32, 4, NULL, false),
+    CHECK_ERROR(em_gather_qmm(NULL, out[0], out[1], out[2], NULL, NULL, true, 32, 4, NULL, NULL, false),
                 EM_ERR_NULL, "");
     em_array *fi = em_array_from_data((float[]){0.5f}, (int64_t[]){1}, 1, EM_FLOAT32);
-    CHECK_ERROR(em_gather_qmm(x, out[0], out[1], out[2], NULL, fi, true, 32, 4, NULL, false),
+    CHECK_ERROR(em_gather_qmm(x, out[0], out[1], out[2], NULL, fi, true, 32, 4, NULL, NULL, false),
                 EM_ERR_VALUE, "[gather_qmm] Got indices with invalid dtype. Indices must be integral.");
     em_array_release(fi);
     for (int i = 0; i < 3; i++) em_array_release(out[i]);

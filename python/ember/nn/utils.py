@@ -7,7 +7,7 @@ import ember.core as mx
 
 from .layers.base import Module
 
-__all__ = ["value_and_grad", "checkpoint", "average_gradients"]
+__all__ = ["value_and_grad", "checkpoint", "average_gradients", "clip_grad_norm_sharded"]
 
 
 def value_and_grad(model: Module, fn: Callable):
@@ -82,3 +82,16 @@ def average_gradients(gradients, group: Optional["mx.distributed.Group"] = None,
         return gradients
     from ember.utils import tree_map
     return tree_map(lambda x: mx.distributed.all_sum(x, group=group) / n, gradients)
+
+
+def clip_grad_norm_sharded(gradients, max_norm: float,
+                           group: Optional["mx.distributed.Group"] = None):
+    """:func:`ember.optimizers.clip_grad_norm` for gradients of which each
+    member of ``group`` holds a shard (a module wrapped with
+    :func:`ember.nn.fully_shard`): the squared norms of the shards are summed
+    over the group before the norm is taken. Returns (clipped gradients, the
+    global norm before clipping)."""
+    from ..optimizers.optimizers import _clip_grad_norm
+    group = group if group is not None else mx.distributed.init()
+    return _clip_grad_norm(gradients, max_norm,
+                           lambda sum_sq: mx.distributed.all_sum(sum_sq, group=group))

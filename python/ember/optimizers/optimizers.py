@@ -479,6 +479,12 @@ class Muon(Optimizer):
 def clip_grad_norm(grads, max_norm):
     """Scales the gradient tree so that its global L2 norm is at most max_norm.
     Returns (clipped gradients, the norm before clipping)."""
+    return _clip_grad_norm(grads, max_norm, lambda sum_sq: sum_sq)
+
+
+def _clip_grad_norm(grads, max_norm, combine):
+    """clip_grad_norm with the local sum of squares passed through combine
+    (ember.nn.utils.clip_grad_norm_sharded sums it over a group)."""
     if max_norm < 0:
         raise ValueError(f"max_norm should be >=0, {max_norm} was provided instead")
 
@@ -487,7 +493,7 @@ def clip_grad_norm(grads, max_norm):
             g = g.astype(mx.float32)
         return mx.sum(mx.square(g))
 
-    total = mx.sqrt(tree_reduce(lambda acc, g: acc + sum_sq(g), grads, 0.0))
+    total = mx.sqrt(combine(tree_reduce(lambda acc, g: acc + sum_sq(g), grads, 0.0)))
     factor = mx.minimum(max_norm / (total + 1e-6), 1.0)
 
     def scale(g):

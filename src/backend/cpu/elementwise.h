@@ -38,6 +38,14 @@ void cpu_elementwise_run(int nops, em_array *const *ops, cpu_inner_fn fn, const 
 void cpu_elementwise_run_grain(int nops, em_array *const *ops, cpu_inner_fn fn, const void *ctx,
                                int64_t grain);
 
+/* The contiguous-or-strided inner loop of a unary or binary primitive whose
+ * operands have dtype dt, and the dtype it writes (*out); NULL where the
+ * kernel would take another path (float16/bfloat16 go through float32) or
+ * has none. cpu_select_loop: select's loop for values of dt. For FUSED. */
+cpu_inner_fn cpu_unary_loop(em_prim_id prim, em_dtype dt, em_dtype *out);
+cpu_inner_fn cpu_binary_loop(em_prim_id prim, em_dtype dt, em_dtype *out);
+cpu_inner_fn cpu_select_loop(em_dtype dt);
+
 /* The context of cpu_elementwise_half_loop: a float32 inner loop and its
  * context, the half dtype of the inputs (float16 or bfloat16), the output's
  * dtype (that half dtype, or bool for predicates and comparisons), and the

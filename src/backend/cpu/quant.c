@@ -11,6 +11,7 @@
 #include "../../core/half.h"
 #include "kernels.h"
 #include "pool.h"
+#include "quant_fp.h"
 
 /* A row-major view of `a`'s data: its own buffer when dense, else a packed
  * copy to free (*owned). NULL with an error when out of memory. */
@@ -127,6 +128,7 @@ typedef struct {
     float *out, *panel;
     int64_t M, K, N, nw, ng, p0;
     int gs, bits;
+    const fpq_tables *fp; /* the fp modes: decode tables, s holds uint8 codes */
 } qmm_ctx;
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -179,6 +181,14 @@ static float dot_any(const uint32_t *row, const float *x, const float *s, int64_
  * sums precomputed in c->panel (M x ng). */
 static void qmm_vec_part(void *vctx, int64_t r0, int64_t r1) {
     const qmm_ctx *c = vctx;
+    if (c->fp) { /* the fp modes: table-decoded dot products, no biases */
+        for (int64_t r = r0; r < r1; r++)
+            for (int64_t m = 0; m < c->M; m++)
+                c->out[m * c->N + r] = fpq_dot(c->fp, c->w + r * c->nw,
+                                               (const uint8_t *)c->s + r * c->ng, c->x + m * c->K,
+                                               c->ng, c->gs, c->bits);
+        return;
+    }
 #ifdef QUANT_X86
     bool avx2 = c->bits == 4 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
@@ -206,20 +216,34 @@ static void qmm_panel_part(void *vctx, int64_t i0, int64_t i1) {
     int64_t width = c->nw * 32 / c->bits;
     for (int64_t i = i0; i < i1; i++) {
         int64_t r = c->p0 + i;
-        dequant_row(c->w + r * c->nw, c->s + r * c->ng, c->b + r * c->ng, 0, width, c->gs, c->bits,
-                    c->panel + i * width);
+        if (c->fp)
+            fpq_dequant_row(c->fp, c->w + r * c->nw, (const uint8_t *)c->s + r * c->ng, 0, width,
+                            c->gs, c->bits, c->panel + i * width);
+        else
+            dequant_row(c->w + r * c->nw, c->s + r * c->ng, c->b + r * c->ng, 0, width, c->gs,
+                        c->bits, c->panel + i * width);
     }
 }
 
 #define QMM_PANEL 256
 
-static em_status qmm_run(const em_node *n, const float *x, const uint32_t *w, const float *s,
+static em_status qmm_run(const em_node *n, const float *x, const uint32_t *w, const void *s,
                          const float *b, float *out, int64_t M, int64_t R, int64_t nw) {
     const em_quant_params *p = NODE_PARAMS(n, em_quant_params);
     int64_t width = nw * 32 / p->bits; /* the unpacked row length */
-    qmm_ctx c = {x, s, b, w, out, NULL, M, 0, 0, nw, width / p->group_size, 0, p->group_size, p->bits};
+    fpq_tables tab;
+    if (p->mode) fpq_tables_init(&tab, p->mode, NULL);
+    qmm_ctx c = {x, s, b, w, out, NULL, M, 0, 0, nw, width / p->group_size, 0, p->group_size, p->bits,
+                 p->mode ? &tab : NULL};
     if (M == 0) return EM_OK;
-    if (p->transpose) {
+    if (p->transpose && p->mode) {
+        c.K = width;
+        c.N = R;
+        if (M <= 4) {
+            cpu_pool_parallel_for(R, 16, qmm_vec_part, &c);
+            return EM_OK;
+        }
+    } else if (p->transpose) {
         c.K = width;
         c.N = R;
         if (M <= 4) {
@@ -297,17 +321,36 @@ em_status cpu_quant_kernel(const em_node *n, em_array *const *in, em_array *cons
         if (!(d[i] = dense(in[i], &own[i]))) st = EM_ERR_MEMORY;
     if (st != EM_OK) goto done;
     switch (n->prim) {
-    case EM_PRIM_QUANTIZE: {
+    case EM_PRIM_QUANTIZE: { /* outputs the caller released: written to scratch */
         int64_t K = in[0]->ndim ? in[0]->shape[in[0]->ndim - 1] : 1;
         int64_t rows = K ? in[0]->size / K : 0;
-        quantize_rows(d[0], rows, K, p->group_size, p->bits, (uint32_t *)array_ptr(out[0]),
-                      (float *)array_ptr(out[1]), (float *)array_ptr(out[2]));
+        void *o[3] = {NULL, NULL, NULL}, *scratch[3] = {NULL, NULL, NULL};
+        size_t item[3] = {4, p->mode ? 1 : 4, 4};
+        int64_t cnt[3] = {rows * (K * p->bits / 32), rows * (K / p->group_size),
+                          rows * (K / p->group_size)};
+        for (int i = 0; i < n->n_out; i++) {
+            o[i] = out[i] ? array_ptr(out[i]) : (scratch[i] = malloc((size_t)cnt[i] * item[i] + 1));
+            if (!o[i]) st = error_status(EM_ERR_MEMORY, "[quantize] Out of memory.");
+        }
+        if (st == EM_OK && p->mode)
+            fpq_quantize_rows(d[0], rows, K, p, n->n_in > 1 ? (const float *)d[1] : NULL, o[0], o[1]);
+        else if (st == EM_OK)
+            quantize_rows(d[0], rows, K, p->group_size, p->bits, o[0], o[1], o[2]);
+        for (int i = 0; i < 3; i++) free(scratch[i]);
         break;
     }
     case EM_PRIM_DEQUANTIZE: {
         int64_t nw = in[0]->shape[in[0]->ndim - 1], K = nw * 32 / p->bits, ng = K / p->group_size;
         int64_t rows = nw ? in[0]->size / nw : 0;
         float *o = (float *)array_ptr(out[0]);
+        if (p->mode) {
+            fpq_tables tab;
+            fpq_tables_init(&tab, p->mode, n->n_in > 2 ? (const float *)d[2] : NULL);
+            for (int64_t r = 0; r < rows; r++)
+                fpq_dequant_row(&tab, (const uint32_t *)d[0] + r * nw, (const uint8_t *)d[1] + r * ng,
+                                0, K, p->group_size, p->bits, o + r * K);
+            break;
+        }
         const float *s = d[1], *b = d[2];
         for (int64_t r = 0; r < rows; r++) {
             if (p->round_dt) { /* a half dtype: scale * q and the sum each rounded to it */
@@ -324,7 +367,7 @@ em_status cpu_quant_kernel(const em_node *n, em_array *const *in, em_array *cons
         break;
     }
     case EM_PRIM_QUANTIZED_MATMUL:
-        st = qmm_run(n, d[0], d[1], d[2], d[3], (float *)array_ptr(out[0]), in[0]->shape[0],
+        st = qmm_run(n, d[0], d[1], d[2], n->n_in > 3 ? d[3] : NULL, (float *)array_ptr(out[0]), in[0]->shape[0],
                      in[1]->shape[0], in[1]->shape[1]);
         break;
     case EM_PRIM_TO_FP8: {

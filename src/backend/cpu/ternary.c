@@ -31,19 +31,23 @@ SELECT_LOOP(uint32_t)
 SELECT_LOOP(uint64_t)
 #undef SELECT_LOOP
 
+cpu_inner_fn cpu_select_loop(em_dtype dt) {
+    switch (em_dtype_size(dt)) {
+    case 1: return select_uint8_t;
+    case 2: return select_uint16_t;
+    case 4: return select_uint32_t;
+    case 8: return select_uint64_t;
+    default: return NULL;
+    }
+}
+
 em_status cpu_ternary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype dt = out[0]->dtype;
     if (n->prim != EM_PRIM_SELECT || in[0]->dtype != EM_BOOL || in[1]->dtype != dt ||
         in[2]->dtype != dt)
         return cpu_unsupported(n, dt);
-    cpu_inner_fn fn;
-    switch (em_dtype_size(dt)) {
-    case 1: fn = select_uint8_t; break;
-    case 2: fn = select_uint16_t; break;
-    case 4: fn = select_uint32_t; break;
-    case 8: fn = select_uint64_t; break;
-    default: return cpu_unsupported(n, dt);
-    }
+    cpu_inner_fn fn = cpu_select_loop(dt);
+    if (!fn) return cpu_unsupported(n, dt);
     em_array *ops[4] = {out[0], in[0], in[1], in[2]};
     cpu_elementwise_run(4, ops, fn, NULL);
     return EM_OK;

@@ -220,6 +220,14 @@ static const bool costly[EM_PRIM_COUNT] = {
     [EM_PRIM_ERF] = true,    [EM_PRIM_ERFINV] = true,  [EM_PRIM_SIGMOID] = true,
 };
 
+cpu_inner_fn cpu_unary_loop(em_prim_id prim, em_dtype dt, em_dtype *out) {
+    if (dt == EM_FLOAT16 || dt == EM_BFLOAT16 || !loops[prim][dt]) return NULL;
+    *out = (em_dtype)(out_dtype[prim][dt] - 1);
+    if (dt == EM_BOOL && (prim == EM_PRIM_LOGICAL_NOT || prim == EM_PRIM_BITWISE_INVERT))
+        return u_not_bool_bytes;
+    return loops[prim][dt];
+}
+
 em_status cpu_unary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype dt = in[0]->dtype;
     bool half = dt == EM_FLOAT16 || dt == EM_BFLOAT16;

@@ -20,4 +20,6 @@ from .recurrent import GRU, LSTM, RNN
 from .transformer import (MultiHeadAttention, Transformer, TransformerDecoder,
                           TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 from .upsample import Upsample
-from .quantized import QuantizedEmbedding, QuantizedLinear, quantize
+from .quantized import QQLinear, QuantizedEmbedding, QuantizedLinear, quantize
+from .distributed import (AllToShardedLinear, FullyShardedModule, QuantizedAllToShardedLinear,
+                          QuantizedShardedToAllLinear, ShardedToAllLinear, fully_shard)

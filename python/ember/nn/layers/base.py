@@ -314,9 +314,13 @@ class Module(dict):
     def train(self, mode: bool = True) -> "Module":
         """Set training mode (``mode``) on this module and every sub-module."""
         def set_mode(path, m):
-            object.__setattr__(m, "_training", mode)
+            m._set_training_mode(mode)
         self.apply_to_modules(set_mode)
         return self
+
+    def _set_training_mode(self, mode: bool):
+        """The per-module hook of ``train`` (QQLinear re-quantizes in it)."""
+        object.__setattr__(self, "_training", mode)
 
     def eval(self) -> "Module":
         """Set evaluation mode: ``train(False)``."""

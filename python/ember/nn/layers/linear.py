@@ -43,9 +43,12 @@ class Linear(Module):
 
     def to_quantized(self, group_size: int = None, bits: int = None, mode: str = "affine",
                      quantize_input: bool = False):
-        """A QuantizedLinear approximation of this layer."""
-        from .quantized import QuantizedLinear, _check_quantize_input
+        """A QuantizedLinear approximation of this layer (a QQLinear, which
+        quantizes its input too, when ``quantize_input``)."""
+        from .quantized import QQLinear, QuantizedLinear, _check_quantize_input
         _check_quantize_input(mode, quantize_input)
+        if quantize_input:
+            return QQLinear.from_linear(self, group_size, bits, mode)
         return QuantizedLinear.from_linear(self, group_size, bits, mode)
 
 

@@ -1,6 +1,8 @@
 """Quantized layers (mlx.nn's): QuantizedLinear and QuantizedEmbedding keep
-their weight packed by ember.core.quantize and frozen; nn.quantize swaps a
-model's eligible leaf modules for them in place."""
+their weight packed by ember.core.quantize and frozen; QQLinear quantizes its
+input too (ember.core.qqmm), its weight packed in eval mode and kept in full
+precision, trainable, in training mode; nn.quantize swaps a model's eligible
+leaf modules for them in place."""
 import math
 from typing import Callable, Optional, Union
 
@@ -26,8 +28,6 @@ def _check_quantize_input(mode, quantize_input):
     if quantize_input and mode not in ("nvfp4", "mxfp8"):
         raise ValueError("Quantized activations are only supported for 'nvfp4' and 'mxfp8' "
                          f"modes, got {mode}.")
-    if quantize_input:
-        raise ValueError(f"QQLinear ('{mode}' mode) is not supported by ember yet.")
 
 
 def quantize(model: Module, group_size: int = None, bits: int = None, *, mode: str = "affine",
@@ -150,4 +150,68 @@ class QuantizedEmbedding(Module):
         ql.weight, ql.scales, *rest = mx.quantize(embedding_layer.weight, group_size, bits,
                                                   mode=mode)
         ql.biases = rest[0] if rest else None
+        return ql
+
+
+class QQLinear(Module):
+    """A bias-free ``Linear`` whose input and weight are both quantized
+    (``ember.core.qqmm``, modes ``"nvfp4"`` and ``"mxfp8"``; ``"mxfp4"`` works
+    too). In training mode the weight stays in full precision and is
+    quantized on the fly, so it gets gradients; ``eval()`` packs it (``weight``
+    becomes uint32 with ``scales``), ``train()`` unpacks it again.
+    ``from_linear`` converts a ``Linear`` without bias."""
+
+    def __init__(self, input_dims: int, output_dims: int, group_size: int = None,
+                 bits: int = None, mode: str = "nvfp4"):
+        super().__init__()
+        self.group_size, self.bits = _defaults_for_mode(mode, group_size, bits)
+        self.mode = mode
+        k = math.sqrt(1 / input_dims)
+        self.weight = mx.random.uniform(low=-k, high=k, shape=(output_dims, input_dims))
+        self._quantized = False
+
+    def _extra_repr(self):
+        out_dims, in_dims = self.weight.shape
+        if self.weight.dtype == mx.uint32:
+            in_dims = in_dims * 32 // self.bits
+        return (f"input_dims={in_dims}, output_dims={out_dims}, group_size={self.group_size}, "
+                f"bits={self.bits}, mode={self.mode}")
+
+    def quantize(self):
+        """Pack the weight (``weight`` uint32 plus ``scales``), if not yet."""
+        if not self._quantized:
+            self.weight, self.scales = mx.quantize(self.weight, self.group_size, self.bits,
+                                                   mode=self.mode)
+            self._quantized = True
+
+    def dequantize(self):
+        """Unpack the weight back to floats (bfloat16, as MLX), if packed."""
+        if self._quantized:
+            self.weight = mx.dequantize(self.weight, scales=self.scales,
+                                        group_size=self.group_size, bits=self.bits,
+                                        mode=self.mode)
+            del self.scales
+            self._quantized = False
+
+    def _set_training_mode(self, mode: bool):
+        super()._set_training_mode(mode)
+        if self._training:
+            self.dequantize()
+        else:
+            self.quantize()
+
+    def __call__(self, x):
+        return mx.qqmm(x, self["weight"], scales=self.get("scales"), group_size=self.group_size,
+                       bits=self.bits, mode=self.mode)
+
+    @classmethod
+    def from_linear(cls, linear_layer: Module, group_size: int = None, bits: int = None,
+                    mode: str = "nvfp4"):
+        """A QQLinear with ``linear_layer``'s weight (in its training mode)."""
+        out_dims, in_dims = linear_layer.weight.shape
+        if linear_layer.get("bias") is not None:
+            raise NotImplementedError("QQLinear does not support bias yet.")
+        ql = cls(in_dims, out_dims, group_size, bits, mode=mode)
+        ql.weight = linear_layer.weight
+        ql.train(linear_layer.training)
         return ql
