@@ -308,6 +308,12 @@ static em_status simplify(program *p) {
     return EM_OK;
 }
 
+/* Inside an export's trace, FUSED steps replay as their plain primitives
+ * (an exported file names primitives, and FUSED holds a program in memory). */
+static _Thread_local int unfused;
+void compile_unfused_begin(void) { unfused++; }
+void compile_unfused_end(void) { unfused--; }
+
 static em_array *value_of(const ref *r, em_array *const *in, em_array ***vals) {
     switch (r->kind) {
     case REF_INPUT: return in[r->index];
@@ -332,8 +338,11 @@ static em_status replay(const program *p, em_array *const *in, em_array_list *ou
             break;
         }
         for (int i = 0; i < sp->n_in; i++) args[i] = value_of(&sp->in[i], in, vals);
-        st = node_make_multi(sp->prim, sp->params, sp->params_size, args, sp->n_in, sp->n_out,
-                             sp->dtypes, (const int64_t *const *)sp->shapes, sp->ndims, vals[s]);
+        if (unfused && sp->prim == EM_PRIM_FUSED)
+            st = fused_expand(NODE_PARAMS(sp, em_fused_params)->prog, args, vals[s]);
+        else
+            st = node_make_multi(sp->prim, sp->params, sp->params_size, args, sp->n_in, sp->n_out,
+                                 sp->dtypes, (const int64_t *const *)sp->shapes, sp->ndims, vals[s]);
         if (args != buf) free(args);
     }
     for (size_t i = 0; i < p->n_outputs && st == EM_OK; i++)

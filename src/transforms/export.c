@@ -38,6 +38,7 @@
 #include "../core/error.h"
 #include "../core/scope.h"
 #include "../core/shape.h"
+#include "compile.h"
 #include "eval.h"
 #include "trace.h"
 
@@ -172,7 +173,9 @@ static em_status record(xtrace *t, em_closure *f, em_array *const *in, size_t n)
     }
     if (st == EM_OK) st = eval_forbid_push(tracers, n);
     if (st == EM_OK) {
+        compile_unfused_begin(); /* compiled functions inside: their plain primitives */
         st = trace_call(f, tracers, n, outs);
+        compile_unfused_end();
         eval_forbid_pop();
     }
     if (st == EM_OK)

@@ -169,7 +169,7 @@ static em_status batch_node(const em_node *nd, trace_map *val, int64_t size) {
     for (int k = 0; k < no; k++) {
         outs[k] = NULL;
         oax[k] = -1;
-        if (!nd->outputs[k] && nd->prim != EM_PRIM_CUSTOM)
+        if (!nd->outputs[k] && nd->prim != EM_PRIM_CUSTOM && nd->prim != EM_PRIM_FUSED)
             st = error_status(EM_ERR_RUNTIME, "[vmap] An output of %s was released while traced.",
                               em_primitives[nd->prim].name);
         else if (nd->outputs[k] && nd->outputs[k]->ndim >= EM_MAX_NDIM)

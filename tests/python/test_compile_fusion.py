@@ -198,3 +198,27 @@ def test_the_graph_holds_fused_nodes():
     assert "Compiled" not in graph_labels(CHAINS["gelu"](a, b))
     # a single elementwise op stays itself
     assert graph_labels(mx.compile(lambda a: mx.exp(a))(a)).count("Compiled") == 0
+
+
+def test_export_of_a_function_calling_a_compiled_one(tmp_path):
+    inner = mx.compile(CHAINS["gelu"])
+    a, b = arr((64,)), arr((64,))
+    inner(a, b)  # its fused program exists before the export
+    path = str(tmp_path / "f.mlxfn")
+    mx.export_function(path, lambda a, b: inner(a, b) * 2, a, b)
+    (got,) = mx.import_function(path)(a, b)
+    same_bits(got, CHAINS["gelu"](a, b) * 2)
+    assert "Compiled" in graph_labels(inner(a, b))  # still fused outside the export
+
+
+def test_outputs_of_a_fused_node_that_are_dropped():
+    two = mx.compile(lambda a: (a * a + 1, mx.exp(a * a + 1) * 2))
+    A = arr((5, 40))
+    only_second = lambda a: two(a)[1]
+    np.testing.assert_allclose(np.array(mx.vmap(only_second)(A)),
+                               np.exp(np.array(A) ** 2 + 1) * 2, rtol=1e-5)
+    g = mx.grad(lambda a: mx.sum(two(a)[1]))(A)
+    np.testing.assert_allclose(np.array(g), np.exp(np.array(A) ** 2 + 1) * 4 * np.array(A),
+                               rtol=1e-5)
+    first = two(A)[0]  # the other output released before evaluation
+    np.testing.assert_allclose(np.array(first), np.array(A) ** 2 + 1, rtol=1e-6)
