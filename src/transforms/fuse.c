@@ -232,7 +232,7 @@ static int arg_register(fuser *f, const ref *r, em_dtype *dt) {
 static bool join_run(fuser *f, size_t s) {
     const step *st = &f->p->steps[s];
     int n_ext0 = f->n_ext, regs[3];
-    em_dtype dts[3], out;
+    em_dtype dts[3];
     /* keep what to undo: the registers shift when an input is added */
     int saved_reg[MAX_REGS], saved_args[MAX_REGS][3];
     for (int k = 0; k < f->n_mem; k++) {
@@ -246,7 +246,9 @@ static bool join_run(fuser *f, size_t s) {
     }
     /* added inputs shifted earlier registers: look them up again */
     for (int i = 0; ok && i < st->n_in; i++) regs[i] = arg_register(f, &st->in[i], &dts[i]);
-    ok = ok && cpu_fused_loop(st->prim, dts, st->n_in, &out) && out == st->dtypes[0];
+    cpu_fused_storage storage;
+    const void *ctx;
+    ok = ok && cpu_fused_loop(st->prim, dts, st->n_in, st->dtypes[0], st->params, &storage, &ctx);
     if (!ok) {
         f->n_ext = n_ext0;
         for (int k = 0; k < f->n_mem; k++) {

@@ -71,6 +71,19 @@ def test_half_dtypes_stay_correct():
         check(lambda a, b: mx.exp(a.astype(mx.float32)) * b.astype(mx.float32) + 1, a, b)
 
 
+def test_astype_inside_chains():
+    a, b = arr((3000,)), arr((3000,))
+    check(lambda a, b: (a * b).astype(mx.float16).astype(mx.float32) + a, a, b)
+    check(lambda a, b: ((a * 3).astype(mx.int32) * 2).astype(mx.float32) - b, a, b)
+    check(lambda a, b: (a > b).astype(mx.float32) * a + (a < 0).astype(mx.int32).astype(mx.float32), a, b)
+    check(lambda a, b: mx.exp(a.astype(mx.float64)) * b.astype(mx.float64), a, b)
+    h = a.astype(mx.bfloat16)
+    check(lambda h, b: mx.tanh(h.astype(mx.float32) * b) * 2, h, b)
+    check(lambda a, b: (a * b + 1).astype(mx.bfloat16), a, b)
+    assert graph_labels(mx.compile(lambda h, b: mx.tanh(h.astype(mx.float32) * b) * 2)(h, b)) \
+        .count("Compiled") == 1
+
+
 def test_intermediates_that_are_outputs_and_multiple_outputs():
     a, b = arr((5000,)), arr((5000,))
 

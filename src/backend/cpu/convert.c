@@ -153,6 +153,19 @@ static const cpu_inner_fn to_bool[EM_NUM_DTYPES] = {
 #undef T
 };
 
+_Static_assert(sizeof(cast_ctx) <= sizeof(cpu_cast_storage), "cpu_cast_storage is too small");
+
+cpu_inner_fn cpu_cast_loop(em_dtype from, em_dtype to, cpu_cast_storage *storage) {
+    if (from == to || !widen[from] || !narrow[class_of[from]][to]) return NULL;
+    cast_ctx c = {widen[from], narrow[class_of[from]][to]};
+    if (from == EM_FLOAT16) c.w = widen_f16_fast;
+    if (from == EM_BFLOAT16) c.w = widen_bf16_fast;
+    if (to == EM_FLOAT16 && class_of[from] == CLS_F32) c.n = narrow_f32_f16_fast;
+    if (to == EM_BFLOAT16 && class_of[from] == CLS_F32) c.n = narrow_f32_bf16_fast;
+    memcpy(storage, &c, sizeof c);
+    return to == EM_BOOL && to_bool[from] ? to_bool[from] : cast_inner;
+}
+
 em_status cpu_convert_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype from = in[0]->dtype, to = out[0]->dtype;
     if (n->prim == EM_PRIM_COPY || from == to) {
@@ -160,13 +173,10 @@ em_status cpu_convert_kernel(const em_node *n, em_array *const *in, em_array *co
         cpu_copy_strided(in[0], out[0]);
         return EM_OK;
     }
-    cast_ctx c = {widen[from], narrow[class_of[from]][to]};
-    if (from == EM_FLOAT16) c.w = widen_f16_fast;
-    if (from == EM_BFLOAT16) c.w = widen_bf16_fast;
-    if (to == EM_FLOAT16 && class_of[from] == CLS_F32) c.n = narrow_f32_f16_fast;
-    if (to == EM_BFLOAT16 && class_of[from] == CLS_F32) c.n = narrow_f32_bf16_fast;
+    cpu_cast_storage c;
+    cpu_inner_fn fn = cpu_cast_loop(from, to, &c);
+    if (!fn) return cpu_unsupported(n, from);
     em_array *ops[2] = {out[0], in[0]};
-    cpu_inner_fn fn = to == EM_BOOL && to_bool[from] ? to_bool[from] : cast_inner;
     cpu_elementwise_run(2, ops, fn, &c);
     return EM_OK;
 }

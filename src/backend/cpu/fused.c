@@ -15,20 +15,28 @@
 
 enum { BLOCK_BYTES = 8192, MAX_REGS = 64 };
 
-cpu_inner_fn cpu_fused_loop(em_prim_id prim, const em_dtype *args, int n_args, em_dtype *out) {
+cpu_inner_fn cpu_fused_loop(em_prim_id prim, const em_dtype *args, int n_args, em_dtype out,
+                            const void *params, cpu_fused_storage *storage, const void **ctx) {
     unsigned f = em_primitives[prim].flags;
-    if (n_args == 1 && (f & EM_PF_UNARY)) return cpu_unary_loop(prim, args[0], out);
-    if (n_args == 2 && (f & EM_PF_BINARY) && args[0] == args[1]) return cpu_binary_loop(prim, args[0], out);
-    if (n_args == 3 && prim == EM_PRIM_SELECT && args[0] == EM_BOOL && args[1] == args[2]) {
-        *out = args[1];
-        return cpu_select_loop(args[1]);
+    em_dtype got = EM_NUM_DTYPES;
+    cpu_inner_fn fn = NULL;
+    *ctx = params;
+    if (prim == EM_PRIM_ASTYPE && n_args == 1) {
+        *ctx = storage;
+        return cpu_cast_loop(args[0], out, storage);
     }
-    return NULL;
+    if (n_args == 1 && (f & EM_PF_UNARY)) fn = cpu_unary_loop(prim, args[0], &got);
+    else if (n_args == 2 && (f & EM_PF_BINARY) && args[0] == args[1]) fn = cpu_binary_loop(prim, args[0], &got);
+    else if (n_args == 3 && prim == EM_PRIM_SELECT && args[0] == EM_BOOL && args[1] == args[2])
+        fn = cpu_select_loop(args[1]), got = args[1];
+    return got == out ? fn : NULL;
 }
 
 typedef struct {
     const fused_prog *p;
     cpu_inner_fn fn[MAX_REGS];
+    const void *ctx[MAX_REGS];
+    cpu_fused_storage storage[MAX_REGS];
     char *base[MAX_REGS];     /* inputs and outputs: their data; NULL: a block temporary */
     int64_t size[MAX_REGS];   /* item sizes */
     bool scalar[MAX_REGS];
@@ -89,7 +97,7 @@ static void run_blocks(void *v, int64_t b, int64_t e) {
                     st[a] = J->size[r];
                 }
             }
-            J->fn[o](ptr, st, k, op->params);
+            J->fn[o](ptr, st, k, J->ctx[o]);
         }
     }
     if (tmp) alloc_free(tmp, tmp_bytes);
@@ -151,10 +159,11 @@ em_status cpu_fused_kernel(const em_node *n, em_array *const *in, em_array *cons
     }
     for (int o = 0; o < p->n_ops && st == EM_OK; o++) {
         const fused_op *op = &p->ops[o];
-        em_dtype args[3], got;
+        em_dtype args[3], got = op->dtype;
         for (int a = 0; a < op->n_args; a++) args[a] = dt[op->args[a]];
-        J->fn[o] = cpu_fused_loop(op->prim, args, op->n_args, &got);
-        if (!J->fn[o] || got != op->dtype) {
+        J->fn[o] = cpu_fused_loop(op->prim, args, op->n_args, op->dtype, op->params, &J->storage[o],
+                                  &J->ctx[o]);
+        if (!J->fn[o]) {
             st = error_status(EM_ERR_RUNTIME, "[Compiled] Internal error: no kernel for %s.",
                               em_primitives[op->prim].name);
             break;

@@ -35,10 +35,14 @@ em_status cpu_diagonal_prepare(const em_node *n, em_array *const *in, em_array *
 /* The error for a primitive/dtype the family does not handle. */
 em_status cpu_unsupported(const em_node *n, em_dtype dt);
 
-/* Whether FUSED can run primitive prim on arguments of these dtypes: its
- * inner loop (NULL if not) and the dtype it writes (*out). For compile's
- * fusion pass (src/transforms/compile.c) and the FUSED kernel. */
+/* Whether FUSED can run primitive prim (parameters `params`) on arguments of
+ * these dtypes, writing dtype `out`: its inner loop, or NULL. *ctx is the
+ * context to pass the loop: params, or `storage` (astype's, which this
+ * fills). For compile's fusion pass (src/transforms/fuse.c) and the FUSED
+ * kernel. */
 typedef void (*cpu_fused_loop_fn)(char **p, const int64_t *s, int64_t n, const void *ctx);
-cpu_fused_loop_fn cpu_fused_loop(em_prim_id prim, const em_dtype *args, int n_args, em_dtype *out);
+typedef struct { void (*a)(void); void (*b)(void); } cpu_fused_storage;
+cpu_fused_loop_fn cpu_fused_loop(em_prim_id prim, const em_dtype *args, int n_args, em_dtype out,
+                                 const void *params, cpu_fused_storage *storage, const void **ctx);
 
 #endif
