@@ -102,28 +102,52 @@ def _check_divisible(size, n, what):
                          f"across a group of size {n}.")
 
 
-class AllToShardedLinear(Module):
-    """A linear layer whose input is replicated on every member of the group
-    and whose output features are split over them: each member holds
-    ``output_dims / N`` rows of the weight and computes its part of the
-    output. The input's gradient is summed over the group."""
+class _ShardedLinear(Module):
+    """What the two sharded linear layers share: a weight with the rows
+    (all-to-sharded) or the columns (sharded-to-all) of this rank, the bias
+    that goes with it, and conversion from a Linear."""
+
+    _sharding = ""
 
     def __init__(self, input_dims: int, output_dims: int, bias: bool = True,
                  group: Optional["mx.distributed.Group"] = None):
         super().__init__()
         self.group = _group(group)
-        n = self.group.size()
-        _check_divisible(output_dims, n, "output")
+        n, rows = self.group.size(), self._sharding == "all-to-sharded"
+        _check_divisible(output_dims if rows else input_dims, n, "output" if rows else "input")
         scale = math.sqrt(1.0 / input_dims)
-        self.weight = mx.random.uniform(low=-scale, high=scale,
-                                        shape=(output_dims // n, input_dims))
+        shape = (output_dims // n, input_dims) if rows else (output_dims, input_dims // n)
+        self.weight = mx.random.uniform(low=-scale, high=scale, shape=shape)
         if bias:
-            self.bias = mx.random.uniform(low=-scale, high=scale, shape=(output_dims // n,))
+            self.bias = mx.random.uniform(low=-scale, high=scale, shape=(shape[0],))
 
     def _extra_repr(self) -> str:
         out, inp = self.weight.shape
-        return (f"input_dims={inp}, output_dims={out * self.group.size()}, "
-                f"bias={'bias' in self}")
+        n = self.group.size()
+        if self._sharding == "all-to-sharded":
+            out *= n
+        else:
+            inp *= n
+        return f"input_dims={inp}, output_dims={out}, bias={'bias' in self}"
+
+    @classmethod
+    def from_linear(cls, linear_layer: Module, *, segments: Union[int, list] = 1,
+                    group: Optional["mx.distributed.Group"] = None):
+        """This rank's share of ``linear_layer`` (a Linear)."""
+        group = _group(group)
+        out, inp = linear_layer.weight.shape
+        layer = cls(inp, out, "bias" in linear_layer, group)
+        layer.update(_sharded_parameters(linear_layer, cls._sharding, segments, group))
+        return layer
+
+
+class AllToShardedLinear(_ShardedLinear):
+    """A linear layer whose input is replicated on every member of the group
+    and whose output features are split over them: each member holds
+    ``output_dims / N`` rows of the weight and computes its part of the
+    output. The input's gradient is summed over the group."""
+
+    _sharding = "all-to-sharded"
 
     def __call__(self, x: mx.array) -> mx.array:
         x = sum_gradients(self.group)(x)
@@ -131,55 +155,20 @@ class AllToShardedLinear(Module):
             return mx.addmm(self["bias"], x, self["weight"].T)
         return mx.matmul(x, self["weight"].T)
 
-    @classmethod
-    def from_linear(cls, linear_layer: Module, *, segments: Union[int, list] = 1,
-                    group: Optional["mx.distributed.Group"] = None):
-        """This rank's share of ``linear_layer`` (a Linear)."""
-        group = _group(group)
-        out, inp = linear_layer.weight.shape
-        layer = cls(inp, out, "bias" in linear_layer, group)
-        layer.update(_sharded_parameters(linear_layer, "all-to-sharded", segments, group))
-        return layer
 
-
-class ShardedToAllLinear(Module):
+class ShardedToAllLinear(_ShardedLinear):
     """A linear layer whose input features are split over the members of the
     group: each member holds ``input_dims / N`` columns of the weight,
     multiplies its part of the input, and the partial products are summed
     over the group, so every member gets the whole output."""
 
-    def __init__(self, input_dims: int, output_dims: int, bias: bool = True,
-                 group: Optional["mx.distributed.Group"] = None):
-        super().__init__()
-        self.group = _group(group)
-        n = self.group.size()
-        _check_divisible(input_dims, n, "input")
-        scale = math.sqrt(1.0 / input_dims)
-        self.weight = mx.random.uniform(low=-scale, high=scale,
-                                        shape=(output_dims, input_dims // n))
-        if bias:
-            self.bias = mx.random.uniform(low=-scale, high=scale, shape=(output_dims,))
-
-    def _extra_repr(self) -> str:
-        out, inp = self.weight.shape
-        return (f"input_dims={inp * self.group.size()}, output_dims={out}, "
-                f"bias={'bias' in self}")
+    _sharding = "sharded-to-all"
 
     def __call__(self, x: mx.array) -> mx.array:
         y = mx.distributed.all_sum(mx.matmul(x, self["weight"].T), group=self.group)
         if "bias" in self:
             y = y + self["bias"]
         return y
-
-    @classmethod
-    def from_linear(cls, linear_layer: Module, *, segments: Union[int, list] = 1,
-                    group: Optional["mx.distributed.Group"] = None):
-        """This rank's share of ``linear_layer`` (a Linear)."""
-        group = _group(group)
-        out, inp = linear_layer.weight.shape
-        layer = cls(inp, out, "bias" in linear_layer, group)
-        layer.update(_sharded_parameters(linear_layer, "sharded-to-all", segments, group))
-        return layer
 
 
 class _QuantizedSharded(Module):
