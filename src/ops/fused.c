@@ -75,6 +75,16 @@ em_status fused_expand(const fused_prog *p, em_array *const *in, em_array **outs
     return st;
 }
 
+bool fused_may_donate(const em_node *n, int in, int out) {
+    const fused_prog *p = NODE_PARAMS(n, em_fused_params)->prog;
+    if (in < 0 || in >= p->n_in || out < 0 || out >= p->n_out || p->scalar[in]) return false;
+    int last = -1;
+    for (int k = 0; k < p->n_ops; k++)
+        for (int a = 0; a < p->ops[k].n_args; a++)
+            if (p->ops[k].args[a] == in) last = k;
+    return p->outs[out] - p->n_in >= last;
+}
+
 /* ---------------------------------------------------------------- rules */
 
 static const fused_prog *prog_of(const em_node *n) {

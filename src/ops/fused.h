@@ -44,6 +44,12 @@ fused_prog *fused_prog_new(int n_in, const int64_t *shape, int ndim);
 em_status fused_prog_add_op(fused_prog *p, em_prim_id prim, em_dtype dtype, int n_args,
                             const int *args, const void *params, size_t params_size);
 
+/* Whether output `out` of a FUSED node may take input `in`'s buffer (the
+ * evaluator's donation): its op comes at or after the last op that reads that
+ * input, so the kernel, which runs the ops block by block in order, has read
+ * each block of the input before it writes the output's. */
+bool fused_may_donate(const em_node *n, int in, int out);
+
 /* The program's ops applied with the ordinary primitives to `in` (scalar
  * inputs broadcast first): the unfused graph, written to outs (n_out new
  * references). */

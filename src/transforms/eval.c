@@ -18,6 +18,7 @@
 #include "../backend/cpu/kernels.h"
 #include "../core/error.h"
 #include "../core/stream.h"
+#include "../ops/fused.h"
 #include "eval.h"
 #include "trace.h"
 
@@ -159,8 +160,10 @@ static int prepare_outputs(em_node *n, em_array *const *outs, em_array **donors)
     for (int i = 0; i < n->n_out; i++) {
         em_array *o = outs[i];
         if (!o) continue; /* released (EM_PF_OPTIONAL_OUTPUTS): the kernel skips it */
-        for (int k = 0; (flags & EM_PF_ELEMENTWISE) && k < n->n_in && !donors[i]; k++)
-            if (can_donate(n->inputs[k], o)) {
+        for (int k = 0; (flags & EM_PF_ELEMENTWISE || n->prim == EM_PRIM_FUSED) && k < n->n_in && !donors[i];
+             k++)
+            if (can_donate(n->inputs[k], o) &&
+                (n->prim != EM_PRIM_FUSED || fused_may_donate(n, k, i))) {
                 donate(n->inputs[k], o);
                 donors[i] = n->inputs[k];
             }

@@ -188,6 +188,40 @@ static bool one_element(const em_array *c) {
     return c->node && c->node->prim == EM_PRIM_BROADCAST && c->node->inputs[0]->size == 1;
 }
 
+/* Whether broadcasting shape `in` to `out` repeats a contiguous block (only
+ * leading axes are broadcast): the kernel then reads it per block; other
+ * broadcasts (a column under a matrix) would be copied at every call, which
+ * costs more than the fusion saves, so they do not join a run. */
+static bool periodic_broadcast(const int64_t *in, int nin, const int64_t *out, int nout) {
+    bool inner = true; /* still in the trailing axes that match */
+    for (int d = nout - 1; d >= 0; d--) {
+        int64_t a = d - (nout - nin) >= 0 ? in[d - (nout - nin)] : 1;
+        if (out[d] == 1) continue;
+        if (a == out[d] && !inner) return false;
+        if (a != out[d]) inner = false;
+    }
+    return true;
+}
+
+/* Whether x, a value of the traced graph, is a broadcast that would have to
+ * be copied (see periodic_broadcast). */
+static bool costly_broadcast(const fuser *f, const ref *r) {
+    if (r->kind == REF_STEP) {
+        const step *b = step_of(f, (size_t)r->index);
+        if (b->prim != EM_PRIM_BROADCAST) return false;
+        info bi = ref_info(f, &b->in[0]);
+        return !periodic_broadcast(bi.shape, bi.ndim, f->shape, f->ndim);
+    }
+    if (r->kind == REF_CONST) {
+        const em_array *c = r->constant;
+        if (c->node && c->node->prim == EM_PRIM_BROADCAST) {
+            const em_array *in = c->node->inputs[0];
+            return !periodic_broadcast(in->shape, in->ndim, c->shape, c->ndim);
+        }
+    }
+    return false;
+}
+
 /* An argument of a step joining the run: a register (a member's result or an
  * input of the run, added if new); -1 if it does not fit the run. */
 static int arg_register(fuser *f, const ref *r, em_dtype *dt) {
@@ -207,6 +241,7 @@ static int arg_register(fuser *f, const ref *r, em_dtype *dt) {
         }
     }
     if (!scalar && src.kind == REF_CONST) scalar = one_element(src.constant);
+    if (!scalar && costly_broadcast(f, &src)) return -1;
     info si = ref_info(f, &src);
     if (!scalar && !shape_equal(si.shape, si.ndim, f->shape, f->ndim)) return -1;
     *dt = si.dtype;
