@@ -43,16 +43,15 @@ typedef struct {
     int *fused_out;     /* ... and its output there (-1: used inside the run only) */
     int *nuse;          /* references to each old step (by steps and outputs) */
     int *inuse;         /* of those, references from members of the open run */
-    int *reg;           /* old step -> its register in the open run, or -1 */
+    int *pos;           /* old step -> its place among the open run's members, or -1 */
     /* the open run */
     int ndim;
     int64_t shape[EM_MAX_NDIM];
     int n_mem, n_ext;
     size_t mem[MAX_REGS];
-    int args[MAX_REGS][3];
+    int args[MAX_REGS][3];  /* per member: an input of the run (>= 0) or member -1 - k */
     ref ext[MAX_REGS];
     bool ext_scalar[MAX_REGS];
-    em_dtype ext_dtype[MAX_REGS];
 } fuser;
 
 static ref remap(const fuser *f, ref r) {
@@ -103,7 +102,7 @@ static em_status close_run(fuser *f) {
     program *p = f->p;
     em_status st = EM_OK;
     if (f->n_mem == 1) {
-        f->reg[f->mem[0]] = -1;
+        f->pos[f->mem[0]] = -1;
         move_step(f, f->mem[0]);
     } else if (f->n_mem > 1) {
         fused_prog *fp = fused_prog_new(f->n_ext, f->shape, f->ndim);
@@ -113,8 +112,10 @@ static em_status close_run(fuser *f) {
         for (int i = 0; fp && i < f->n_ext; i++) fp->scalar[i] = f->ext_scalar[i];
         for (int k = 0; k < f->n_mem && st == EM_OK; k++) {
             const step *m = &p->steps[f->mem[k]];
-            st = fused_prog_add_op(fp, m->prim, m->dtypes[0], m->n_in, f->args[k], m->params,
-                                   m->params_size);
+            int regs[3]; /* registers: the run's inputs, then its members */
+            for (int a = 0; a < m->n_in; a++)
+                regs[a] = f->args[k][a] >= 0 ? f->args[k][a] : f->n_ext - 1 - f->args[k][a];
+            st = fused_prog_add_op(fp, m->prim, m->dtypes[0], m->n_in, regs, m->params, m->params_size);
         }
         int n_out = 0;
         for (int k = 0; k < f->n_mem; k++)
@@ -164,7 +165,7 @@ static em_status close_run(fuser *f) {
         ns->n_out = n_out;
         f->nn++;
         for (int k = 0; k < f->n_mem; k++) {
-            f->reg[f->mem[k]] = -1;
+            f->pos[f->mem[k]] = -1;
             step_clear(&p->steps[f->mem[k]]);
         }
     }
@@ -175,7 +176,7 @@ static em_status close_run(fuser *f) {
 /* Whether old step s reads a value of the open run. */
 static bool reads_run(const fuser *f, const step *st) {
     for (int i = 0; i < st->n_in; i++)
-        if (st->in[i].kind == REF_STEP && f->reg[st->in[i].index] >= 0) return true;
+        if (st->in[i].kind == REF_STEP && f->pos[st->in[i].index] >= 0) return true;
     return false;
 }
 
@@ -222,81 +223,64 @@ static bool costly_broadcast(const fuser *f, const ref *r) {
     return false;
 }
 
-/* An argument of a step joining the run: a register (a member's result or an
- * input of the run, added if new); -1 if it does not fit the run. */
-static int arg_register(fuser *f, const ref *r, em_dtype *dt) {
+/* An argument of a step joining the run, to *arg: an input of the run (its
+ * index, the input added if new) or a member's result (-1 - its place).
+ * False if it does not fit the run. */
+static bool arg_of(fuser *f, const ref *r, int *arg, em_dtype *dt) {
     const program *p = f->p;
-    if (r->kind == REF_STEP && f->reg[r->index] >= 0) {
+    if (r->kind == REF_STEP && f->pos[r->index] >= 0) {
         *dt = p->steps[r->index].dtypes[0];
-        return f->reg[r->index];
+        *arg = -1 - f->pos[r->index];
+        return true;
     }
     ref src = *r;
     bool scalar = false;
     if (r->kind == REF_STEP && step_of(f, (size_t)r->index)->prim == EM_PRIM_BROADCAST) {
         const ref *b = &step_of(f, (size_t)r->index)->in[0];
         info bi = ref_info(f, b);
-        if (numel(&bi) == 1 && !(b->kind == REF_STEP && f->reg[b->index] >= 0)) {
+        if (numel(&bi) == 1 && !(b->kind == REF_STEP && f->pos[b->index] >= 0)) {
             src = *b;
             scalar = true;
         }
     }
     if (!scalar && src.kind == REF_CONST) scalar = one_element(src.constant);
-    if (!scalar && costly_broadcast(f, &src)) return -1;
+    if (!scalar && costly_broadcast(f, &src)) return false;
     info si = ref_info(f, &src);
-    if (!scalar && !shape_equal(si.shape, si.ndim, f->shape, f->ndim)) return -1;
+    if (!scalar && !shape_equal(si.shape, si.ndim, f->shape, f->ndim)) return false;
     *dt = si.dtype;
     for (int i = 0; i < f->n_ext; i++)
         if (f->ext_scalar[i] == scalar && f->ext[i].kind == src.kind && f->ext[i].index == src.index &&
-            f->ext[i].out == src.out && f->ext[i].constant == src.constant)
-            return i;
-    if (f->n_ext + f->n_mem >= MAX_REGS - 1) return -1;
-    /* a new input: registers of the members move up by one */
-    for (int k = 0; k < f->n_mem; k++) {
-        f->reg[f->mem[k]]++;
-        for (int a = 0; a < 3; a++)
-            if (f->args[k][a] >= f->n_ext) f->args[k][a]++;
-    }
+            f->ext[i].out == src.out && f->ext[i].constant == src.constant) {
+            *arg = i;
+            return true;
+        }
+    if (f->n_ext + f->n_mem >= MAX_REGS - 1) return false;
     f->ext[f->n_ext] = src;
     f->ext_scalar[f->n_ext] = scalar;
-    f->ext_dtype[f->n_ext] = si.dtype;
-    return f->n_ext++;
+    *arg = f->n_ext++;
+    return true;
 }
 
 /* Tries to add old step s to the open run (which has s's shape); false when
  * it does not fit (nothing changed then). */
 static bool join_run(fuser *f, size_t s) {
     const step *st = &f->p->steps[s];
-    int n_ext0 = f->n_ext, regs[3];
+    int n_ext0 = f->n_ext, args[3];
     em_dtype dts[3];
-    /* keep what to undo: the registers shift when an input is added */
-    int saved_reg[MAX_REGS], saved_args[MAX_REGS][3];
-    for (int k = 0; k < f->n_mem; k++) {
-        saved_reg[k] = f->reg[f->mem[k]];
-        memcpy(saved_args[k], f->args[k], sizeof saved_args[k]);
-    }
-    bool ok = f->n_ext + f->n_mem < MAX_REGS - 3;
-    for (int i = 0; ok && i < st->n_in; i++) {
-        regs[i] = arg_register(f, &st->in[i], &dts[i]);
-        ok = regs[i] >= 0;
-    }
-    /* added inputs shifted earlier registers: look them up again */
-    for (int i = 0; ok && i < st->n_in; i++) regs[i] = arg_register(f, &st->in[i], &dts[i]);
-    cpu_fused_storage storage;
+    cpu_loop_storage storage;
     const void *ctx;
+    bool ok = f->n_ext + f->n_mem < MAX_REGS - 3;
+    for (int i = 0; ok && i < st->n_in; i++) ok = arg_of(f, &st->in[i], &args[i], &dts[i]);
     ok = ok && cpu_fused_loop(st->prim, dts, st->n_in, st->dtypes[0], st->params, &storage, &ctx);
     if (!ok) {
-        f->n_ext = n_ext0;
-        for (int k = 0; k < f->n_mem; k++) {
-            f->reg[f->mem[k]] = saved_reg[k];
-            memcpy(f->args[k], saved_args[k], sizeof saved_args[k]);
-        }
+        f->n_ext = n_ext0; /* the inputs it added go again */
         return false;
     }
     for (int i = 0; i < st->n_in; i++) {
-        f->args[f->n_mem][i] = regs[i];
-        if (st->in[i].kind == REF_STEP && f->reg[st->in[i].index] >= 0) f->inuse[st->in[i].index]++;
+        f->args[f->n_mem][i] = args[i];
+        if (args[i] < 0) f->inuse[st->in[i].index]++;
     }
-    f->reg[s] = f->n_ext + f->n_mem;
+    f->pos[s] = f->n_mem;
     f->mem[f->n_mem++] = s;
     return true;
 }
@@ -323,8 +307,8 @@ em_status program_fuse(program *p) {
     f->p = p;
     f->ns = ns;
     f->moved = ints, f->fused_at = ints + n, f->fused_out = ints + 2 * n;
-    f->nuse = ints + 3 * n, f->inuse = ints + 4 * n, f->reg = ints + 5 * n;
-    for (size_t s = 0; s < n; s++) f->moved[s] = f->reg[s] = f->fused_at[s] = -1;
+    f->nuse = ints + 3 * n, f->inuse = ints + 4 * n, f->pos = ints + 5 * n;
+    for (size_t s = 0; s < n; s++) f->moved[s] = f->pos[s] = f->fused_at[s] = -1;
     for (size_t s = 0; s < n; s++)
         for (int i = 0; i < p->steps[s].n_in; i++)
             if (p->steps[s].in[i].kind == REF_STEP) f->nuse[p->steps[s].in[i].index]++;
@@ -348,7 +332,7 @@ em_status program_fuse(program *p) {
     if (st == EM_OK) st = close_run(f);
     if (st != EM_OK) {
         /* keep every step (the program can then only be freed) */
-        for (int k = 0; k < f->n_mem; k++) f->reg[f->mem[k]] = -1, move_step(f, f->mem[k]);
+        for (int k = 0; k < f->n_mem; k++) f->pos[f->mem[k]] = -1, move_step(f, f->mem[k]);
         for (; s < n; s++)
             if (p->steps[s].params || p->steps[s].in) move_step(f, s);
     }

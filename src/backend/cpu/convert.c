@@ -153,9 +153,9 @@ static const cpu_inner_fn to_bool[EM_NUM_DTYPES] = {
 #undef T
 };
 
-_Static_assert(sizeof(cast_ctx) <= sizeof(cpu_cast_storage), "cpu_cast_storage is too small");
+_Static_assert(sizeof(cast_ctx) <= sizeof(cpu_loop_storage), "cpu_loop_storage is too small");
 
-cpu_inner_fn cpu_cast_loop(em_dtype from, em_dtype to, cpu_cast_storage *storage) {
+cpu_inner_fn cpu_cast_loop(em_dtype from, em_dtype to, cpu_loop_storage *storage) {
     if (from == to || !widen[from] || !narrow[class_of[from]][to]) return NULL;
     cast_ctx c = {widen[from], narrow[class_of[from]][to]};
     if (from == EM_FLOAT16) c.w = widen_f16_fast;
@@ -173,7 +173,7 @@ em_status cpu_convert_kernel(const em_node *n, em_array *const *in, em_array *co
         cpu_copy_strided(in[0], out[0]);
         return EM_OK;
     }
-    cpu_cast_storage c;
+    cpu_loop_storage c;
     cpu_inner_fn fn = cpu_cast_loop(from, to, &c);
     if (!fn) return cpu_unsupported(n, from);
     em_array *ops[2] = {out[0], in[0]};

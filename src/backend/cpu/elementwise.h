@@ -5,7 +5,6 @@
 #define EM_BACKEND_CPU_ELEMENTWISE_H
 
 #include "../../core/node.h"
-#include "kernels.h"
 #include "loops.h"
 
 /* Elements per block when a loop works through a scratch buffer. */
@@ -48,8 +47,7 @@ cpu_inner_fn cpu_binary_loop(em_prim_id prim, em_dtype dt, em_dtype *out);
 cpu_inner_fn cpu_select_loop(em_dtype dt);
 /* astype's loop from one dtype to another (NULL if from == to), whose
  * context it writes to *storage (pass storage as the loop's ctx). */
-typedef cpu_fused_storage cpu_cast_storage;
-cpu_inner_fn cpu_cast_loop(em_dtype from, em_dtype to, cpu_cast_storage *storage);
+cpu_inner_fn cpu_cast_loop(em_dtype from, em_dtype to, cpu_loop_storage *storage);
 
 /* The context of cpu_elementwise_half_loop: a float32 inner loop and its
  * context, the half dtype of the inputs (float16 or bfloat16), the output's

@@ -16,7 +16,7 @@
 enum { BLOCK_BYTES = 8192, MAX_REGS = 64 };
 
 cpu_inner_fn cpu_fused_loop(em_prim_id prim, const em_dtype *args, int n_args, em_dtype out,
-                            const void *params, cpu_fused_storage *storage, const void **ctx) {
+                            const void *params, cpu_loop_storage *storage, const void **ctx) {
     unsigned f = em_primitives[prim].flags;
     em_dtype got = EM_NUM_DTYPES;
     cpu_inner_fn fn = NULL;
@@ -36,7 +36,7 @@ typedef struct {
     const fused_prog *p;
     cpu_inner_fn fn[MAX_REGS];
     const void *ctx[MAX_REGS];
-    cpu_fused_storage storage[MAX_REGS];
+    cpu_loop_storage storage[MAX_REGS];
     char *base[MAX_REGS];     /* inputs and outputs: their data; NULL: a block temporary */
     int64_t size[MAX_REGS];   /* item sizes */
     bool scalar[MAX_REGS];

@@ -9,6 +9,7 @@
 #define EM_BACKEND_CPU_KERNELS_H
 
 #include "../../core/node.h"
+#include "loops.h"
 
 typedef em_status (*cpu_kernel_fn)(const em_node *n, em_array *const *in, em_array *const *out);
 
@@ -40,9 +41,7 @@ em_status cpu_unsupported(const em_node *n, em_dtype dt);
  * context to pass the loop: params, or `storage` (astype's, which this
  * fills). For compile's fusion pass (src/transforms/fuse.c) and the FUSED
  * kernel. */
-typedef void (*cpu_fused_loop_fn)(char **p, const int64_t *s, int64_t n, const void *ctx);
-typedef struct { void (*a)(void); void (*b)(void); } cpu_fused_storage;
-cpu_fused_loop_fn cpu_fused_loop(em_prim_id prim, const em_dtype *args, int n_args, em_dtype out,
-                                 const void *params, cpu_fused_storage *storage, const void **ctx);
+cpu_inner_fn cpu_fused_loop(em_prim_id prim, const em_dtype *args, int n_args, em_dtype out,
+                            const void *params, cpu_loop_storage *storage, const void **ctx);
 
 #endif

@@ -12,6 +12,10 @@
  * strides[k] its step in BYTES (0 for a broadcast operand). */
 typedef void (*cpu_inner_fn)(char **ptrs, const int64_t *strides, int64_t n, const void *ctx);
 
+/* Room for a context an inner loop is given that is made at run time (a
+ * cast's pair of block converters): cpu_cast_loop, cpu_fused_loop. */
+typedef struct { void (*a)(void); void (*b)(void); } cpu_loop_storage;
+
 typedef struct cpu_iter {
     int nops, ndim;
     int64_t shape[EM_MAX_NDIM];
