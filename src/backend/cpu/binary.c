@@ -1,7 +1,8 @@
 /* binary.c -- CPU kernels of the binary elementwise primitives.
  *
  * One inner loop per (op, dtype), expanded from scalar.h's functions, with
- * paths for contiguous operands (plain indexed loops, or the vectorised
+ * paths for contiguous operands (plain indexed loops the compiler
+ * vectorises, built for each instruction set of isa.h, or the hand-written
  * float32 loops of simd.h), one broadcast operand (stride 0: its value read
  * once) and the general strided case. float16/bfloat16 run the float32 loops
  * block by block (elementwise.c). The builders (src/ops/binary.c) have cast
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "elementwise.h"
+#include "isa.h"
 #include "kernels.h"
 #include "scalar.h"
 #include "simd.h"
@@ -80,59 +82,84 @@ static bool power_f32_const(char **p, const int64_t *st, int64_t n) {
     return true;
 }
 
-#define LOOP(P, op, E, s, T, Tout)                                             \
-    static void b_##op##s(char **p, const int64_t *st, int64_t n, const void *ctx) { \
+/* The contiguous loops of one op for one instruction set (isa.h): both
+ * operands arrays, or one of them one value (a weak Python scalar, most
+ * often). o must not overlap an array operand. Blocks of a constant length
+ * vectorise; the rest of the row runs element by element. */
+#define CONTIG(op, s, T, Tout, isa)                                            \
+    static inline CPU_ISA_ATTR_##isa void bvv_##op##s##_##isa(                 \
+        Tout *restrict o, const T *restrict a, const T *restrict b, int64_t n) { \
+        int64_t i = 0;                                                         \
+        for (; i + CPU_LOOP_BLOCK <= n; i += CPU_LOOP_BLOCK)                   \
+            for (int j = 0; j < CPU_LOOP_BLOCK; j++) o[i + j] = em_##op##s(a[i + j], b[i + j]); \
+        for (; i < n; i++) o[i] = em_##op##s(a[i], b[i]);                      \
+    }                                                                          \
+    static inline CPU_ISA_ATTR_##isa void bsv_##op##s##_##isa(                 \
+        Tout *restrict o, const T va, const T *restrict b, int64_t n) {        \
+        int64_t i = 0;                                                         \
+        for (; i + CPU_LOOP_BLOCK <= n; i += CPU_LOOP_BLOCK)                   \
+            for (int j = 0; j < CPU_LOOP_BLOCK; j++) o[i + j] = em_##op##s(va, b[i + j]); \
+        for (; i < n; i++) o[i] = em_##op##s(va, b[i]);                        \
+    }                                                                          \
+    static inline CPU_ISA_ATTR_##isa void bvs_##op##s##_##isa(                 \
+        Tout *restrict o, const T *restrict a, const T vb, int64_t n) {        \
+        int64_t i = 0;                                                         \
+        for (; i + CPU_LOOP_BLOCK <= n; i += CPU_LOOP_BLOCK)                   \
+            for (int j = 0; j < CPU_LOOP_BLOCK; j++) o[i + j] = em_##op##s(a[i + j], vb); \
+        for (; i < n; i++) o[i] = em_##op##s(a[i], vb);                        \
+    }
+
+/* Whether the contiguous output (n elements of byte stride so) overlaps an
+ * operand (byte stride sa, 0 for one value, which is read before any write):
+ * such an operand is read a block at a time through a copy. */
+#define OVERLAPS(a, sa) cpu_isa_overlap(o, (size_t)(n * so), a, (size_t)(n * sa))
+
+/* The inner loop of one op for one instruction set. */
+#define LOOP_ISA(P, op, E, s, T, Tout, isa)                                    \
+    CONTIG(op, s, T, Tout, isa)                                                \
+    static CPU_ISA_ATTR_##isa void b_##op##s##_##isa(char **p, const int64_t *st, int64_t n, \
+                                                     const void *ctx) {        \
         (void)ctx;                                                             \
         if (E == EM_FLOAT32 && EM_PRIM_##P == EM_PRIM_POWER && power_f32_const(p, st, n)) return; \
         if (E == EM_FLOAT32 && simd_binary_f32(EM_PRIM_##P, p, st, n)) return; \
         char *o = p[0];                                                        \
         const char *a = p[1], *b = p[2];                                       \
         int64_t so = st[0], sa = st[1], sb = st[2];                            \
-        if (so == sizeof(Tout) && sa == sizeof(T) && sb == sizeof(T)) {        \
-            int64_t i = 0;                                                     \
-            for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                     \
-                T x[CPU_VBLOCK], y[CPU_VBLOCK];                                \
-                Tout r[CPU_VBLOCK];                                            \
-                memcpy(x, a + i * sizeof(T), sizeof x);                        \
-                memcpy(y, b + i * sizeof(T), sizeof y);                        \
-                for (int j = 0; j < CPU_VBLOCK; j++) r[j] = em_##op##s(x[j], y[j]); \
-                memcpy(o + i * sizeof(Tout), r, sizeof r);                     \
-            }                                                                  \
-            for (; i < n; i++)                                                 \
-                ((Tout *)o)[i] = em_##op##s(((const T *)a)[i], ((const T *)b)[i]); \
-        } else if (so == sizeof(Tout) && sa == 0 && sb == sizeof(T)) {         \
-            /* a scalar (a weak Python scalar, most often) and an array: the \
-             * value is read once, the loop vectorises as the contiguous one */ \
-            const T va = *(const T *)a;                                        \
-            int64_t i = 0;                                                     \
-            for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                     \
-                T y[CPU_VBLOCK];                                               \
-                Tout r[CPU_VBLOCK];                                            \
-                memcpy(y, b + i * sizeof(T), sizeof y);                        \
-                for (int j = 0; j < CPU_VBLOCK; j++) r[j] = em_##op##s(va, y[j]); \
-                memcpy(o + i * sizeof(Tout), r, sizeof r);                     \
-            }                                                                  \
-            for (; i < n; i++) ((Tout *)o)[i] = em_##op##s(va, ((const T *)b)[i]); \
-        } else if (so == sizeof(Tout) && sa == sizeof(T) && sb == 0) {         \
-            const T vb = *(const T *)b;                                        \
-            int64_t i = 0;                                                     \
-            for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                     \
-                T x[CPU_VBLOCK];                                               \
-                Tout r[CPU_VBLOCK];                                            \
-                memcpy(x, a + i * sizeof(T), sizeof x);                        \
-                for (int j = 0; j < CPU_VBLOCK; j++) r[j] = em_##op##s(x[j], vb); \
-                memcpy(o + i * sizeof(Tout), r, sizeof r);                     \
-            }                                                                  \
-            for (; i < n; i++) ((Tout *)o)[i] = em_##op##s(((const T *)a)[i], vb); \
-        } else if (so == sizeof(Tout) && sa == 0 && sb == 0) {                 \
+        bool contig = so == sizeof(Tout) && (sa == 0 || sa == sizeof(T)) && (sb == 0 || sb == sizeof(T)); \
+        if (contig && sa == 0 && sb == 0) {                                    \
             Tout v = em_##op##s(*(const T *)a, *(const T *)b);                 \
             for (int64_t i = 0; i < n; i++) ((Tout *)o)[i] = v;                \
+        } else if (contig && !OVERLAPS(a, sa) && !OVERLAPS(b, sb)) {     \
+            if (sa == 0)                                                       \
+                bsv_##op##s##_##isa((Tout *)o, *(const T *)a, (const T *)b, n); \
+            else if (sb == 0)                                                  \
+                bvs_##op##s##_##isa((Tout *)o, (const T *)a, *(const T *)b, n); \
+            else                                                               \
+                bvv_##op##s##_##isa((Tout *)o, (const T *)a, (const T *)b, n); \
+        } else if (contig) {                                                   \
+            for (int64_t i = 0; i < n; i += CPU_LOOP_BLOCK) {                  \
+                int64_t k = n - i < CPU_LOOP_BLOCK ? n - i : CPU_LOOP_BLOCK;   \
+                T x[CPU_LOOP_BLOCK], y[CPU_LOOP_BLOCK];                        \
+                if (sa) memcpy(x, a + i * sa, (size_t)k * sizeof(T));          \
+                if (sb) memcpy(y, b + i * sb, (size_t)k * sizeof(T));          \
+                Tout *oi = (Tout *)o + i;                                      \
+                if (sa == 0)                                                   \
+                    bsv_##op##s##_##isa(oi, *(const T *)a, y, k);              \
+                else if (sb == 0)                                              \
+                    bvs_##op##s##_##isa(oi, x, *(const T *)b, k);              \
+                else                                                           \
+                    bvv_##op##s##_##isa(oi, x, y, k);                          \
+            }                                                                  \
         } else {                                                               \
             for (int64_t i = 0; i < n; i++)                                    \
-                *(Tout *)(o + i * so) = em_##op##s(*(const T *)(a + i * sa), \
-                                                      *(const T *)(b + i * sb)); \
+                *(Tout *)(o + i * so) = em_##op##s(*(const T *)(a + i * sa),   \
+                                                   *(const T *)(b + i * sb));  \
         }                                                                      \
     }
+#define LOOP(P, op, E, s, T, Tout)                                             \
+    LOOP_ISA(P, op, E, s, T, Tout, base)                                       \
+    LOOP_ISA(P, op, E, s, T, Tout, avx2)                                       \
+    LOOP_ISA(P, op, E, s, T, Tout, avx512)
 
 /* Which ops each dtype family has: X(PRIM, op, E, s, T, Tout). The suffix
  * s carries its leading underscore (_int8), pasted on at the first level: a
@@ -189,10 +216,13 @@ OPS_COMPLEX(LOOP, EM_COMPLEX64, _complex64, em_c64)
 #undef GEN_FLOAT
 
 /* The table, from the same lists. */
-#define ENTRY(P, op, E, s, T, Tout) [EM_PRIM_##P][E] = b_##op##s,
+#define ENTRY(P, op, E, s, T, Tout)                                            \
+    [CPU_ISA_base][EM_PRIM_##P][E] = b_##op##s##_base,                         \
+    [CPU_ISA_avx2][EM_PRIM_##P][E] = b_##op##s##_avx2,                         \
+    [CPU_ISA_avx512][EM_PRIM_##P][E] = b_##op##s##_avx512,
 #define TAB_INT(E, s, t) OPS_INT(ENTRY, E, _##s, t)
 #define TAB_FLOAT(E, s, t) OPS_FLOAT(ENTRY, E, _##s, t)
-static const cpu_inner_fn loops[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
+static const cpu_inner_fn loops[CPU_NUM_ISAS][EM_PRIM_COUNT][EM_NUM_DTYPES] = {
     OPS_BOOL(ENTRY, EM_BOOL, _bool, bool)
     EM_DTYPES_INT(TAB_INT)
     EM_DTYPES_NATIVE_FLOAT(TAB_FLOAT)
@@ -218,16 +248,17 @@ static const signed char out_dtype[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
 #undef OUT_DTYPE
 
 cpu_inner_fn cpu_binary_loop(em_prim_id prim, em_dtype dt, em_dtype *out) {
-    if (dt == EM_FLOAT16 || dt == EM_BFLOAT16 || !loops[prim][dt]) return NULL;
+    cpu_inner_fn fn = loops[cpu_isa_active()][prim][dt];
+    if (dt == EM_FLOAT16 || dt == EM_BFLOAT16 || !fn) return NULL;
     *out = (em_dtype)(out_dtype[prim][dt] - 1);
-    return loops[prim][dt];
+    return fn;
 }
 
 em_status cpu_binary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype dt = in[0]->dtype;
     bool half = dt == EM_FLOAT16 || dt == EM_BFLOAT16;
     em_dtype cdt = half ? EM_FLOAT32 : dt;
-    cpu_inner_fn fn = loops[n->prim][cdt];
+    cpu_inner_fn fn = loops[cpu_isa_active()][n->prim][cdt];
     if (!fn) return cpu_unsupported(n, dt);
     em_dtype want = (em_dtype)(out_dtype[n->prim][cdt] - 1);
     if (half && want == EM_FLOAT32) want = dt;

@@ -400,11 +400,18 @@ EM_DTYPES_SINT(EM_UNARY_SINT_)
 
 /* float32 and float64: libm where it is accurate and not vectorised, the
  * kernels above where it is. */
-/* floorf/ceilf with a NaN returned unchanged: glibc's inlined and SSE4.1
- * versions differ on a signalling NaN (one quiets it), and the vectorised
- * loops must give the same bits as this in every build. */
+/* floor, ceil and rint with a NaN returned unchanged: glibc's versions and
+ * SSE4.1's round instructions differ on a signalling NaN (the instructions
+ * quiet it), and the vectorised loops (simd_*.c, and the generic loops built
+ * per instruction set, isa.h) must give the same bits as this in every
+ * build. */
 static inline float em_floor_f32(float x) { return x != x ? x : floorf(x); }
 static inline float em_ceil_f32(float x) { return x != x ? x : ceilf(x); }
+static inline double em_floor_f64(double x) { return x != x ? x : floor(x); }
+static inline double em_ceil_f64(double x) { return x != x ? x : ceil(x); }
+/* rint: half to even under the default rounding mode (NumPy's round). */
+static inline float em_round_f32(float x) { return x != x ? x : rintf(x); }
+static inline double em_round_f64(double x) { return x != x ? x : rint(x); }
 #define EM_UNARY_LIBM_(op, f32, f64)                                           \
     static inline float em_##op##_float32(float x) { return f32(x); }          \
     static inline double em_##op##_float64(double x) { return f64(x); }
@@ -425,9 +432,9 @@ EM_UNARY_LIBM_(cosh, coshf, cosh)
 EM_UNARY_LIBM_(arcsinh, asinhf, asinh)
 EM_UNARY_LIBM_(arccosh, acoshf, acosh)
 EM_UNARY_LIBM_(arctanh, atanhf, atanh)
-EM_UNARY_LIBM_(floor, em_floor_f32, floor)
-EM_UNARY_LIBM_(ceil, em_ceil_f32, ceil)
-EM_UNARY_LIBM_(round, rintf, rint) /* half to even under the default rounding mode */
+EM_UNARY_LIBM_(floor, em_floor_f32, em_floor_f64)
+EM_UNARY_LIBM_(ceil, em_ceil_f32, em_ceil_f64)
+EM_UNARY_LIBM_(round, em_round_f32, em_round_f64)
 EM_UNARY_LIBM_(exp, em_exp_f32, exp)
 EM_UNARY_LIBM_(log, em_log_f32, log)
 EM_UNARY_LIBM_(tanh, em_tanh_f32, tanh)
@@ -508,7 +515,7 @@ static inline em_c64 em_tanh_complex64(em_c64 z) { return ctanhf(z); }
 static inline em_c64 em_arcsinh_complex64(em_c64 z) { return casinhf(z); }
 static inline em_c64 em_arccosh_complex64(em_c64 z) { return cacoshf(z); }
 static inline em_c64 em_arctanh_complex64(em_c64 z) { return catanhf(z); }
-static inline em_c64 em_round_complex64(em_c64 z) { return em_c64_make(rintf(crealf(z)), rintf(cimagf(z))); }
+static inline em_c64 em_round_complex64(em_c64 z) { return em_c64_make(em_round_f32(crealf(z)), em_round_f32(cimagf(z))); }
 static inline bool em_isnan_complex64(em_c64 z) { return isnan(crealf(z)) || isnan(cimagf(z)); }
 static inline bool em_isinf_complex64(em_c64 z) { return isinf(crealf(z)) || isinf(cimagf(z)); }
 static inline bool em_isfinite_complex64(em_c64 z) { return isfinite(crealf(z)) && isfinite(cimagf(z)); }
@@ -567,9 +574,43 @@ EM_DTYPES_NATIVE_FLOAT(EM_COMPARE_)
 EM_DTYPES_INT(EM_BINARY_INT_)
 #undef EM_BINARY_INT_
 
+/* Integer floor_divide and remainder of the types of at most 32 bits divide
+ * in float (8 and 16 bits) or double (32 bits), which vectorises where the
+ * integer division does not: with |a| < 2^24 (2^53) the rounded quotient of
+ * a / b never reaches an integer that the exact one does not, so truncating
+ * it gives the exact truncated quotient. The divisors whose quotient would
+ * not fit an int32 (0, and -1 signed or 1 unsigned) are replaced by one that
+ * does and their results put in after with masks: no branch, so that the
+ * loops vectorise (a select would be turned into one around the division). */
+static inline int32_t em_sdiv32_(int32_t a, int32_t b, bool narrow, int32_t *rem) {
+    int32_t bad = -(int32_t)(b == 0) | -(int32_t)(b == -1);
+    int32_t bd = (b & ~bad) | (bad & 1);
+    int32_t q = narrow ? (int32_t)((float)a / (float)bd) : (int32_t)((double)a / (double)bd);
+    int32_t r = a - q * bd, adj = -(int32_t)((r != 0) & ((r ^ bd) < 0));
+    *rem = (r + (bd & adj)) & ~bad;
+    return ((q + adj) & ~bad) | ((int32_t)(0u - (uint32_t)a) & -(int32_t)(b == -1));
+}
+static inline uint32_t em_udiv32_(uint32_t a, uint32_t b, bool narrow, uint32_t *rem) {
+    uint32_t small = 0u - (uint32_t)(b <= 1);
+    uint32_t bd = (b & ~small) | (2u & small);
+    uint32_t q = narrow ? (uint32_t)(int32_t)((float)a / (float)bd)
+                        : (uint32_t)(int32_t)((double)a / (double)bd);
+    *rem = (a - q * bd) & ~small;
+    return (q & ~small) | (a & (0u - (uint32_t)(b == 1)));
+}
+
 #define EM_BINARY_UINT_(E, s, t)                                               \
-    static inline t em_floor_divide_##s(t a, t b) { return b ? (t)(a / b) : 0; } \
-    static inline t em_remainder_##s(t a, t b) { return b ? (t)(a % b) : 0; }  \
+    static inline t em_floor_divide_##s(t a, t b) {                            \
+        if (sizeof(t) > 4) return b ? (t)(a / b) : 0;                          \
+        uint32_t r;                                                            \
+        return (t)em_udiv32_((uint32_t)a, (uint32_t)b, sizeof(t) <= 2, &r);    \
+    }                                                                          \
+    static inline t em_remainder_##s(t a, t b) {                               \
+        if (sizeof(t) > 4) return b ? (t)(a % b) : 0;                          \
+        uint32_t r;                                                            \
+        em_udiv32_((uint32_t)a, (uint32_t)b, sizeof(t) <= 2, &r);              \
+        return (t)r;                                                           \
+    }                                                                          \
     static inline t em_power_##s(t a, t b) { return em_power_pos_##s(a, b); }  \
     static inline t em_left_shift_##s(t a, t b) {                              \
         return (uint64_t)b < 8 * sizeof(t) ? (t)((uint64_t)a << b) : 0;        \
@@ -584,15 +625,24 @@ EM_DTYPES_UINT(EM_BINARY_UINT_)
  * shift of a negative value is arithmetic (GCC and Clang define it so). */
 #define EM_BINARY_SINT_(E, s, t)                                               \
     static inline t em_floor_divide_##s(t a, t b) {                            \
-        if (b == 0) return 0;                                                  \
-        if (b == -1) return em_negative_##s(a);                                \
-        t q = (t)(a / b), r = (t)(a % b);                                      \
-        return r != 0 && (r < 0) != (b < 0) ? (t)(q - 1) : q;                  \
+        if (sizeof(t) > 4) {                                                   \
+            if (b == 0) return 0;                                              \
+            if (b == -1) return em_negative_##s(a);                            \
+            t q = (t)(a / b), r = (t)(a % b);                                  \
+            return r != 0 && (r < 0) != (b < 0) ? (t)(q - 1) : q;              \
+        }                                                                      \
+        int32_t r;                                                             \
+        return (t)em_sdiv32_((int32_t)a, (int32_t)b, sizeof(t) <= 2, &r);      \
     }                                                                          \
     static inline t em_remainder_##s(t a, t b) {                               \
-        if (b == 0 || b == -1) return 0;                                       \
-        t r = (t)(a % b);                                                      \
-        return r != 0 && (r < 0) != (b < 0) ? (t)(r + b) : r;                  \
+        if (sizeof(t) > 4) {                                                   \
+            if (b == 0 || b == -1) return 0;                                   \
+            t r = (t)(a % b);                                                  \
+            return r != 0 && (r < 0) != (b < 0) ? (t)(r + b) : r;              \
+        }                                                                      \
+        int32_t r;                                                             \
+        em_sdiv32_((int32_t)a, (int32_t)b, sizeof(t) <= 2, &r);                \
+        return (t)r;                                                           \
     }                                                                          \
     static inline t em_power_##s(t a, t b) {                                   \
         if (b >= 0) return em_power_pos_##s(a, (uint64_t)b);                   \

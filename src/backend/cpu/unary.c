@@ -1,14 +1,16 @@
 /* unary.c -- CPU kernels of the unary elementwise primitives.
  *
  * One inner loop per (op, dtype), expanded from scalar.h's functions: each
- * has a contiguous path (a plain indexed loop, or the vectorised float32
- * loop of simd.h), a broadcast-input path (computes once, fills) and a
+ * has a contiguous path (a plain indexed loop the compiler vectorises, built
+ * for each instruction set of isa.h, or the hand-written float32 loop of
+ * simd.h), a broadcast-input path (computes once, fills) and a
  * strided path. float16/bfloat16 run the float32 loops block by block
  * (elementwise.c). The builders (src/ops/unary.c) have already cast the input
  * to the dtype the op computes in. */
 #include <string.h>
 
 #include "elementwise.h"
+#include "isa.h"
 #include "kernels.h"
 #include "pool.h"
 #include "scalar.h"
@@ -44,30 +46,57 @@ static bool simd_unary_f32(em_prim_id prim, char **p, const int64_t *st, int64_t
 #define CALL(op, s, x) em_##op##s(x)
 #define CALL_PARAMS(op, s, x) em_##op##s(x, (const em_nan_to_num_params *)ctx)
 
-#define LOOP_WITH(P, op, E, s, Tin, Tout, CALLER)                              \
-    static void u_##op##s(char **p, const int64_t *st, int64_t n, const void *ctx) { \
+/* The contiguous loop of one op for one instruction set (isa.h): o must
+ * not overlap a. Blocks of a constant length vectorise; the rest of the row
+ * runs element by element. */
+#define CONTIG(op, s, Tin, Tout, CALLER, isa)                                  \
+    static inline CPU_ISA_ATTR_##isa void uc_##op##s##_##isa(                  \
+        Tout *restrict o, const Tin *restrict a, int64_t n, const void *ctx) { \
+        (void)ctx;                                                             \
+        int64_t i = 0;                                                         \
+        for (; i + CPU_LOOP_BLOCK <= n; i += CPU_LOOP_BLOCK)                   \
+            for (int j = 0; j < CPU_LOOP_BLOCK; j++) o[i + j] = CALLER(op, s, a[i + j]); \
+        for (; i < n; i++) o[i] = CALLER(op, s, a[i]);                         \
+    }
+
+/* The inner loop of one op for one instruction set. An output overlapping
+ * its input (in place) takes the input a block at a time through a copy. */
+#define LOOP_ISA(P, op, E, s, Tin, Tout, CALLER, isa)                          \
+    CONTIG(op, s, Tin, Tout, CALLER, isa)                                      \
+    static CPU_ISA_ATTR_##isa void u_##op##s##_##isa(char **p, const int64_t *st, int64_t n, \
+                                                     const void *ctx) {        \
         (void)ctx;                                                             \
         if (E == EM_FLOAT32 && simd_unary_f32(EM_PRIM_##P, p, st, n)) return;  \
         char *o = p[0];                                                        \
         const char *a = p[1];                                                  \
         if (st[0] == sizeof(Tout) && st[1] == sizeof(Tin)) {                   \
-            int64_t i = 0;                                                     \
-            for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                     \
-                Tin x[CPU_VBLOCK];                                             \
-                Tout r[CPU_VBLOCK];                                            \
-                memcpy(x, a + i * sizeof(Tin), sizeof x);                      \
-                for (int j = 0; j < CPU_VBLOCK; j++) r[j] = CALLER(op, s, x[j]); \
-                memcpy(o + i * sizeof(Tout), r, sizeof r);                     \
+            if (!cpu_isa_overlap(o, (size_t)n * sizeof(Tout), a, (size_t)n * sizeof(Tin))) { \
+                uc_##op##s##_##isa((Tout *)o, (const Tin *)a, n, ctx);         \
+                return;                                                        \
             }                                                                  \
-            for (; i < n; i++) ((Tout *)o)[i] = CALLER(op, s, ((const Tin *)a)[i]); \
+            for (int64_t i = 0; i < n; i += CPU_LOOP_BLOCK) {                  \
+                int64_t k = n - i < CPU_LOOP_BLOCK ? n - i : CPU_LOOP_BLOCK;   \
+                Tin x[CPU_LOOP_BLOCK];                                         \
+                memcpy(x, a + i * (int64_t)sizeof(Tin), (size_t)k * sizeof(Tin)); \
+                uc_##op##s##_##isa((Tout *)o + i, x, k, ctx);                  \
+            }                                                                  \
         } else if (st[1] == 0) {                                               \
             Tout v = CALLER(op, s, *(const Tin *)a);                           \
-            for (int64_t i = 0; i < n; i++) *(Tout *)(o + i * st[0]) = v;      \
+            if (st[0] == sizeof(Tout)) {                                       \
+                Tout *oo = (Tout *)o;                                          \
+                for (int64_t i = 0; i < n; i++) oo[i] = v;                     \
+            } else {                                                           \
+                for (int64_t i = 0; i < n; i++) *(Tout *)(o + i * st[0]) = v;  \
+            }                                                                  \
         } else {                                                               \
             for (int64_t i = 0; i < n; i++)                                    \
                 *(Tout *)(o + i * st[0]) = CALLER(op, s, *(const Tin *)(a + i * st[1])); \
         }                                                                      \
     }
+#define LOOP_WITH(P, op, E, s, Tin, Tout, CALLER)                              \
+    LOOP_ISA(P, op, E, s, Tin, Tout, CALLER, base)                             \
+    LOOP_ISA(P, op, E, s, Tin, Tout, CALLER, avx2)                             \
+    LOOP_ISA(P, op, E, s, Tin, Tout, CALLER, avx512)
 #define LOOP(P, op, E, s, Tin, Tout) LOOP_WITH(P, op, E, s, Tin, Tout, CALL)
 
 /* Which ops each dtype family has: X(PRIM, op, E, s, Tin, Tout). The
@@ -155,10 +184,13 @@ OPS_COMPLEX(LOOP, EM_COMPLEX64, _complex64, em_c64)
 #undef GEN_FLOAT
 
 /* The table, from the same lists. */
-#define ENTRY(P, op, E, s, Tin, Tout) [EM_PRIM_##P][E] = u_##op##s,
+#define ENTRY(P, op, E, s, Tin, Tout)                                          \
+    [CPU_ISA_base][EM_PRIM_##P][E] = u_##op##s##_base,                         \
+    [CPU_ISA_avx2][EM_PRIM_##P][E] = u_##op##s##_avx2,                         \
+    [CPU_ISA_avx512][EM_PRIM_##P][E] = u_##op##s##_avx512,
 #define TAB_INT(E, s, t) OPS_INT(ENTRY, E, _##s, t)
 #define TAB_FLOAT(E, s, t) OPS_FLOAT(ENTRY, E, _##s, t) ENTRY(NAN_TO_NUM, nan_to_num, E, _##s, t, t)
-static const cpu_inner_fn loops[EM_PRIM_COUNT][EM_NUM_DTYPES] = {
+static const cpu_inner_fn loops[CPU_NUM_ISAS][EM_PRIM_COUNT][EM_NUM_DTYPES] = {
     OPS_BOOL(ENTRY, EM_BOOL, _bool, bool)
     EM_DTYPES_INT(TAB_INT)
     EM_DTYPES_NATIVE_FLOAT(TAB_FLOAT)
@@ -221,18 +253,19 @@ static const bool costly[EM_PRIM_COUNT] = {
 };
 
 cpu_inner_fn cpu_unary_loop(em_prim_id prim, em_dtype dt, em_dtype *out) {
-    if (dt == EM_FLOAT16 || dt == EM_BFLOAT16 || !loops[prim][dt]) return NULL;
+    cpu_inner_fn fn = loops[cpu_isa_active()][prim][dt];
+    if (dt == EM_FLOAT16 || dt == EM_BFLOAT16 || !fn) return NULL;
     *out = (em_dtype)(out_dtype[prim][dt] - 1);
     if (dt == EM_BOOL && (prim == EM_PRIM_LOGICAL_NOT || prim == EM_PRIM_BITWISE_INVERT))
         return u_not_bool_bytes;
-    return loops[prim][dt];
+    return fn;
 }
 
 em_status cpu_unary_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
     em_dtype dt = in[0]->dtype;
     bool half = dt == EM_FLOAT16 || dt == EM_BFLOAT16;
     em_dtype cdt = half ? EM_FLOAT32 : dt;
-    cpu_inner_fn fn = loops[n->prim][cdt];
+    cpu_inner_fn fn = loops[cpu_isa_active()][n->prim][cdt];
     if (dt == EM_BOOL && (n->prim == EM_PRIM_LOGICAL_NOT || n->prim == EM_PRIM_BITWISE_INVERT))
         fn = u_not_bool_bytes;
     if (!fn) return cpu_unsupported(n, dt);
