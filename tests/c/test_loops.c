@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "backend/cpu/elementwise.h"
+#include "backend/cpu/scalar.h"
 #include "backend/cpu/simd.h"
 #include "check.h"
 #include "ops/primitives.h"
@@ -163,8 +164,8 @@ static void test_layouts_and_levels(void) {
                         fill(dt, in[1], MAXN);
                         char *ins[2] = {in[0], in[1]};
                         CHECK(cpu_simd_force("none"));
-                        run_loop(loop_of(nin, (em_prim_id)prim, dt, &odt), nin, dt, odt, ins, smode,
-                                 true, ref, n);
+                        cpu_inner_fn rfn = loop_of(nin, (em_prim_id)prim, dt, &odt);
+                        run_loop(rfn, nin, dt, odt, ins, smode, true, ref, n);
                         for (int l = 0; l < 3; l++) {
                             if (!cpu_simd_force(levels[l])) continue;
                             cpu_inner_fn fn = loop_of(nin, (em_prim_id)prim, dt, &odt);
@@ -196,6 +197,72 @@ static void test_layouts_and_levels(void) {
     }
     cpu_simd_force(NULL);
     CHECK(checked > 10000);
+}
+
+/* float32 floor_divide and remainder (binary.c computes fmod in double where
+ * exact): contiguous and broadcast against the strided scalar path on pairs
+ * made to stress it: quotients a hair off an integer, near the 2^29 limit,
+ * signed zeros, subnormals, infinities, NaN, zero divisors, any bits. */
+static void test_float_divmod(void) {
+    enum { N = 100000 };
+    float *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    char *ref = malloc(N * 4), *got = malloc(N * 4);
+    for (int i = 0; i < N; i++) {
+        uint64_t r = next_rand(), q = next_rand();
+        float x, y;
+        switch (r % 6) {
+        case 0: memcpy(&x, &r, 4), memcpy(&y, &q, 4); break;
+        case 1: /* an integer quotient, then one ulp off it */
+            y = (float)((double)(q % 2000) - 1000.0) / 7.0f;
+            x = y * (float)(int64_t)((r >> 8) % 1000000 - 500000);
+            if ((r >> 40) & 1) x = nextafterf(x, (r >> 41) & 1 ? INFINITY : -INFINITY);
+            break;
+        case 2: /* quotients around 2^29 */
+            y = 1.0f + (float)(q % 1000) / 1000.0f;
+            x = y * ldexpf(1.0f, 27 + (int)((r >> 8) % 4)) * ((r >> 20) & 1 ? -1.0f : 1.0f);
+            if ((r >> 21) & 1) x = nextafterf(x, 0.0f);
+            break;
+        case 3: {
+            static const float sp[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-45f, -1e-40f,
+                                       1.0f, -1.0f, 3e38f, 0.1f, -0.1f};
+            x = sp[(r >> 8) % 12], y = sp[(q >> 8) % 12];
+            break;
+        }
+        case 4: x = (float)((int64_t)(r >> 8) % 201 - 100), y = (float)((int64_t)(q >> 8) % 21 - 10); break;
+        default:
+            x = (float)((double)(r >> 11) / 9007199254740992.0 - 0.5) * 1e6f;
+            y = (float)((double)(q >> 11) / 9007199254740992.0 - 0.5) * 10.0f;
+        }
+        a[i] = x, b[i] = y;
+    }
+    for (int rem = 0; rem < 2; rem++) {
+        em_prim_id prim = rem ? EM_PRIM_REMAINDER : EM_PRIM_FLOOR_DIVIDE;
+        em_dtype odt;
+        char *ins[2] = {(char *)a, (char *)b};
+        for (int bc = 0; bc < 3; bc++) {
+            const char *mode = bc == 0 ? "cc" : bc == 1 ? "bc" : "cb";
+            int64_t n = N;
+            for (int64_t i = 0; i < n; i++) { /* scalar.h's definition */
+                float x = a[bc == 1 ? 0 : i], y = b[bc == 2 ? 0 : i];
+                float v = rem ? em_remainder_float32(x, y) : em_floor_divide_float32(x, y);
+                memcpy(ref + 4 * i, &v, 4);
+            }
+            for (int l = 0; l < 3; l++) {
+                if (!cpu_simd_force(levels[l])) continue;
+                cpu_inner_fn fn = cpu_binary_loop(prim, EM_FLOAT32, &odt);
+                run_loop(fn, 2, EM_FLOAT32, odt, ins, mode, false, got, n);
+                int64_t bad = -1;
+                for (int64_t i = 0; i < n && bad < 0; i++)
+                    if (!same_results(EM_FLOAT32, got + 4 * i, ref + 4 * i, 1)) bad = i;
+                CHECK_MSG(bad < 0, "%s float32 %s layout %s: %a, %a gives %a, not %a",
+                          rem ? "remainder" : "floor_divide", levels[l], mode,
+                          bad < 0 ? 0.0 : a[bc == 1 ? 0 : bad], bad < 0 ? 0.0 : b[bc == 2 ? 0 : bad],
+                          bad < 0 ? 0.0 : ((float *)got)[bad], bad < 0 ? 0.0 : ((float *)ref)[bad]);
+            }
+        }
+    }
+    cpu_simd_force(NULL);
+    free(a), free(b), free(ref), free(got);
 }
 
 /* Python's floor division and remainder in int64 (b != 0). */
@@ -300,6 +367,7 @@ int main(void) {
     int64_t live = em_live_arrays();
     test_layouts_and_levels();
     test_integer_division();
+    test_float_divmod();
     CHECK_MSG(em_live_arrays() == live, "%lld arrays leaked", (long long)(em_live_arrays() - live));
     CHECK_NO_ERROR();
     CHECK_DONE();

@@ -82,6 +82,84 @@ static bool power_f32_const(char **p, const int64_t *st, int64_t n) {
     return true;
 }
 
+/* float32 floor_divide and remainder: scalar.h's divmod (NumPy's), whose
+ * cost is fmodf, an exact but slow library call. Where |a / b| < 2^29 with
+ * a, b finite and b != 0, fmod(a, b) is computed in double: the double
+ * quotient's truncation is the exact truncated quotient (a non-integer
+ * quotient of two floats is at least 2^-24 from an integer, more than the
+ * rounding error of a double division below 2^29), and a - q * b is then
+ * exact in double (q * b fits 53 bits; the difference is fmod's
+ * representable result). The rest of divmod follows scalar.h operation for
+ * operation without branches, so the block vectorises; the other lanes
+ * (infinities, NaN, zero divisors, huge quotients) take scalar.h's function
+ * after. Same values as the scalar loop, bit for bit (a zero fmod has the
+ * sign of a in fmodf and + here, which divmod never lets show). */
+/* c ? x : y on the bits: GCC turns a select whose arms hold a division or
+ * a conversion into a branch around them, which stops vectorisation. */
+static inline float sel_f32(bool c, float x, float y) {
+    uint32_t m = 0u - (uint32_t)c, ux, uy;
+    memcpy(&ux, &x, 4), memcpy(&uy, &y, 4);
+    ux = (ux & m) | (uy & ~m);
+    memcpy(&x, &ux, 4);
+    return x;
+}
+static inline double sel_f64(bool c, double x, double y) {
+    uint64_t m = 0u - (uint64_t)c, ux, uy;
+    memcpy(&ux, &x, 8), memcpy(&uy, &y, 8);
+    ux = (ux & m) | (uy & ~m);
+    memcpy(&x, &ux, 8);
+    return x;
+}
+/* floor(x) for finite x as rint(x), less 1 where that rounded up (floorf
+ * does not vectorise under GCC's default -ftrapping-math; rintf does). */
+static inline float divmod_f32_fast(float a, float b, bool rem, unsigned char *slow) {
+    double qd = (double)a / (double)b;
+    bool fast = (fabs(qd) < 0x1p29) & (fabsf(b) < INFINITY);
+    *slow = !fast;
+    double q = (double)(int32_t)sel_f64(fast, qd, 0.0); /* trunc(qd), exact */
+    float m = (float)((double)a - q * (double)b);     /* fmodf(a, b) (its sign at 0 aside) */
+    float div = (a - m) / b;
+    bool adj = (m != 0) & ((b < 0) != (m < 0));
+    float m2 = sel_f32(m == 0, copysignf(0.0f, b), sel_f32(adj, m + b, m));
+    div = sel_f32(adj, div - 1, div);
+    float r = rintf(div);
+    float fd = sel_f32(r > div, r - 1, r);
+    fd = sel_f32(div - fd > 0.5f, fd + 1, fd);
+    fd = sel_f32(div != 0, fd, copysignf(0.0f, a / b));
+    return sel_f32(rem, m2, fd);
+}
+#define DIVMOD_F32(isa)                                                        \
+    static CPU_ISA_ATTR_##isa bool divmod_f32_##isa(bool rem, char **p, const int64_t *st, \
+                                                    int64_t n) {               \
+        int64_t so = st[0], sa = st[1], sb = st[2];                            \
+        if (so != 4 || (sa != 0 && sa != 4) || (sb != 0 && sb != 4)) return false; \
+        for (int64_t i = 0; i < n; i += CPU_LOOP_BLOCK) {                      \
+            int64_t k = n - i < CPU_LOOP_BLOCK ? n - i : CPU_LOOP_BLOCK;       \
+            float x[CPU_LOOP_BLOCK], y[CPU_LOOP_BLOCK], r[CPU_LOOP_BLOCK];     \
+            unsigned char slow[CPU_LOOP_BLOCK];                                \
+            for (int j = 0; j < CPU_LOOP_BLOCK; j++) x[j] = y[j] = 1.0f;       \
+            for (int64_t j = 0; j < k; j++) {                                  \
+                x[j] = *(const float *)(p[1] + (i + j) * sa);                  \
+                y[j] = *(const float *)(p[2] + (i + j) * sb);                  \
+            }                                                                  \
+            unsigned any = 0;                                                  \
+            for (int j = 0; j < CPU_LOOP_BLOCK; j++) {                         \
+                r[j] = divmod_f32_fast(x[j], y[j], rem, &slow[j]);             \
+                any |= slow[j];                                                \
+            }                                                                  \
+            if (any)                                                           \
+                for (int64_t j = 0; j < k; j++)                                \
+                    if (slow[j])                                               \
+                        r[j] = rem ? em_remainder_float32(x[j], y[j])          \
+                                   : em_floor_divide_float32(x[j], y[j]);      \
+            memcpy(p[0] + i * 4, r, (size_t)k * sizeof *r);                    \
+        }                                                                      \
+        return true;                                                           \
+    }
+DIVMOD_F32(base)
+DIVMOD_F32(avx2)
+DIVMOD_F32(avx512)
+
 /* The contiguous loops of one op for one instruction set (isa.h): both
  * operands arrays, or one of them one value (a weak Python scalar, most
  * often). o must not overlap an array operand. Blocks of a constant length
@@ -122,6 +200,9 @@ static bool power_f32_const(char **p, const int64_t *st, int64_t n) {
         (void)ctx;                                                             \
         if (E == EM_FLOAT32 && EM_PRIM_##P == EM_PRIM_POWER && power_f32_const(p, st, n)) return; \
         if (E == EM_FLOAT32 && simd_binary_f32(EM_PRIM_##P, p, st, n)) return; \
+        if (E == EM_FLOAT32 && (EM_PRIM_##P == EM_PRIM_REMAINDER || EM_PRIM_##P == EM_PRIM_FLOOR_DIVIDE) && \
+            divmod_f32_##isa(EM_PRIM_##P == EM_PRIM_REMAINDER, p, st, n))      \
+            return;                                                            \
         char *o = p[0];                                                        \
         const char *a = p[1], *b = p[2];                                       \
         int64_t so = st[0], sa = st[1], sb = st[2];                            \
