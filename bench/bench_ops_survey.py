@@ -111,7 +111,7 @@ def worker(args):
             a, b = inputs(np, args.n, args.dtype, op)
             try:
                 if fw in ("ember", "mlx"):
-                    dt = getattr(mod, args.dtype)
+                    dt = getattr(mod, "bool_" if args.dtype == "bool" else args.dtype)
                     x, y = mod.array(a).astype(dt), mod.array(b).astype(dt)
                     mod.eval(x, y)
                     f = getattr(mod, op)

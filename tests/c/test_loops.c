@@ -5,7 +5,9 @@
  * of a block) and a few blocks; and the integer floor_divide and remainder,
  * which divide in float or double, are exact (Python's signs, 0 for a
  * division by zero, INT_MIN // -1 == INT_MIN) over every int8/uint8 pair and
- * many pairs of the wider types, edges included. */
+ * many pairs of the wider types, edges included; float32 floor_divide and
+ * remainder (fmod in double where exact) equal scalar.h's; and the casts to
+ * bool give the strided cast's bits at every level. */
 #include <stdint.h>
 
 #include "backend/cpu/elementwise.h"
@@ -265,6 +267,57 @@ static void test_float_divmod(void) {
     free(a), free(b), free(ref), free(got);
 }
 
+/* Casts to bool (the contiguous loops of convert.c, per instruction set;
+ * halves by their bits) against the strided cast: every float16/bfloat16
+ * bit pattern, and random values of the other dtypes. */
+static void test_casts_to_bool(void) {
+    enum { N = 65536 };
+    uint16_t *h = malloc(N * 2 * sizeof *h);
+    char *ref = malloc(N), *got = malloc(N), *src = malloc(N * 8);
+    for (int i = 0; i < N; i++) h[i] = (uint16_t)i;
+    for (int d = 0; d < EM_NUM_DTYPES; d++) {
+        em_dtype dt = (em_dtype)d;
+        if (dt == EM_BOOL) continue;
+        size_t sz = em_dtype_size(dt);
+        if (dt == EM_FLOAT16 || dt == EM_BFLOAT16) memcpy(src, h, N * 2);
+        else fill(dt, src, N);
+        /* the reference: element by element through the strided path */
+        char *strided = malloc(N * 2 * sz);
+        for (int i = 0; i < N; i++) memcpy(strided + 2 * i * sz, src + i * sz, sz);
+        cpu_loop_storage c;
+        CHECK(cpu_simd_force("none"));
+        cpu_inner_fn fn = cpu_cast_loop(dt, EM_BOOL, &c);
+        CHECK(fn != NULL);
+        if (!fn) continue;
+        char *p[2] = {ref, strided};
+        int64_t st[2] = {1, 2 * (int64_t)sz};
+        fn(p, st, N, &c);
+        for (int l = 0; l < 3; l++) {
+            if (!cpu_simd_force(levels[l])) continue;
+            fn = cpu_cast_loop(dt, EM_BOOL, &c);
+            for (int li = 0; li < NLEN; li++) {
+                int64_t n = li == NLEN - 1 ? N : lengths[li];
+                char *q[2] = {got, src};
+                int64_t qs[2] = {1, (int64_t)sz};
+                fn(q, qs, n, &c);
+                CHECK_MSG(!memcmp(got, ref, (size_t)n), "%s to bool %s n=%lld", em_dtype_name(dt),
+                          levels[l], (long long)n);
+            }
+        }
+        if (dt == EM_FLOAT16) { /* and the values: x != 0 */
+            int bad = 0;
+            for (int i = 0; i < N; i++) {
+                float f = em_f16_to_f32(*(const em_f16 *)(src + 2 * i));
+                bad += ref[i] != (f != 0);
+            }
+            CHECK_MSG(bad == 0, "float16 to bool: %d wrong", bad);
+        }
+        free(strided);
+    }
+    cpu_simd_force(NULL);
+    free(h), free(ref), free(got), free(src);
+}
+
 /* Python's floor division and remainder in int64 (b != 0). */
 static int64_t py_floordiv(int64_t a, int64_t b) {
     int64_t q = a / b, r = a % b;
@@ -368,6 +421,7 @@ int main(void) {
     test_layouts_and_levels();
     test_integer_division();
     test_float_divmod();
+    test_casts_to_bool();
     CHECK_MSG(em_live_arrays() == live, "%lld arrays leaked", (long long)(em_live_arrays() - live));
     CHECK_NO_ERROR();
     CHECK_DONE();

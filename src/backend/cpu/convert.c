@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "elementwise.h"
+#include "isa.h"
 #include "kernels.h"
 #include "scalar.h"
 #include "simd.h"
@@ -126,30 +127,42 @@ static void cast_inner(char **p, const int64_t *s, int64_t n, const void *vctx) 
 
 /* Integer or float to bool (the cast in front of logical_and/or and of
  * where on numbers), contiguous: x != 0 directly, in blocks the compiler
- * vectorises, instead of through the widened block (5-10x slower). Other
+ * vectorises (built for each instruction set of isa.h), instead of through
+ * the widened block (5-10x slower). float16/bfloat16 test their bits: a half
+ * is nonzero when any bit but the sign is set (NaN too, as x != 0). Other
  * layouts take cast_inner. */
-#define TO_BOOL(E, s, t)                                                       \
-    static void to_bool_##s(char **p, const int64_t *st, int64_t n, const void *ctx) { \
-        if (st[0] != 1 || st[1] != sizeof(t)) {                                \
+#define TO_BOOL_ISA(s, t, NZ, isa)                                             \
+    static CPU_ISA_ATTR_##isa void to_bool_##s##_##isa(char **p, const int64_t *st, int64_t n, \
+                                                       const void *ctx) {      \
+        if (st[0] != 1 || st[1] != sizeof(t) ||                                \
+            cpu_isa_overlap(p[0], (size_t)n, p[1], (size_t)n * sizeof(t))) {   \
             cast_inner(p, st, n, ctx);                                         \
             return;                                                            \
         }                                                                      \
+        bool *restrict o = (bool *)p[0];                                       \
+        const t *restrict a = (const t *)p[1];                                 \
         int64_t i = 0;                                                         \
-        for (; i + CPU_VBLOCK <= n; i += CPU_VBLOCK) {                         \
-            t x[CPU_VBLOCK];                                                   \
-            bool r[CPU_VBLOCK];                                                \
-            memcpy(x, p[1] + i * sizeof(t), sizeof x);                         \
-            for (int j = 0; j < CPU_VBLOCK; j++) r[j] = x[j] != 0;             \
-            memcpy(p[0] + i, r, sizeof r);                                     \
-        }                                                                      \
-        for (; i < n; i++) p[0][i] = ((const t *)p[1])[i] != 0;               \
+        for (; i + CPU_LOOP_BLOCK <= n; i += CPU_LOOP_BLOCK)                   \
+            for (int j = 0; j < CPU_LOOP_BLOCK; j++) o[i + j] = NZ(a[i + j]);  \
+        for (; i < n; i++) o[i] = NZ(a[i]);                                    \
     }
+#define NONZERO(x) ((x) != 0)
+#define NONZERO_HALF(x) (((x) & 0x7fff) != 0)
+#define TO_BOOL_NZ(E, s, t, NZ)                                                \
+    TO_BOOL_ISA(s, t, NZ, base) TO_BOOL_ISA(s, t, NZ, avx2) TO_BOOL_ISA(s, t, NZ, avx512)
+#define TO_BOOL(E, s, t) TO_BOOL_NZ(E, s, t, NONZERO)
 EM_DTYPES_INT(TO_BOOL)
 EM_DTYPES_NATIVE_FLOAT(TO_BOOL)
+TO_BOOL_NZ(EM_FLOAT16, float16, uint16_t, NONZERO_HALF)
+TO_BOOL_NZ(EM_BFLOAT16, bfloat16, uint16_t, NONZERO_HALF)
 #undef TO_BOOL
-static const cpu_inner_fn to_bool[EM_NUM_DTYPES] = {
-#define T(E, s, t) [E] = to_bool_##s,
-    EM_DTYPES_INT(T) EM_DTYPES_NATIVE_FLOAT(T)
+#undef TO_BOOL_NZ
+#undef TO_BOOL_ISA
+static const cpu_inner_fn to_bool[CPU_NUM_ISAS][EM_NUM_DTYPES] = {
+#define T(E, s, t)                                                             \
+    [CPU_ISA_base][E] = to_bool_##s##_base, [CPU_ISA_avx2][E] = to_bool_##s##_avx2, \
+    [CPU_ISA_avx512][E] = to_bool_##s##_avx512,
+    EM_DTYPES_INT(T) EM_DTYPES_NATIVE_FLOAT(T) T(EM_FLOAT16, float16, em_f16) T(EM_BFLOAT16, bfloat16, em_bf16)
 #undef T
 };
 
@@ -163,7 +176,8 @@ cpu_inner_fn cpu_cast_loop(em_dtype from, em_dtype to, cpu_loop_storage *storage
     if (to == EM_FLOAT16 && class_of[from] == CLS_F32) c.n = narrow_f32_f16_fast;
     if (to == EM_BFLOAT16 && class_of[from] == CLS_F32) c.n = narrow_f32_bf16_fast;
     memcpy(storage, &c, sizeof c);
-    return to == EM_BOOL && to_bool[from] ? to_bool[from] : cast_inner;
+    cpu_inner_fn tb = to_bool[cpu_isa_active()][from];
+    return to == EM_BOOL && tb ? tb : cast_inner;
 }
 
 em_status cpu_convert_kernel(const em_node *n, em_array *const *in, em_array *const *out) {
