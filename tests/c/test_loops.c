@@ -311,6 +311,13 @@ static void test_casts_to_bool(void) {
                 fn(q, qs, n, &c);
                 CHECK_MSG((l > 0 && under_valgrind()) || !memcmp(got, ref, (size_t)n), "%s to bool %s n=%lld", em_dtype_name(dt),
                           levels[l], (long long)n);
+                if (sz == 1) { /* in place: a donated int8/uint8 buffer */
+                    memcpy(got, src, (size_t)n);
+                    char *r[2] = {got, got};
+                    fn(r, qs, n, &c);
+                    CHECK_MSG((l > 0 && under_valgrind()) || !memcmp(got, ref, (size_t)n),
+                              "%s to bool %s n=%lld in place", em_dtype_name(dt), levels[l], (long long)n);
+                }
             }
         }
         if (dt == EM_FLOAT16) { /* and the values: x != 0 */

@@ -129,22 +129,33 @@ static void cast_inner(char **p, const int64_t *s, int64_t n, const void *vctx) 
  * where on numbers), contiguous: x != 0 directly, in blocks the compiler
  * vectorises (built for each instruction set of isa.h), instead of through
  * the widened block (5-10x slower). float16/bfloat16 test their bits: a half
- * is nonzero when any bit but the sign is set (NaN too, as x != 0). Other
- * layouts take cast_inner. */
+ * is nonzero when any bit but the sign is set (NaN too, as x != 0). In place
+ * (a donated buffer of int8/uint8) the input is copied a block at a time.
+ * Other layouts take cast_inner. */
 #define TO_BOOL_ISA(s, t, NZ, isa)                                             \
-    static CPU_ISA_ATTR_##isa void to_bool_##s##_##isa(char **p, const int64_t *st, int64_t n, \
-                                                       const void *ctx) {      \
-        if (st[0] != 1 || st[1] != sizeof(t) ||                                \
-            cpu_isa_overlap(p[0], (size_t)n, p[1], (size_t)n * sizeof(t))) {   \
-            cast_inner(p, st, n, ctx);                                         \
-            return;                                                            \
-        }                                                                      \
-        bool *restrict o = (bool *)p[0];                                       \
-        const t *restrict a = (const t *)p[1];                                 \
+    static inline CPU_ISA_ATTR_##isa void to_bool_run_##s##_##isa(             \
+        bool *restrict o, const t *restrict a, int64_t n) {                    \
         int64_t i = 0;                                                         \
         for (; i + CPU_LOOP_BLOCK <= n; i += CPU_LOOP_BLOCK)                   \
             for (int j = 0; j < CPU_LOOP_BLOCK; j++) o[i + j] = NZ(a[i + j]);  \
         for (; i < n; i++) o[i] = NZ(a[i]);                                    \
+    }                                                                          \
+    static CPU_ISA_ATTR_##isa void to_bool_##s##_##isa(char **p, const int64_t *st, int64_t n, \
+                                                       const void *ctx) {      \
+        if (st[0] != 1 || st[1] != sizeof(t)) {                                \
+            cast_inner(p, st, n, ctx);                                         \
+            return;                                                            \
+        }                                                                      \
+        if (!cpu_isa_overlap(p[0], (size_t)n, p[1], (size_t)n * sizeof(t))) { \
+            to_bool_run_##s##_##isa((bool *)p[0], (const t *)p[1], n);         \
+            return;                                                            \
+        }                                                                      \
+        for (int64_t i = 0; i < n; i += CPU_LOOP_BLOCK) { /* in place */       \
+            int64_t k = n - i < CPU_LOOP_BLOCK ? n - i : CPU_LOOP_BLOCK;       \
+            t x[CPU_LOOP_BLOCK];                                               \
+            memcpy(x, p[1] + i * (int64_t)sizeof(t), (size_t)k * sizeof(t));   \
+            to_bool_run_##s##_##isa((bool *)p[0] + i, x, k);                   \
+        }                                                                      \
     }
 #define NONZERO(x) ((x) != 0)
 #define NONZERO_HALF(x) (((x) & 0x7fff) != 0)
