@@ -276,6 +276,71 @@ static void test_float_divmod(void) {
     free(a), free(b), free(ref), free(got);
 }
 
+/* float64 floor_divide and remainder (binary.c: fmod as one fma, corrected
+ * once): contiguous and broadcast against scalar.h's definition on pairs
+ * made to stress it (quotients one ulp off an integer, near 2^52, signed
+ * zeros, subnormals, infinities, NaN, zero divisors, any bits). */
+static void test_float64_divmod(void) {
+    enum { N = 100000 };
+    double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    char *ref = malloc(N * 8), *got = malloc(N * 8);
+    for (int i = 0; i < N; i++) {
+        uint64_t r = next_rand(), q = next_rand();
+        double x, y;
+        switch (r % 6) {
+        case 0: memcpy(&x, &r, 8), memcpy(&y, &q, 8); break;
+        case 1:
+            y = ((double)(q % 2000) - 1000.0) / 7.0;
+            x = y * (double)(int64_t)((r >> 8) % 100000000 - 50000000);
+            if ((r >> 40) & 1) x = nextafter(x, (r >> 41) & 1 ? INFINITY : -INFINITY);
+            break;
+        case 2:
+            y = 1.0 + (double)(q % 100000) / 100000.0;
+            x = y * ldexp(1.0, 49 + (int)((r >> 8) % 5)) * ((r >> 20) & 1 ? -1.0 : 1.0);
+            if ((r >> 21) & 1) x = nextafter(x, 0.0);
+            break;
+        case 3: {
+            static const double sp[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, 5e-324, -1e-310,
+                                        1.0, -1.0, 1e308, 0.1, -0.1};
+            x = sp[(r >> 8) % 12], y = sp[(q >> 8) % 12];
+            break;
+        }
+        case 4: x = (double)((int64_t)(r >> 8) % 201 - 100), y = (double)((int64_t)(q >> 8) % 21 - 10); break;
+        default:
+            x = ((double)(r >> 11) / 9007199254740992.0 - 0.5) * 1e12;
+            y = ((double)(q >> 11) / 9007199254740992.0 - 0.5) * 10.0;
+        }
+        a[i] = x, b[i] = y;
+    }
+    for (int rem = 0; rem < 2; rem++) {
+        em_prim_id prim = rem ? EM_PRIM_REMAINDER : EM_PRIM_FLOOR_DIVIDE;
+        em_dtype odt;
+        char *ins[2] = {(char *)a, (char *)b};
+        for (int bc = 0; bc < 3; bc++) {
+            const char *mode = bc == 0 ? "cc" : bc == 1 ? "bc" : "cb";
+            for (int64_t i = 0; i < N; i++) {
+                double x = a[bc == 1 ? 0 : i], y = b[bc == 2 ? 0 : i];
+                double v = rem ? em_remainder_float64(x, y) : em_floor_divide_float64(x, y);
+                memcpy(ref + 8 * i, &v, 8);
+            }
+            for (int l = 0; l < 3; l++) {
+                if (!cpu_simd_force(levels[l])) continue;
+                cpu_inner_fn fn = cpu_binary_loop(prim, EM_FLOAT64, &odt);
+                run_loop(fn, 2, EM_FLOAT64, odt, ins, mode, false, got, N);
+                int64_t bad = -1;
+                for (int64_t i = 0; i < N && bad < 0; i++)
+                    if (!same_results(EM_FLOAT64, got + 8 * i, ref + 8 * i, 1)) bad = i;
+                CHECK_MSG(bad < 0 || (l > 0 && under_valgrind()), "%s float64 %s layout %s: %a, %a gives %a, not %a",
+                          rem ? "remainder" : "floor_divide", levels[l], mode,
+                          bad < 0 ? 0.0 : a[bc == 1 ? 0 : bad], bad < 0 ? 0.0 : b[bc == 2 ? 0 : bad],
+                          bad < 0 ? 0.0 : ((double *)got)[bad], bad < 0 ? 0.0 : ((double *)ref)[bad]);
+            }
+        }
+    }
+    cpu_simd_force(NULL);
+    free(a), free(b), free(ref), free(got);
+}
+
 /* Casts to bool (the contiguous loops of convert.c, per instruction set;
  * halves by their bits) against the strided cast: every float16/bfloat16
  * bit pattern, and random values of the other dtypes. */
@@ -437,6 +502,7 @@ int main(void) {
     test_layouts_and_levels();
     test_integer_division();
     test_float_divmod();
+    test_float64_divmod();
     test_casts_to_bool();
     CHECK_MSG(em_live_arrays() == live, "%lld arrays leaked", (long long)(em_live_arrays() - live));
     CHECK_NO_ERROR();

@@ -82,7 +82,7 @@ static bool power_f32_const(char **p, const int64_t *st, int64_t n) {
     return true;
 }
 
-/* float32 floor_divide and remainder: scalar.h's divmod (NumPy's), whose
+/* float32 and float64 floor_divide and remainder: scalar.h's divmod (NumPy's), whose
  * cost is fmodf, an exact but slow library call. Where |a / b| < 2^29 with
  * a, b finite and b != 0, fmod(a, b) is computed in double: the double
  * quotient's truncation is the exact truncated quotient (a non-integer
@@ -112,7 +112,7 @@ static inline double sel_f64(bool c, double x, double y) {
 }
 /* floor(x) for finite x as rint(x), less 1 where that rounded up (floorf
  * does not vectorise under GCC's default -ftrapping-math; rintf does). */
-static inline float divmod_f32_fast(float a, float b, bool rem, unsigned char *slow) {
+static inline __attribute__((always_inline)) float divmod_f32_fast(float a, float b, bool rem, unsigned char *slow) {
     double qd = (double)a / (double)b;
     bool fast = (fabs(qd) < 0x1p29) & (fabsf(b) < INFINITY);
     *slow = !fast;
@@ -128,37 +128,71 @@ static inline float divmod_f32_fast(float a, float b, bool rem, unsigned char *s
     fd = sel_f32(div != 0, fd, copysignf(0.0f, a / b));
     return sel_f32(rem, m2, fd);
 }
-#define DIVMOD_F32(isa)                                                        \
-    static CPU_ISA_ATTR_##isa bool divmod_f32_##isa(bool rem, char **p, const int64_t *st, \
-                                                    int64_t n) {               \
+/* float64: no wider type, so fmod is a - q * b in one fma, exact whenever
+ * it is representable, which it is for q the truncated quotient or one off
+ * it (|a - q b| < 2 |b|, a multiple of the smaller ulp); the double quotient
+ * may be one off near an integer, which the sign and size of the result
+ * show and one more exact step corrects. Fast where |a / b| < 2^52 (q is
+ * then an exact integer) with a, b finite and b != 0. trunc is rint moved
+ * toward zero where it rounded away (trunc does not vectorise under
+ * -ftrapping-math). */
+static inline __attribute__((always_inline)) double divmod_f64_fast(double a, double b, bool rem, unsigned char *slow) {
+    double qd = a / b;
+    bool fast = (fabs(qd) < 0x1p52) & (fabs(b) < INFINITY);
+    *slow = !fast;
+    qd = sel_f64(fast, qd, 0.0);
+    double t = rint(qd);
+    double q = sel_f64(fabs(t) > fabs(qd), t - copysign(1.0, qd), t);
+    double r = fma(-q, b, a), ab = copysign(fabs(b), a);
+    r = sel_f64((r != 0) & ((r < 0) != (a < 0)), r + ab, r);
+    r = sel_f64(fabs(r) >= fabs(b), r - ab, r);
+    double m = r;
+    double div = (a - m) / b;
+    bool adj = (m != 0) & ((b < 0) != (m < 0));
+    double m2 = sel_f64(m == 0, copysign(0.0, b), sel_f64(adj, m + b, m));
+    div = sel_f64(adj, div - 1, div);
+    double rd = rint(div);
+    double fd = sel_f64(rd > div, rd - 1, rd);
+    fd = sel_f64(div - fd > 0.5, fd + 1, fd);
+    fd = sel_f64(div != 0, fd, copysign(0.0, a / b));
+    return sel_f64(rem, m2, fd);
+}
+#define DIVMOD(T, s, isa)                                                      \
+    static CPU_ISA_ATTR_##isa bool divmod_##s##_##isa(bool rem, char **p, const int64_t *st, \
+                                                      int64_t n) {             \
         int64_t so = st[0], sa = st[1], sb = st[2];                            \
-        if (so != 4 || (sa != 0 && sa != 4) || (sb != 0 && sb != 4)) return false; \
+        if (so != sizeof(T) || (sa != 0 && sa != sizeof(T)) || (sb != 0 && sb != sizeof(T))) \
+            return false;                                                      \
         for (int64_t i = 0; i < n; i += CPU_LOOP_BLOCK) {                      \
             int64_t k = n - i < CPU_LOOP_BLOCK ? n - i : CPU_LOOP_BLOCK;       \
-            float x[CPU_LOOP_BLOCK], y[CPU_LOOP_BLOCK], r[CPU_LOOP_BLOCK];     \
+            T x[CPU_LOOP_BLOCK], y[CPU_LOOP_BLOCK], r[CPU_LOOP_BLOCK];         \
             unsigned char slow[CPU_LOOP_BLOCK];                                \
-            for (int j = 0; j < CPU_LOOP_BLOCK; j++) x[j] = y[j] = 1.0f;       \
+            for (int j = 0; j < CPU_LOOP_BLOCK; j++) x[j] = y[j] = 1;          \
             for (int64_t j = 0; j < k; j++) {                                  \
-                x[j] = *(const float *)(p[1] + (i + j) * sa);                  \
-                y[j] = *(const float *)(p[2] + (i + j) * sb);                  \
+                x[j] = *(const T *)(p[1] + (i + j) * sa);                      \
+                y[j] = *(const T *)(p[2] + (i + j) * sb);                      \
             }                                                                  \
             unsigned any = 0;                                                  \
             for (int j = 0; j < CPU_LOOP_BLOCK; j++) {                         \
-                r[j] = divmod_f32_fast(x[j], y[j], rem, &slow[j]);             \
+                r[j] = divmod_##s##_fast(x[j], y[j], rem, &slow[j]);           \
                 any |= slow[j];                                                \
             }                                                                  \
             if (any)                                                           \
                 for (int64_t j = 0; j < k; j++)                                \
                     if (slow[j])                                               \
-                        r[j] = rem ? em_remainder_float32(x[j], y[j])          \
-                                   : em_floor_divide_float32(x[j], y[j]);      \
-            memcpy(p[0] + i * 4, r, (size_t)k * sizeof *r);                    \
+                        r[j] = rem ? em_remainder_##s(x[j], y[j]) : em_floor_divide_##s(x[j], y[j]); \
+            memcpy(p[0] + i * (int64_t)sizeof(T), r, (size_t)k * sizeof(T));   \
         }                                                                      \
         return true;                                                           \
     }
-DIVMOD_F32(base)
-DIVMOD_F32(avx2)
-DIVMOD_F32(avx512)
+#define divmod_float32_fast divmod_f32_fast
+#define divmod_float64_fast divmod_f64_fast
+DIVMOD(float, float32, base)
+DIVMOD(float, float32, avx2)
+DIVMOD(float, float32, avx512)
+DIVMOD(double, float64, base)
+DIVMOD(double, float64, avx2)
+DIVMOD(double, float64, avx512)
 
 /* The contiguous loops of one op for one instruction set (isa.h): both
  * operands arrays, or one of them one value (a weak Python scalar, most
@@ -200,8 +234,9 @@ DIVMOD_F32(avx512)
         (void)ctx;                                                             \
         if (E == EM_FLOAT32 && EM_PRIM_##P == EM_PRIM_POWER && power_f32_const(p, st, n)) return; \
         if (E == EM_FLOAT32 && simd_binary_f32(EM_PRIM_##P, p, st, n)) return; \
-        if (E == EM_FLOAT32 && (EM_PRIM_##P == EM_PRIM_REMAINDER || EM_PRIM_##P == EM_PRIM_FLOOR_DIVIDE) && \
-            divmod_f32_##isa(EM_PRIM_##P == EM_PRIM_REMAINDER, p, st, n))      \
+        if ((EM_PRIM_##P == EM_PRIM_REMAINDER || EM_PRIM_##P == EM_PRIM_FLOOR_DIVIDE) && \
+            ((E == EM_FLOAT32 && divmod_float32_##isa(EM_PRIM_##P == EM_PRIM_REMAINDER, p, st, n)) || \
+             (E == EM_FLOAT64 && divmod_float64_##isa(EM_PRIM_##P == EM_PRIM_REMAINDER, p, st, n)))) \
             return;                                                            \
         char *o = p[0];                                                        \
         const char *a = p[1], *b = p[2];                                       \

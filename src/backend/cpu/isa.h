@@ -6,8 +6,9 @@
  * is compiled three times, for the baseline and with the target attributes
  * of AVX2 and AVX-512, and the kernel picks the one of the SIMD level simd.c
  * chose (EMBER_SIMD and cpu_simd_force cap it as they cap the float32
- * loops). The variants compute the same values: they are the same C, built
- * without floating-point contraction (scalar.h). Elsewhere than x86-64 the
+ * loops; the AVX2 level of simd.c requires FMA, so the AVX2 variant may use
+ * fma()). The variants compute the same values: they are the same C, built
+ * without floating-point contraction (scalar.h; C11 mode on GCC). Elsewhere than x86-64 the
  * three are one build. */
 #ifndef EM_BACKEND_CPU_ISA_H
 #define EM_BACKEND_CPU_ISA_H
@@ -19,8 +20,8 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define CPU_ISA_ATTR_base
-#define CPU_ISA_ATTR_avx2 __attribute__((target("avx2")))
-#define CPU_ISA_ATTR_avx512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+#define CPU_ISA_ATTR_avx2 __attribute__((target("avx2,fma")))
+#define CPU_ISA_ATTR_avx512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
 #else
 #define CPU_ISA_ATTR_base
 #define CPU_ISA_ATTR_avx2
