@@ -182,6 +182,85 @@ static inline T512 V min512(V a, V b) {
     return _mm512_mask_mov_ps(_mm512_min_ps(a, b), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
 }
 
+/* ---- the exp/log family: explog_body.h over AVX-512 ---- */
+#define VX_TGT T512
+#define VX_FN(name) name##_v512
+#define VX_V __m512
+#define VX_M __mmask16
+#define VX_VI __m512i
+#define VX_SET(c) _mm512_set1_ps(c)
+#define VX_ISET(c) _mm512_set1_epi32((int)(c))
+#define VX_ADD _mm512_add_ps
+#define VX_SUB _mm512_sub_ps
+#define VX_MUL _mm512_mul_ps
+#define VX_DIV _mm512_div_ps
+#define VX_FMA _mm512_fmadd_ps
+#define VX_FMS _mm512_fmsub_ps
+#define VX_SQRT _mm512_sqrt_ps
+#define VX_ABS _mm512_abs_ps
+#define VX_NEG neg512
+#define VX_MIN _mm512_min_ps
+#define VX_MAX _mm512_max_ps
+#define VX_LT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
+#define VX_LE(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ)
+#define VX_GT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ)
+#define VX_GE(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ)
+#define VX_EQ(a, b) _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ)
+#define VX_UNORD(a) _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q)
+#define VX_SIGNM(a) _mm512_movepi32_mask(_mm512_castps_si512(a))
+#define VX_MAND(a, b) ((__mmask16)((a) & (b)))
+#define VX_MOR(a, b) ((__mmask16)((a) | (b)))
+#define VX_MNOT(a) ((__mmask16)~(a))
+#define VX_ANY(m) ((m) != 0)
+#define VX_SEL(m, no, yes) _mm512_mask_mov_ps(no, m, yes)
+#define VX_COPYSIGN copysign512
+#define VX_RINT(a) _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define VX_CASTI _mm512_castps_si512
+#define VX_CASTF _mm512_castsi512_ps
+#define VX_IADD _mm512_add_epi32
+#define VX_ISUB _mm512_sub_epi32
+#define VX_IAND _mm512_and_si512
+#define VX_SRAI _mm512_srai_epi32
+#define VX_SLLI _mm512_slli_epi32
+#define VX_CVTIF _mm512_cvtepi32_ps
+#define VX_SCALE _mm512_scalef_ps
+#define VX_EXPF exp512
+#define VX_VD __m512d
+#define VX_DI __m512i
+#define VX_DSET(c) _mm512_set1_pd(c)
+#define VX_DISET(c) _mm512_set1_epi64((long long)(c))
+#define VX_DADD _mm512_add_pd
+#define VX_DSUB _mm512_sub_pd
+#define VX_DMUL _mm512_mul_pd
+#define VX_DDIV _mm512_div_pd
+#define VX_DFMA _mm512_fmadd_pd
+#define VX_DMIN _mm512_min_pd
+#define VX_DMAX _mm512_max_pd
+#define VX_DEQ(a, b) _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ)
+#define VX_DSEL(m, no, yes) _mm512_mask_mov_pd(no, m, yes)
+#define VX_DCASTI _mm512_castpd_si512
+#define VX_DCASTF _mm512_castsi512_pd
+#define VX_DIADD _mm512_add_epi64
+#define VX_DISUB _mm512_sub_epi64
+#define VX_DIAND _mm512_and_si512
+#define VX_DIOR _mm512_or_si512
+#define VX_DISRL _mm512_srli_epi64
+#define VX_DISLL _mm512_slli_epi64
+#include "explog_body.h"
+#include "explog_undef.h"
+
+/* power: pow_d over the two halves of 8 doubles, rounded back to floats */
+static inline T512 V pow512(V x, V y) {
+    V ax = _mm512_abs_ps(x);
+    __m512d lo = pow_d_v512(_mm512_cvtps_pd(_mm512_castps512_ps256(ax)),
+                            _mm512_cvtps_pd(_mm512_castps512_ps256(y)));
+    __m512d hi = pow_d_v512(_mm512_cvtps_pd(_mm512_extractf32x8_ps(ax, 1)),
+                            _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1)));
+    V r = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+    return pow_fix_v512(x, y, r);
+}
+static inline T512 V rsqrt512(V x) { return _mm512_div_ps(SET1(1.0f), _mm512_sqrt_ps(x)); }
+
 /* ---- loops ---- */
 
 #define UNARY(name, F)                                                         \
@@ -208,6 +287,16 @@ UNARY(u_neg, neg512)
 UNARY(u_abs, abs512)
 UNARY(u_floor, floor512)
 UNARY(u_ceil, ceil512)
+UNARY(u_expm1, expm1_v512)
+UNARY(u_log1p, log1p_v512)
+UNARY(u_log2, log2_v512)
+UNARY(u_log10, log10_v512)
+UNARY(u_sinh, sinh_v512)
+UNARY(u_cosh, cosh_v512)
+UNARY(u_arcsinh, arcsinh_v512)
+UNARY(u_arccosh, arccosh_v512)
+UNARY(u_arctanh, arctanh_v512)
+UNARY(u_rsqrt, rsqrt512)
 #undef UNARY
 
 #define BINARY(name, F)                                                        \
@@ -245,6 +334,8 @@ BINARY(b_mul, mul512)
 BINARY(b_div, div512)
 BINARY(b_max, max512)
 BINARY(b_min, min512)
+BINARY(b_pow, pow512)
+BINARY(b_logaddexp, logaddexp_v512)
 #undef BINARY
 
 static T512 void f16_to_f32(const uint16_t *a, float *o, int64_t n) {
@@ -288,10 +379,17 @@ const cpu_simd_table cpu_simd_avx512_table = {
         [EM_PRIM_EXP] = u_exp, [EM_PRIM_LOG] = u_log, [EM_PRIM_TANH] = u_tanh,
         [EM_PRIM_SIGMOID] = u_sigmoid, [EM_PRIM_ERF] = u_erf, [EM_PRIM_ERFINV] = u_erfinv, [EM_PRIM_SQRT] = u_sqrt,
         [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs, [EM_PRIM_FLOOR] = u_floor, [EM_PRIM_CEIL] = u_ceil,
+        /* exp/log family (explog_body.h) */
+        [EM_PRIM_EXPM1] = u_expm1, [EM_PRIM_LOG1P] = u_log1p, [EM_PRIM_LOG2] = u_log2,
+        [EM_PRIM_LOG10] = u_log10, [EM_PRIM_SINH] = u_sinh, [EM_PRIM_COSH] = u_cosh,
+        [EM_PRIM_ARCSINH] = u_arcsinh, [EM_PRIM_ARCCOSH] = u_arccosh, [EM_PRIM_ARCTANH] = u_arctanh,
+        [EM_PRIM_RSQRT] = u_rsqrt,
     },
     .binary = {
         [EM_PRIM_ADD] = b_add, [EM_PRIM_SUBTRACT] = b_sub, [EM_PRIM_MULTIPLY] = b_mul,
         [EM_PRIM_DIVIDE] = b_div, [EM_PRIM_MAXIMUM] = b_max, [EM_PRIM_MINIMUM] = b_min,
+        /* exp/log family (explog_body.h) */
+        [EM_PRIM_POWER] = b_pow, [EM_PRIM_LOGADDEXP] = b_logaddexp,
     },
     .f16_to_f32 = f16_to_f32,
     .f32_to_f16 = f32_to_f16,
