@@ -264,22 +264,29 @@ static inline VX_TGT VX_V VX_FN(logaddexp)(VX_V a, VX_V b) {
 }
 
 /* ---- power, in double ----
- * |x|^y = 2^(y log2|x|) for finite nonzero |x|: |x| = 2^e (1 + f) with 1 + f
- * in [sqrt(1/2), sqrt(2)); log2(1 + f) = 2 log2(e) atanh(s), s = f/(2 + f),
- * |s| <= 0.1716, by its series to s^17 (relative error < 1e-14); then
- * 2^t = 2^n e^(r ln 2), |r| <= 1/2, by Taylor to degree 11 (< 3e-13), and
- * the double rounded once to float: correctly rounded but in the rarest
- * near-halfway cases. y == 3 is |x|^3 in double (the const fast path's). */
-static inline VX_TGT VX_VD VX_FN(pow_d)(VX_VD ax, VX_VD y) {
-    const uint64_t sqh = 0x3fe6a09e667f3bcdull; /* sqrt(1/2) */
-    VX_DI b = VX_DISUB(VX_DCASTI(ax), VX_DISET(sqh));
-    VX_DI k = VX_DISRL(VX_DIADD(b, VX_DISET((uint64_t)1024 << 52)), 52);
-    VX_VD e = VX_DSUB(VX_DCASTF(VX_DIOR(k, VX_DISET(0x4330000000000000ull))), VX_DSET(0x1p52 + 1024.0));
-    VX_VD f = VX_DSUB(VX_DCASTF(VX_DIADD(VX_DIAND(b, VX_DISET(0x000fffffffffffffull)), VX_DISET(sqh))), VX_DSET(1.0));
-    VX_VD s = VX_DDIV(f, VX_DADD(VX_DSET(2.0), f));
+ * |x|^y = 2^(y log2|x|) for finite nonzero |x|: |x| = 2^e (1 + f) as log's
+ * argument (in float, 16 lanes); log2(1 + f) = 2 log2(e) atanh(s), s =
+ * f/(2 + f) with 1/(2 + f) from the float division refined by one Newton
+ * step in double (relative error ~1e-14), |s| <= 0.1716, by its series to
+ * s^15 (< 1e-14); then 2^t = 2^n e^(r ln 2), |r| <= 1/2, by Taylor to
+ * degree 10 (< 3e-13), and the double rounded once to float: correctly
+ * rounded but in the rarest near-halfway cases. */
+static inline VX_TGT VX_V VX_FN(pow_reduce)(VX_V ax, VX_V *e, VX_V *rcp) {
+    VX_M sub = VX_LT(ax, VX_SET(0x1p-126f));
+    VX_V xs = VX_SEL(sub, ax, VX_MUL(ax, VX_SET(0x1p23f)));
+    VX_VI ix = VX_ISUB(VX_CASTI(xs), VX_ISET((int32_t)EM_SQRT_HALF_BITS));
+    *e = VX_ADD(VX_CVTIF(VX_SRAI(ix, 23)), VX_SEL(sub, VX_SET(0.0f), VX_SET(-23.0f)));
+    VX_V f = VX_SUB(VX_CASTF(VX_IADD(VX_IAND(ix, VX_ISET(0x007fffff)), VX_ISET((int32_t)EM_SQRT_HALF_BITS))), VX_SET(1.0f));
+    *rcp = VX_DIV(VX_SET(1.0f), VX_ADD(VX_SET(2.0f), f));
+    return f;
+}
+
+static inline VX_TGT VX_VD VX_FN(pow_d)(VX_VD f, VX_VD e, VX_VD rcp, VX_VD y) {
+    VX_VD d = VX_DADD(VX_DSET(2.0), f);
+    VX_VD er = VX_DFMA(VX_DSUB(VX_DSET(0.0), d), rcp, VX_DSET(1.0));
+    VX_VD s = VX_DMUL(f, VX_DFMA(rcp, er, rcp));
     VX_VD s2 = VX_DMUL(s, s);
-    VX_VD p = VX_DSET(EM_POW_L8);
-    p = VX_DFMA(p, s2, VX_DSET(EM_POW_L7));
+    VX_VD p = VX_DSET(EM_POW_L7);
     p = VX_DFMA(p, s2, VX_DSET(EM_POW_L6));
     p = VX_DFMA(p, s2, VX_DSET(EM_POW_L5));
     p = VX_DFMA(p, s2, VX_DSET(EM_POW_L4));
@@ -292,8 +299,7 @@ static inline VX_TGT VX_VD VX_FN(pow_d)(VX_VD ax, VX_VD y) {
     VX_VD magic = VX_DSET(0x1.8p52);
     VX_VD nm = VX_DADD(t, magic);
     VX_VD w = VX_DMUL(VX_DSUB(t, VX_DSUB(nm, magic)), VX_DSET(0x1.62e42fefa39efp-1));
-    VX_VD q = VX_DSET(1.0 / 39916800.0);
-    q = VX_DFMA(q, w, VX_DSET(1.0 / 3628800.0));
+    VX_VD q = VX_DSET(1.0 / 3628800.0);
     q = VX_DFMA(q, w, VX_DSET(1.0 / 362880.0));
     q = VX_DFMA(q, w, VX_DSET(1.0 / 40320.0));
     q = VX_DFMA(q, w, VX_DSET(1.0 / 5040.0));
@@ -305,8 +311,7 @@ static inline VX_TGT VX_VD VX_FN(pow_d)(VX_VD ax, VX_VD y) {
     q = VX_DFMA(q, w, VX_DSET(1.0));
     q = VX_DFMA(q, w, VX_DSET(1.0));
     VX_DI sc = VX_DISLL(VX_DIADD(VX_DISUB(VX_DCASTI(nm), VX_DCASTI(magic)), VX_DISET(1023)), 52);
-    VX_VD r = VX_DMUL(q, VX_DCASTF(sc));
-    return VX_DSEL(VX_DEQ(y, VX_DSET(3.0)), r, VX_DMUL(VX_DMUL(ax, ax), ax));
+    return VX_DMUL(q, VX_DCASTF(sc));
 }
 
 /* The float32 rules around pow_d's value r of |x|^y (C99/IEEE pow, as
@@ -314,9 +319,16 @@ static inline VX_TGT VX_VD VX_FN(pow_d)(VX_VD ax, VX_VD y) {
  * negative finite x and non-integer y, NaN operands (x's first, quieted),
  * x^0 = 1^y = (-1)^+-inf = 1. The exponents the constant fast path of
  * binary.c takes apart give its values: x^2 = x*x, x^-1 = 1/x, x^0.5 =
- * sqrt(x) (but +0 and +inf at -0 and -inf), x^1 = x. */
+ * sqrt(x) (but +0 and +inf at -0 and -inf), x^1 = x; x^3 (|x|^3 in double,
+ * rounded once) the caller puts in r. */
 static inline VX_TGT VX_V VX_FN(pow_fix)(VX_V x, VX_V y, VX_V r) {
     VX_V zero = VX_SET(0.0f), one = VX_SET(1.0f), inf = VX_SET(INFINITY);
+    /* the common case, no lane touched by a rule below: r as it is */
+    VX_M plain = VX_MAND(VX_MAND(VX_GT(x, zero), VX_LT(x, inf)), VX_MNOT(VX_EQ(x, one)));
+    VX_V ay = VX_ABS(y);
+    plain = VX_MAND(plain, VX_MAND(VX_LT(ay, inf), VX_GT(ay, zero)));
+    plain = VX_MAND(plain, VX_MNOT(VX_MOR(VX_EQ(ay, one), VX_EQ(y, VX_SET(2.0f)))));
+    if (!VX_ANY(VX_MNOT(VX_MAND(plain, VX_MNOT(VX_EQ(y, VX_SET(0.5f))))))) return r;
     VX_V ax = VX_ABS(x);
     VX_M yneg = VX_LT(y, zero);
     r = VX_SEL(VX_EQ(ax, zero), r, VX_SEL(yneg, zero, inf));

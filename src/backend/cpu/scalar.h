@@ -375,7 +375,6 @@ static inline double em_sigmoid_f64(double x) {
 #define EM_POW_L5 0x1.0c9a84994022dp-2
 #define EM_POW_L6 0x1.c68f568d31760p-3
 #define EM_POW_L7 0x1.89f3b1694cffep-3
-#define EM_POW_L8 0x1.5b9ac9b743f0dp-3
 
 static inline double em_v_bits_f64_(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
 static inline uint64_t em_v_f64_bits_(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
@@ -464,7 +463,10 @@ static inline float em_arccosh_f32(float x) { return em_v_arccosh(x); }
 static inline float em_arctanh_f32(float x) { return em_v_arctanh(x); }
 static inline float em_logaddexp_f32(float a, float b) { return em_v_logaddexp(a, b); }
 static inline float em_power_f32(float x, float y) {
-    float r = (float)em_v_pow_d((double)fabsf(x), (double)y);
+    float ax = fabsf(x), e, rcp;
+    float f = em_v_pow_reduce(ax, &e, &rcp);
+    float r = (float)em_v_pow_d((double)f, (double)e, (double)rcp, (double)y);
+    if (y == 3.0f) r = (float)((double)ax * ax * ax);
     return em_v_pow_fix(x, y, r);
 }
 

@@ -263,11 +263,19 @@ static inline T256 V scale256(V p, V n) {
 #include "explog_undef.h"
 
 /* power: pow_d over the two halves of 4 doubles, rounded back to floats */
+static inline T256 __m256d lo_pd(V v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
+static inline T256 __m256d hi_pd(V v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
+static inline T256 V join_ps(__m256d lo, __m256d hi) { return _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo)); }
 static inline T256 V pow256(V x, V y) {
-    V ax = abs256(x);
-    __m256d lo = pow_d_v256(_mm256_cvtps_pd(_mm256_castps256_ps128(ax)), _mm256_cvtps_pd(_mm256_castps256_ps128(y)));
-    __m256d hi = pow_d_v256(_mm256_cvtps_pd(_mm256_extractf128_ps(ax, 1)), _mm256_cvtps_pd(_mm256_extractf128_ps(y, 1)));
-    V r = _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
+    V ax = abs256(x), e, rcp;
+    V f = pow_reduce_v256(ax, &e, &rcp);
+    V r = join_ps(pow_d_v256(lo_pd(f), lo_pd(e), lo_pd(rcp), lo_pd(y)),
+                  pow_d_v256(hi_pd(f), hi_pd(e), hi_pd(rcp), hi_pd(y)));
+    V cube = _mm256_cmp_ps(y, SET1(3.0f), _CMP_EQ_OQ);
+    if (_mm256_movemask_ps(cube)) {
+        __m256d l = lo_pd(ax), h = hi_pd(ax);
+        r = sel(cube, r, join_ps(_mm256_mul_pd(_mm256_mul_pd(l, l), l), _mm256_mul_pd(_mm256_mul_pd(h, h), h)));
+    }
     return pow_fix_v256(x, y, r);
 }
 static inline T256 V rsqrt256(V x) { return _mm256_div_ps(SET1(1.0f), _mm256_sqrt_ps(x)); }

@@ -250,13 +250,22 @@ static inline T512 V min512(V a, V b) {
 #include "explog_undef.h"
 
 /* power: pow_d over the two halves of 8 doubles, rounded back to floats */
+static inline T512 __m512d lo_pd(V v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
+static inline T512 __m512d hi_pd(V v) { return _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)); }
+static inline T512 V join_ps(__m512d lo, __m512d hi) {
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+}
 static inline T512 V pow512(V x, V y) {
-    V ax = _mm512_abs_ps(x);
-    __m512d lo = pow_d_v512(_mm512_cvtps_pd(_mm512_castps512_ps256(ax)),
-                            _mm512_cvtps_pd(_mm512_castps512_ps256(y)));
-    __m512d hi = pow_d_v512(_mm512_cvtps_pd(_mm512_extractf32x8_ps(ax, 1)),
-                            _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1)));
-    V r = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+    V ax = _mm512_abs_ps(x), e, rcp;
+    V f = pow_reduce_v512(ax, &e, &rcp);
+    V r = join_ps(pow_d_v512(lo_pd(f), lo_pd(e), lo_pd(rcp), lo_pd(y)),
+                  pow_d_v512(hi_pd(f), hi_pd(e), hi_pd(rcp), hi_pd(y)));
+    __mmask16 cube = _mm512_cmp_ps_mask(y, SET1(3.0f), _CMP_EQ_OQ);
+    if (cube) {
+        __m512d l = lo_pd(ax), h = hi_pd(ax);
+        r = _mm512_mask_mov_ps(r, cube, join_ps(_mm512_mul_pd(_mm512_mul_pd(l, l), l),
+                                                _mm512_mul_pd(_mm512_mul_pd(h, h), h)));
+    }
     return pow_fix_v512(x, y, r);
 }
 static inline T512 V rsqrt512(V x) { return _mm512_div_ps(SET1(1.0f), _mm512_sqrt_ps(x)); }
