@@ -14,7 +14,7 @@
  *   SET(c) ISET(c)    broadcasts
  *   ADD SUB MUL DIV FMA(a,b,c)=a*b+c FMS(a,b,c)=a*b-c SQRT ABS NEG
  *   MIN(a,b) MAX(a,b) x86's: a<b?a:b and a>b?a:b (the second if a NaN)
- *   LT LE GT GE EQ (ordered) UNORD(a) SIGNM(a) (sign bit set) -> M
+ *   LT LE GT GE EQ NE (ordered) UNORD(a) SIGNM(a) (sign bit set) -> M
  *   MAND MOR MNOT ANY(m)  SEL(m, no, yes)  COPYSIGN(mag, sgn)  RINT(a)
  *   CASTI CASTF IADD ISUB IAND SRAI(a,k) CVTIF (int32 -> float)
  *   SCALE(p, n)       p * 2^n rounded once (n integral, |n| <= 151, p in
@@ -62,7 +62,8 @@ static inline VX_TGT VX_V VX_FN(expm1)(VX_V x) {
  * ln 2 (exactly, through the exponent). th in [sqrt(1/2)-1, sqrt(2)-1): f =
  * th, e = 0; else u = 1 + th (its rounding error cu exact by Fast2Sum) is
  * split as 2^e (1 + f) like log's argument. The part of 1 + th + tl that f
- * misses, c, enters as c / u. Then log's polynomial in f. th > -1, finite:
+ * misses, c, enters as c / u (approximately: it is below u's ulp). Then
+ * log's polynomial in f. th > -1, finite:
  * the callers take the special values apart. */
 static inline VX_TGT VX_V VX_FN(log1p2)(VX_V th, VX_V tl, VX_V bump) {
     VX_V one = VX_SET(1.0f);
@@ -74,7 +75,12 @@ static inline VX_TGT VX_V VX_FN(log1p2)(VX_V th, VX_V tl, VX_V bump) {
     VX_V f = VX_SUB(VX_CASTF(VX_IADD(VX_IAND(ix, VX_ISET(0x007fffff)), VX_ISET((int32_t)EM_SQRT_HALF_BITS))), one);
     e = VX_ADD(VX_SEL(small, e, VX_SET(0.0f)), bump);
     f = VX_SEL(small, f, th);
-    VX_V cor = VX_DIV(VX_SEL(small, VX_ADD(cu, tl), tl), u);
+    /* c / u needs a few bits only (it is below u's ulp): 1/u from the bits
+     * (within 12%) and one Newton step (within 1.5%), no division; u is
+     * capped where the bit trick would fail (c / u is nothing there). */
+    VX_V uc = VX_MIN(u, VX_SET(0x1p100f));
+    VX_V r0 = VX_CASTF(VX_ISUB(VX_ISET(0x7ef311c7), VX_CASTI(uc)));
+    VX_V cor = VX_MUL(VX_SEL(small, VX_ADD(cu, tl), tl), VX_MUL(r0, VX_FMA(VX_NEG(uc), r0, VX_SET(2.0f))));
     VX_V z = VX_MUL(f, f);
     VX_V p = VX_SET(EM_LOG_P8);
     p = VX_FMA(p, f, VX_SET(EM_LOG_P7));
@@ -96,6 +102,8 @@ static inline VX_TGT VX_V VX_FN(log1p2)(VX_V th, VX_V tl, VX_V bump) {
 static inline VX_TGT VX_V VX_FN(log1p)(VX_V x) {
     VX_V zero = VX_SET(0.0f);
     VX_V r = VX_FN(log1p2)(x, zero, zero);
+    VX_M plain = VX_MAND(VX_MAND(VX_GT(x, VX_SET(-1.0f)), VX_LT(x, VX_SET(INFINITY))), VX_MNOT(VX_EQ(x, zero)));
+    if (!VX_ANY(VX_MNOT(plain))) return r; /* no special value: the rules below change nothing */
     r = VX_SEL(VX_EQ(x, VX_SET(INFINITY)), r, x);
     r = VX_SEL(VX_EQ(x, VX_SET(-1.0f)), r, VX_SET(-INFINITY));
     r = VX_SEL(VX_LT(x, VX_SET(-1.0f)), r, VX_SET(NAN));
@@ -108,11 +116,21 @@ static inline VX_TGT VX_V VX_FN(log1p)(VX_V x) {
  * with y = -f^2/2 + f^3 P(f). The products by log2(e) (log10(e)) are kept
  * exact as a head and a tail (fma), e + head by Fast2Sum, and all the small
  * parts are added last: one rounding of a sum within ~2^-30 of the value. */
-static inline VX_TGT VX_V VX_FN(log_parts)(VX_V x, VX_V *e, VX_V *y) {
-    VX_M sub = VX_LT(x, VX_SET(0x1p-126f));
-    VX_V xs = VX_SEL(sub, x, VX_MUL(x, VX_SET(0x1p23f)));
-    VX_VI ix = VX_ISUB(VX_CASTI(xs), VX_ISET((int32_t)EM_SQRT_HALF_BITS));
-    *e = VX_ADD(VX_CVTIF(VX_SRAI(ix, 23)), VX_SEL(sub, VX_SET(0.0f), VX_SET(-23.0f)));
+/* plain: every lane a normal positive finite number (the common case): the
+ * subnormal scaling and the special values are skipped, which changes no
+ * lane's value (both are identities on such lanes). */
+static inline VX_TGT VX_V VX_FN(log_parts)(VX_V x, bool plain, VX_V *e, VX_V *y) {
+    VX_V xs = x;
+    VX_VI ix;
+    if (plain) {
+        ix = VX_ISUB(VX_CASTI(xs), VX_ISET((int32_t)EM_SQRT_HALF_BITS));
+        *e = VX_CVTIF(VX_SRAI(ix, 23));
+    } else {
+        VX_M sub = VX_LT(x, VX_SET(0x1p-126f));
+        xs = VX_SEL(sub, x, VX_MUL(x, VX_SET(0x1p23f)));
+        ix = VX_ISUB(VX_CASTI(xs), VX_ISET((int32_t)EM_SQRT_HALF_BITS));
+        *e = VX_ADD(VX_CVTIF(VX_SRAI(ix, 23)), VX_SEL(sub, VX_SET(0.0f), VX_SET(-23.0f)));
+    }
     VX_V f = VX_SUB(VX_CASTF(VX_IADD(VX_IAND(ix, VX_ISET(0x007fffff)), VX_ISET((int32_t)EM_SQRT_HALF_BITS))), VX_SET(1.0f));
     VX_V z = VX_MUL(f, f);
     VX_V p = VX_SET(EM_LOG_P8);
@@ -128,6 +146,10 @@ static inline VX_TGT VX_V VX_FN(log_parts)(VX_V x, VX_V *e, VX_V *y) {
     return f;
 }
 
+static inline VX_TGT bool VX_FN(log_plain)(VX_V x) {
+    return !VX_ANY(VX_MNOT(VX_MAND(VX_GE(x, VX_SET(0x1p-126f)), VX_LT(x, VX_SET(INFINITY)))));
+}
+
 static inline VX_TGT VX_V VX_FN(log_specials)(VX_V x, VX_V r) {
     VX_V zero = VX_SET(0.0f);
     r = VX_SEL(VX_EQ(x, VX_SET(INFINITY)), r, x);
@@ -138,25 +160,29 @@ static inline VX_TGT VX_V VX_FN(log_specials)(VX_V x, VX_V r) {
 
 static inline VX_TGT VX_V VX_FN(log2)(VX_V x) {
     VX_V e, y;
-    VX_V f = VX_FN(log_parts)(x, &e, &y);
+    bool plain = VX_FN(log_plain)(x);
+    VX_V f = VX_FN(log_parts)(x, plain, &e, &y);
     VX_V ph = VX_MUL(f, VX_SET(EM_LOG2E_F));
     VX_V pl = VX_FMS(f, VX_SET(EM_LOG2E_F), ph);
     VX_V lo = VX_FMA(y, VX_SET(EM_LOG2E_F), VX_FMA(f, VX_SET(EM_LOG2E_LO_F), pl));
     VX_V s = VX_ADD(e, ph);
     VX_V es = VX_ADD(VX_SUB(e, s), ph);
-    return VX_FN(log_specials)(x, VX_ADD(s, VX_ADD(es, lo)));
+    VX_V r = VX_ADD(s, VX_ADD(es, lo));
+    return plain ? r : VX_FN(log_specials)(x, r);
 }
 
 static inline VX_TGT VX_V VX_FN(log10)(VX_V x) {
     VX_V e, y;
-    VX_V f = VX_FN(log_parts)(x, &e, &y);
+    bool plain = VX_FN(log_plain)(x);
+    VX_V f = VX_FN(log_parts)(x, plain, &e, &y);
     VX_V eh = VX_MUL(e, VX_SET(EM_LOG10_2_HI_F));
     VX_V ph = VX_MUL(f, VX_SET(EM_LOG10E_F));
     VX_V pl = VX_FMS(f, VX_SET(EM_LOG10E_F), ph);
     VX_V s = VX_ADD(eh, ph);
     VX_V es = VX_ADD(VX_SUB(eh, s), ph);
     VX_V lo = VX_FMA(y, VX_SET(EM_LOG10E_F), VX_FMA(f, VX_SET(EM_LOG10E_LO_F), VX_FMA(e, VX_SET(EM_LOG10_2_LO_F), pl)));
-    return VX_FN(log_specials)(x, VX_ADD(s, VX_ADD(es, lo)));
+    VX_V r = VX_ADD(s, VX_ADD(es, lo));
+    return plain ? r : VX_FN(log_specials)(x, r);
 }
 
 /* ---- sinh, cosh ----
@@ -204,8 +230,9 @@ static inline VX_TGT VX_V VX_FN(sinh)(VX_V x) {
  * and an exact tail; above 2^28, log(2|x|) = log1p(|x|) + ln 2 (the 1 is
  * below the rounding). acosh x = log1p((x - 1) + sqrt(x^2 - 1)), x^2 - 1 by
  * one fma, x - 1 and the sum with their exact tails; log(2x) above 2^28.
- * atanh|x| = (log1p(|x|) - log1p(-|x|)) / 2: two terms of opposite signs,
- * no cancellation. */
+ * atanh|x| = log1p(2|x| / (1 - |x|)) / 2, the quotient as q = 2|x| (1/d)
+ * and its exact tail from the fma residual 2|x| - q d and d's own rounding
+ * error (d = 1 - |x|). */
 static inline VX_TGT VX_V VX_FN(arcsinh)(VX_V x) {
     VX_V a = VX_ABS(x), zero = VX_SET(0.0f), one = VX_SET(1.0f);
     VX_M big = VX_GT(a, VX_SET(0x1p28f));
@@ -239,9 +266,14 @@ static inline VX_TGT VX_V VX_FN(arccosh)(VX_V x) {
 
 static inline VX_TGT VX_V VX_FN(arctanh)(VX_V x) {
     VX_V a = VX_ABS(x), zero = VX_SET(0.0f), one = VX_SET(1.0f);
-    VX_V lp = VX_FN(log1p2)(a, zero, zero);
-    VX_V lm = VX_FN(log1p2)(VX_NEG(a), zero, zero);
-    VX_V r = VX_COPYSIGN(VX_MUL(VX_SET(0.5f), VX_SUB(lp, lm)), x);
+    VX_V d = VX_SUB(one, a);
+    VX_V dl = VX_SUB(VX_SUB(one, d), a);
+    VX_V rcp = VX_DIV(one, d);
+    VX_V a2 = VX_ADD(a, a);
+    VX_V q = VX_MUL(a2, rcp);
+    VX_V rr = VX_FMA(VX_NEG(q), d, a2);
+    VX_V tl = VX_MUL(VX_FMA(VX_NEG(q), dl, rr), rcp);
+    VX_V r = VX_COPYSIGN(VX_MUL(VX_SET(0.5f), VX_FN(log1p2)(q, tl, zero)), x);
     r = VX_SEL(VX_EQ(a, one), r, VX_COPYSIGN(VX_SET(INFINITY), x));
     r = VX_SEL(VX_GT(a, one), r, VX_SET(NAN));
     r = VX_SEL(VX_EQ(x, zero), r, x);
@@ -258,6 +290,7 @@ static inline VX_TGT VX_V VX_FN(logaddexp)(VX_V a, VX_V b) {
     VX_V m = VX_MAX(a, b);
     VX_V e = VX_EXPF(VX_NEG(VX_ABS(d)));
     VX_V r = VX_ADD(m, VX_FN(log1p2)(e, zero, zero));
+    if (!VX_ANY(VX_MNOT(VX_NE(a, b)))) return r; /* a != b, no NaN: nothing below applies */
     r = VX_SEL(VX_EQ(a, b), r, VX_ADD(a, VX_SET(EM_LN2_F)));
     r = VX_SEL(VX_UNORD(b), r, VX_ADD(b, b));
     return VX_SEL(VX_UNORD(a), r, VX_ADD(a, a));

@@ -23,6 +23,7 @@
 #undef VX_GT
 #undef VX_GE
 #undef VX_EQ
+#undef VX_NE
 #undef VX_UNORD
 #undef VX_SIGNM
 #undef VX_MAND

@@ -88,19 +88,27 @@ static inline T256 V log256(V x) {
 
 static inline T256 V tanh256(V x) {
     V ax = abs256(x);
-    V big = _mm256_cmp_ps(ax, SET1(0.625f), _CMP_GT_OQ);
-    V one = SET1(1.0f);
-    V ez = exp256(_mm256_add_ps(ax, ax));
-    V rb = _mm256_sub_ps(one, _mm256_div_ps(SET1(2.0f), _mm256_add_ps(ez, one)));
-    rb = copysign256(rb, x);
-    V z = _mm256_mul_ps(x, x);
-    V p = SET1(EM_TANH_P4);
-    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P3));
-    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P2));
-    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P1));
-    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P0));
-    V rs = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
-    rs = sel(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ), rs, x);
+    V big = _mm256_cmp_ps(ax, SET1(1.0f), _CMP_GT_OQ);
+    int bm = _mm256_movemask_ps(big);
+    V rb = _mm256_setzero_ps(), rs = _mm256_setzero_ps();
+    if (bm) { /* e^{2|x|} path, only when a lane needs it */
+        V one = SET1(1.0f);
+        V ez = exp256(_mm256_add_ps(ax, ax));
+        rb = _mm256_sub_ps(one, _mm256_div_ps(SET1(2.0f), _mm256_add_ps(ez, one)));
+        rb = copysign256(rb, x);
+    }
+    if (bm != 0xff) {
+        V z = _mm256_mul_ps(x, x);
+        V p = SET1(EM_TANH_P6);
+        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P5));
+        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P4));
+        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P3));
+        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P2));
+        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P1));
+        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P0));
+        rs = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+        rs = sel(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ), rs, x);
+    }
     return sel(big, rs, rb);
 }
 
@@ -219,6 +227,7 @@ static inline T256 V scale256(V p, V n) {
 #define VX_GT(a, b) _mm256_cmp_ps(a, b, _CMP_GT_OQ)
 #define VX_GE(a, b) _mm256_cmp_ps(a, b, _CMP_GE_OQ)
 #define VX_EQ(a, b) _mm256_cmp_ps(a, b, _CMP_EQ_OQ)
+#define VX_NE(a, b) _mm256_cmp_ps(a, b, _CMP_NEQ_OQ)
 #define VX_UNORD(a) cmp_unord(a)
 #define VX_SIGNM(a) _mm256_castsi256_ps(_mm256_srai_epi32(_mm256_castps_si256(a), 31))
 #define VX_MAND _mm256_and_ps

@@ -72,19 +72,26 @@ static inline T512 V log512(V x) {
 
 static inline T512 V tanh512(V x) {
     V ax = _mm512_abs_ps(x);
-    __mmask16 big = _mm512_cmp_ps_mask(ax, SET1(0.625f), _CMP_GT_OQ);
-    V one = SET1(1.0f);
-    V ez = exp512(_mm512_add_ps(ax, ax));
-    V rb = _mm512_sub_ps(one, _mm512_div_ps(SET1(2.0f), _mm512_add_ps(ez, one)));
-    rb = copysign512(rb, x);
-    V z = _mm512_mul_ps(x, x);
-    V p = SET1(EM_TANH_P4);
-    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P3));
-    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P2));
-    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P1));
-    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P0));
-    V rs = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
-    rs = _mm512_mask_mov_ps(rs, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
+    __mmask16 big = _mm512_cmp_ps_mask(ax, SET1(1.0f), _CMP_GT_OQ);
+    V rb = _mm512_setzero_ps(), rs = _mm512_setzero_ps();
+    if (big) { /* e^{2|x|} path, only when a lane needs it */
+        V one = SET1(1.0f);
+        V ez = exp512(_mm512_add_ps(ax, ax));
+        rb = _mm512_sub_ps(one, _mm512_div_ps(SET1(2.0f), _mm512_add_ps(ez, one)));
+        rb = copysign512(rb, x);
+    }
+    if (big != 0xffff) {
+        V z = _mm512_mul_ps(x, x);
+        V p = SET1(EM_TANH_P6);
+        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P5));
+        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P4));
+        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P3));
+        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P2));
+        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P1));
+        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P0));
+        rs = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+        rs = _mm512_mask_mov_ps(rs, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
+    }
     return _mm512_mask_mov_ps(rs, big, rb);
 }
 
@@ -206,12 +213,13 @@ static inline T512 V min512(V a, V b) {
 #define VX_GT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ)
 #define VX_GE(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ)
 #define VX_EQ(a, b) _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ)
+#define VX_NE(a, b) _mm512_cmp_ps_mask(a, b, _CMP_NEQ_OQ)
 #define VX_UNORD(a) _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q)
 #define VX_SIGNM(a) _mm512_movepi32_mask(_mm512_castps_si512(a))
 #define VX_MAND(a, b) ((__mmask16)((a) & (b)))
 #define VX_MOR(a, b) ((__mmask16)((a) | (b)))
-#define VX_MNOT(a) ((__mmask16)~(a))
-#define VX_ANY(m) ((m) != 0)
+#define VX_MNOT(a) ((__mmask16)((a) ^ 0xffffu))
+#define VX_ANY(m) (!_mm512_kortestz(m, m))
 #define VX_SEL(m, no, yes) _mm512_mask_mov_ps(no, m, yes)
 #define VX_COPYSIGN copysign512
 #define VX_RINT(a) _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
