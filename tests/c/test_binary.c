@@ -457,6 +457,25 @@ static void test_simd_bit_exact(void) {
                 CHECK_MSG(ok, "op %d pair %d: %s differs from scalar", k, p, levels[l]);
             }
         }
+    /* power: the constant exponents of binary.c's fast path give the general
+     * loop's bits (contiguous base: fast path; strided base and an exponent
+     * array: the general loop), at every SIMD level */
+    const float cs[7] = {1, 2, 3, -1, 0.5f, 2.5f, -2};
+    for (int l = 0; l < 3; l++) {
+        if (!cpu_simd_force(l == 0 ? "none" : levels[l - 1])) continue;
+        for (int k = 0; k < 7; k++) {
+            em_array *c = em_array_from_double(cs[k], EM_FLOAT32);
+            em_array *ca = em_contiguous(sa, false);
+            em_array *fast = em_power(ca, c), *strided = em_power(sa, c);
+            em_array *arr = em_power(ca, em_full((int64_t[]){n / 3}, 1, c, EM_FLOAT32));
+            const float *f = ew_raw(fast), *g = ew_raw(strided), *h = ew_raw(arr);
+            bool ok = f && g && h;
+            for (int64_t i = 0; ok && i < n / 3; i++)
+                ok = (isnan(f[i]) && isnan(g[i]) && isnan(h[i])) ||
+                     (ew_f32_bits(f[i]) == ew_f32_bits(g[i]) && ew_f32_bits(f[i]) == ew_f32_bits(h[i]));
+            CHECK_MSG(ok, "power by %g: fast path and general loop differ (level %d)", cs[k], l);
+        }
+    }
     cpu_simd_force(NULL);
     free(x);
     free(y);
