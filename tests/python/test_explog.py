@@ -189,10 +189,11 @@ def test_logaddexp():
     got = np.array(mx.logaddexp(mx.array(a), mx.array(b)))
     want = np.logaddexp(a.astype(np.float64), b.astype(np.float64))
     assert got.dtype == np.float32
-    # the sum max + log1p(...) cancels near 0 (NumPy's float32 too): error in
-    # ulps of the larger of its terms
+    # the sum max + log1p(...) cancels near 0 (NumPy's float32 too: 3.7 ulp
+    # on such inputs): the error in ulps of the larger of max and the result
     scale = np.maximum(np.abs(np.maximum(a, b)).astype(np.float64), np.abs(want))
-    assert ulps32(got, want).max() <= 2 or (np.abs(got - want) / np.spacing(scale.astype(np.float32))).max() <= 2
+    err = np.abs(got.astype(np.float64) - want) / np.ldexp(1.0, np.frexp(scale)[1] - 24)
+    assert err.max() <= 5
     g = np.array([np.inf, -np.inf, np.inf, -np.inf, np.nan, 1.0, 0.0, 3.0, -np.inf], np.float32)
     h = np.array([np.inf, -np.inf, -np.inf, 5.0, 1.0, np.nan, 0.0, 3.0, -1e30], np.float32)
     got = np.array(mx.logaddexp(mx.array(g), mx.array(h)))

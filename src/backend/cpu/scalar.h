@@ -59,8 +59,14 @@ static inline float em_bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return
 /* ======================================================================
  * float32 kernels of the vectorised functions. Each is mirrored lane for
  * lane in simd_avx2.c and simd_avx512.c. Errors, measured against double
- * libm over every float32 input: exp 0.89 ulp, log 0.83, tanh 1.36,
- * sigmoid 2.40, erf 0.99, erfinv 3.5.
+ * libm over every float32 input: exp 0.89 ulp, log 0.83, sigmoid 2.40, erf
+ * 0.99, erfinv 3.5. Over every 7th float32 bit pattern (6.1e8 inputs;
+ * bench/explog_accuracy.c): tanh 0.95, expm1 1.29, log1p 0.88, log2 1.01,
+ * log10 0.86, sinh 1.61, cosh 1.35, arcsinh 1.21, arccosh 1.62, arctanh
+ * 0.89 (at most 0.01% of inputs above 1 ulp). power: correctly rounded but
+ * in near-halfway cases (2e7 random pairs: 3 off by the last bit, at most
+ * 0.50001 ulp). logaddexp: NumPy's formula, within 4.5 ulps of the larger of
+ * max(a, b) and the result (the sum cancels near 0; NumPy's float32 too).
  * ====================================================================== */
 
 #define EM_LOG2E_F 0x1.715476p+0f
