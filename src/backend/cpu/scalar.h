@@ -162,9 +162,11 @@ static inline float em_log_f32(float x) {
 #define EM_TANH_P1 0x1.110be2p-3f
 #define EM_TANH_P0 -0x1.55553cp-2f
 
-/* tanh: the polynomial for |x| <= 1 (most activations: the vector loops
- * skip the other path when no lane needs it), else 1 - 2/(e^{2|x|} + 1)
- * with x's sign. */
+/* tanh: the polynomial for |x| <= 1, else 1 - 2/(e^{2|x|} + 1) with x's
+ * sign. The vector loops skip the exp path for vectors with no lane above 1
+ * (64 Ki in [0.05, 0.95]: 21 -> 8 us); vectors mixing both (normal inputs:
+ * nearly all) pay the longer polynomial, ~9% over the former Cephes split
+ * at 0.625. */
 static inline float em_tanh_f32(float x) {
     float ax = fabsf(x);
     if (ax > 1.0f) {

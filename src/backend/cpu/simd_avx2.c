@@ -86,30 +86,26 @@ static inline T256 V log256(V x) {
     return sel(cmp_unord(x), r, _mm256_add_ps(x, x));
 }
 
+/* tanh: the polynomial in every lane, the e^{2|x|} path only for vectors
+ * with a lane above 1 (as tanh512). */
 static inline T256 V tanh256(V x) {
     V ax = abs256(x);
     V big = _mm256_cmp_ps(ax, SET1(1.0f), _CMP_GT_OQ);
-    int bm = _mm256_movemask_ps(big);
-    V rb = _mm256_setzero_ps(), rs = _mm256_setzero_ps();
-    if (bm) { /* e^{2|x|} path, only when a lane needs it */
-        V one = SET1(1.0f);
-        V ez = exp256(_mm256_add_ps(ax, ax));
-        rb = _mm256_sub_ps(one, _mm256_div_ps(SET1(2.0f), _mm256_add_ps(ez, one)));
-        rb = copysign256(rb, x);
-    }
-    if (bm != 0xff) {
-        V z = _mm256_mul_ps(x, x);
-        V p = SET1(EM_TANH_P6);
-        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P5));
-        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P4));
-        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P3));
-        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P2));
-        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P1));
-        p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P0));
-        rs = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
-        rs = sel(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ), rs, x);
-    }
-    return sel(big, rs, rb);
+    V z = _mm256_mul_ps(x, x);
+    V p = SET1(EM_TANH_P6);
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P5));
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P4));
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P3));
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P2));
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P1));
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P0));
+    V rs = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    rs = sel(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ), rs, x);
+    if (!_mm256_movemask_ps(big)) return rs;
+    V one = SET1(1.0f);
+    V ez = exp256(_mm256_add_ps(ax, ax));
+    V rb = _mm256_sub_ps(one, _mm256_div_ps(SET1(2.0f), _mm256_add_ps(ez, one)));
+    return sel(big, rs, copysign256(rb, x));
 }
 
 static inline T256 V sigmoid256(V x) {

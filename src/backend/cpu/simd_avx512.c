@@ -70,29 +70,28 @@ static inline T512 V log512(V x) {
     return _mm512_mask_add_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x, x);
 }
 
+/* tanh: the polynomial in every lane (cheap), the e^{2|x|} path only for
+ * vectors with a lane above 1 (a branch per vector costs less than a second
+ * one around the polynomial: normal inputs mix the two in nearly every
+ * vector). */
 static inline T512 V tanh512(V x) {
     V ax = _mm512_abs_ps(x);
     __mmask16 big = _mm512_cmp_ps_mask(ax, SET1(1.0f), _CMP_GT_OQ);
-    V rb = _mm512_setzero_ps(), rs = _mm512_setzero_ps();
-    if (big) { /* e^{2|x|} path, only when a lane needs it */
-        V one = SET1(1.0f);
-        V ez = exp512(_mm512_add_ps(ax, ax));
-        rb = _mm512_sub_ps(one, _mm512_div_ps(SET1(2.0f), _mm512_add_ps(ez, one)));
-        rb = copysign512(rb, x);
-    }
-    if (big != 0xffff) {
-        V z = _mm512_mul_ps(x, x);
-        V p = SET1(EM_TANH_P6);
-        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P5));
-        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P4));
-        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P3));
-        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P2));
-        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P1));
-        p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P0));
-        rs = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
-        rs = _mm512_mask_mov_ps(rs, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
-    }
-    return _mm512_mask_mov_ps(rs, big, rb);
+    V z = _mm512_mul_ps(x, x);
+    V p = SET1(EM_TANH_P6);
+    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P5));
+    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P4));
+    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P3));
+    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P2));
+    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P1));
+    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P0));
+    V rs = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+    rs = _mm512_mask_mov_ps(rs, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
+    if (!big) return rs;
+    V one = SET1(1.0f);
+    V ez = exp512(_mm512_add_ps(ax, ax));
+    V rb = _mm512_sub_ps(one, _mm512_div_ps(SET1(2.0f), _mm512_add_ps(ez, one)));
+    return _mm512_mask_mov_ps(rs, big, copysign512(rb, x));
 }
 
 static inline T512 V sigmoid512(V x) {
