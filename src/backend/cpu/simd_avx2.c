@@ -103,7 +103,18 @@ static inline T256 V tanh256(V x) {
     rs = sel(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ), rs, x);
     if (!_mm256_movemask_ps(big)) return rs;
     V one = SET1(1.0f);
-    V ez = exp256(_mm256_add_ps(ax, ax));
+    /* scalar.h's em_tanh_exp_f32 */
+    V ce = _mm256_min_ps(_mm256_add_ps(ax, ax), SET1(20.0f));
+    V magic = SET1(EM_ROUND_MAGIC_F);
+    V ne = _mm256_sub_ps(_mm256_fmadd_ps(ce, SET1(EM_LOG2E_F), magic), magic);
+    V re = _mm256_fnmadd_ps(ne, SET1(EM_LN2_HI_F), ce);
+    V pe = SET1(EM_TANH_E5);
+    pe = _mm256_fmadd_ps(pe, re, SET1(EM_TANH_E4));
+    pe = _mm256_fmadd_ps(pe, re, SET1(EM_TANH_E3));
+    pe = _mm256_fmadd_ps(pe, re, SET1(EM_TANH_E2));
+    pe = _mm256_fmadd_ps(pe, re, one);
+    pe = _mm256_fmadd_ps(pe, re, one);
+    V ez = _mm256_mul_ps(pe, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(ne), _mm256_set1_epi32(127)), 23)));
     V rb = _mm256_sub_ps(one, _mm256_div_ps(SET1(2.0f), _mm256_add_ps(ez, one)));
     return sel(big, rs, copysign256(rb, x));
 }

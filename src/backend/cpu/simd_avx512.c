@@ -89,7 +89,18 @@ static inline T512 V tanh512(V x) {
     rs = _mm512_mask_mov_ps(rs, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
     if (!big) return rs;
     V one = SET1(1.0f);
-    V ez = exp512(_mm512_add_ps(ax, ax));
+    /* scalar.h's em_tanh_exp_f32 */
+    V ce = _mm512_min_ps(_mm512_add_ps(ax, ax), SET1(20.0f));
+    V magic = SET1(EM_ROUND_MAGIC_F);
+    V ne = _mm512_sub_ps(_mm512_fmadd_ps(ce, SET1(EM_LOG2E_F), magic), magic);
+    V re = _mm512_fnmadd_ps(ne, SET1(EM_LN2_HI_F), ce);
+    V pe = SET1(EM_TANH_E5);
+    pe = _mm512_fmadd_ps(pe, re, SET1(EM_TANH_E4));
+    pe = _mm512_fmadd_ps(pe, re, SET1(EM_TANH_E3));
+    pe = _mm512_fmadd_ps(pe, re, SET1(EM_TANH_E2));
+    pe = _mm512_fmadd_ps(pe, re, one);
+    pe = _mm512_fmadd_ps(pe, re, one);
+    V ez = _mm512_scalef_ps(pe, ne);
     V rb = _mm512_sub_ps(one, _mm512_div_ps(SET1(2.0f), _mm512_add_ps(ez, one)));
     return _mm512_mask_mov_ps(rs, big, copysign512(rb, x));
 }
