@@ -549,7 +549,7 @@ static void test_simd_bit_exact(void) {
     em_array *sa = em_array_from_external(x, (int64_t[]){n / 2}, (int64_t[]){2}, 1, EM_FLOAT32,
                                           NULL, NULL);
     unary_op ops[] = {em_exp, em_log, em_tanh, em_sigmoid, em_erf, em_sqrt, em_negative, em_abs,
-                      em_floor, em_ceil};
+                      em_floor, em_ceil, em_sin, em_cos, em_tan, em_arcsin, em_arccos, em_arctan};
     const char *levels[] = {"avx2", "avx512"};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         CHECK(cpu_simd_force("none"));

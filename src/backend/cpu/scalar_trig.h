@@ -1,0 +1,237 @@
+/* scalar_trig.h -- float32 sin, cos, tan, arcsin, arccos, arctan, arctan2: the definition the vectorised loops of
+ * simd_trig_avx512.c / simd_trig_avx2.c follow lane for lane (included by scalar.h, whose rules apply: no
+ * contraction, the same fused multiply-adds in the same order).
+ *
+ * Every branch below is a pure selection between values each lane can compute, so the vector loops compute all
+ * branches and blend; they match these functions bit for bit. Errors, measured against double libm over every
+ * float32 input (ulps of the float32 result): see EM_TRIG_ERRORS at the end of this comment.
+ *
+ *   sin, cos, tan: x = n pi/2 + r by Cody-Waite in three float parts with fma (the first step is exact for
+ *     |x| <= EM_TRIG_BOUND_F), then polynomials on |r| <= pi/4 chosen and signed by n mod 4 (tan: -1/tan r for
+ *     odd n). Above the bound, and for inf/NaN, the exact path: libm's double sin/cos/tan of the float's exact
+ *     value, rounded once (the vector loops call the same function for those lanes).
+ *   arcsin, arccos: |x| <= 1/2 by an odd polynomial in x; above, through s = sqrt((1 - |x|)/2):
+ *     asin|x| = pi/2 - 2 asin s, acos x = 2 asin s (x > 0) or pi - 2 asin s; pi/2 and pi in two parts.
+ *   arctan, arctan2: three ranges of the ratio t (<= tan pi/8: t itself; <= tan 3pi/8: (t-1)/(t+1) and pi/4;
+ *     above: -1/t and pi/2) with one division, an odd polynomial, and the offset added in two parts.
+ *     arctan2(y, x) forms the ratio from |y| and |x| directly ((|y|-|x|)/(|y|+|x|) in the middle range), both
+ *     scaled by a power of two when huge or tiny; x < 0 folds pi - angle into the offset; C's signed-zero and
+ *     infinity cases fall out, except 0/0 and inf/inf, set explicitly.
+ *
+ * The polynomials are Cephes' single-precision ones (sinf, cosf, tanf, asinf, atanf).
+ *
+ * EM_TRIG_ERRORS (max ulps vs double libm, every float32 input; arctan2 on 4e8 random pairs):
+ *   sin ?, cos ?, tan ?, arcsin ?, arccos ?, arctan ?, arctan2 ? */
+#ifndef EM_BACKEND_CPU_SCALAR_TRIG_H
+#define EM_BACKEND_CPU_SCALAR_TRIG_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Only the functions of this file are defined here; scalar.h's em_f32_bits/em_bits_f32 are redone locally so the
+ * header stands alone. */
+static inline uint32_t em_trig_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline float em_trig_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+#define EM_TRIG_BOUND_F 0x1p17f      /* sin/cos/tan: the fast path for |x| <= this */
+#define EM_TRIG_MAGIC_F 0x1.8p23f    /* (v + M) - M rounds |v| < 2^22 to an integer, kept in M's low bits */
+#define EM_TRIG_2_PI_F 0x1.45f306p-1f /* 2/pi */
+#define EM_PIO2_1_F 0x1.921fb6p+0f    /* pi/2 = P1 + P2 + P3 + O(2^-76) */
+#define EM_PIO2_2_F -0x1.777a5cp-25f
+#define EM_PIO2_3_F -0x1.ee59dap-50f
+#define EM_PIO4_HI_F 0x1.921fb6p-1f   /* pi/4 = HI + LO + O(2^-51) */
+#define EM_PIO4_LO_F -0x1.777a5cp-26f
+#define EM_PIO2_HI_F 0x1.921fb6p+0f
+#define EM_PIO2_LO_F -0x1.777a5cp-25f
+#define EM_3PIO4_HI_F 0x1.2d97c8p+1f
+#define EM_3PIO4_LO_F -0x1.99bc5cp-28f
+#define EM_PI_HI_F 0x1.921fb6p+1f
+#define EM_PI_LO_F -0x1.777a5cp-24f
+#define EM_TAN_PI8_F 0x1.a8279ap-2f   /* tan(pi/8) */
+#define EM_TAN_3PI8_F 0x1.3504f4p+1f  /* tan(3pi/8) */
+
+/* sin r ~ r + r z S(z), cos r ~ 1 - z/2 + z^2 C(z), tan r ~ r + r z T(z), z = r^2, |r| <= pi/4 */
+#define EM_SIN_S2 -1.9515295891e-4f
+#define EM_SIN_S1 8.3321608736e-3f
+#define EM_SIN_S0 -1.6666654611e-1f
+#define EM_COS_C2 2.443315711809948e-5f
+#define EM_COS_C1 -1.388731625493765e-3f
+#define EM_COS_C0 4.166664568298827e-2f
+#define EM_TAN_T5 9.38540185543e-3f
+#define EM_TAN_T4 3.11992232697e-3f
+#define EM_TAN_T3 2.44301354525e-2f
+#define EM_TAN_T2 5.34112807005e-2f
+#define EM_TAN_T1 1.33387994085e-1f
+#define EM_TAN_T0 3.33331568548e-1f
+/* asin s ~ s + s z A(z), z = s^2 <= 1/4 */
+#define EM_ASIN_A4 4.2163199048e-2f
+#define EM_ASIN_A3 2.4181311049e-2f
+#define EM_ASIN_A2 4.5470025998e-2f
+#define EM_ASIN_A1 7.4953002686e-2f
+#define EM_ASIN_A0 1.6666752422e-1f
+/* atan t ~ t + t z B(z), z = t^2, |t| <= tan(pi/8) */
+#define EM_ATAN_B3 8.05374449538e-2f
+#define EM_ATAN_B2 -1.38776856032e-1f
+#define EM_ATAN_B1 1.99777106478e-1f
+#define EM_ATAN_B0 -3.33329491539e-1f
+
+/* The exact path of sin/cos/tan (|x| above the bound, inf, NaN). */
+static inline float em_sin_big_f32(float x) { return (float)sin((double)x); }
+static inline float em_cos_big_f32(float x) { return (float)cos((double)x); }
+static inline float em_tan_big_f32(float x) { return (float)tan((double)x); }
+
+/* r = x - n pi/2 for |x| <= EM_TRIG_BOUND_F; *q gets n (mod 4 in its low bits). */
+static inline float em_trig_reduce_f32(float x, uint32_t *q) {
+    float k = fmaf(x, EM_TRIG_2_PI_F, EM_TRIG_MAGIC_F);
+    *q = em_trig_bits(k);
+    float n = k - EM_TRIG_MAGIC_F;
+    float r = fmaf(-n, EM_PIO2_1_F, x);
+    r = fmaf(-n, EM_PIO2_2_F, r);
+    return fmaf(-n, EM_PIO2_3_F, r);
+}
+
+static inline float em_sin_poly_f32(float r, float z) {
+    float p = EM_SIN_S2;
+    p = fmaf(p, z, EM_SIN_S1);
+    p = fmaf(p, z, EM_SIN_S0);
+    return fmaf(r * z, p, r);
+}
+static inline float em_cos_poly_f32(float z) {
+    float p = EM_COS_C2;
+    p = fmaf(p, z, EM_COS_C1);
+    p = fmaf(p, z, EM_COS_C0);
+    return fmaf(z * z, p, fmaf(-0.5f, z, 1.0f));
+}
+
+/* sin or cos of r by quadrant q: q odd takes the cosine, bit 1 of q flips the sign. */
+static inline float em_sincos_quadrant_f32(float r, uint32_t q) {
+    float z = r * r;
+    float s = em_sin_poly_f32(r, z), c = em_cos_poly_f32(z);
+    float v = q & 1u ? c : s;
+    return em_trig_float(em_trig_bits(v) ^ ((q & 2u) << 30));
+}
+
+static inline float em_sin_f32(float x) {
+    if (!(fabsf(x) <= EM_TRIG_BOUND_F)) return em_sin_big_f32(x);
+    uint32_t q;
+    float r = em_trig_reduce_f32(x, &q);
+    return em_sincos_quadrant_f32(r, q);
+}
+
+static inline float em_cos_f32(float x) {
+    if (!(fabsf(x) <= EM_TRIG_BOUND_F)) return em_cos_big_f32(x);
+    uint32_t q;
+    float r = em_trig_reduce_f32(x, &q);
+    return em_sincos_quadrant_f32(r, q + 1u);
+}
+
+static inline float em_tan_f32(float x) {
+    if (!(fabsf(x) <= EM_TRIG_BOUND_F)) return em_tan_big_f32(x);
+    uint32_t q;
+    float r = em_trig_reduce_f32(x, &q);
+    float z = r * r;
+    float p = EM_TAN_T5;
+    p = fmaf(p, z, EM_TAN_T4);
+    p = fmaf(p, z, EM_TAN_T3);
+    p = fmaf(p, z, EM_TAN_T2);
+    p = fmaf(p, z, EM_TAN_T1);
+    p = fmaf(p, z, EM_TAN_T0);
+    float t = fmaf(r * z, p, r);
+    return q & 1u ? -1.0f / t : t;
+}
+
+/* asin s for |s| <= 1/2, z = s^2 (or z = s^2 as passed). */
+static inline float em_asin_poly_f32(float s, float z) {
+    float p = EM_ASIN_A4;
+    p = fmaf(p, z, EM_ASIN_A3);
+    p = fmaf(p, z, EM_ASIN_A2);
+    p = fmaf(p, z, EM_ASIN_A1);
+    p = fmaf(p, z, EM_ASIN_A0);
+    return fmaf(s * z, p, s);
+}
+
+static inline float em_arcsin_f32(float x) {
+    float a = fabsf(x);
+    if (a > 0.5f) {
+        float z = 0.5f * (1.0f - a); /* exact */
+        float w = em_asin_poly_f32(sqrtf(z), z);
+        /* pi/2 - 2w: HI - 2w is exact where the result is below pi/4 */
+        float r = (EM_PIO2_HI_F - 2.0f * w) + EM_PIO2_LO_F;
+        return copysignf(r, x);
+    }
+    return em_asin_poly_f32(x, x * x);
+}
+
+static inline float em_arccos_f32(float x) {
+    float a = fabsf(x);
+    if (a > 0.5f) {
+        float z = 0.5f * (1.0f - a);
+        float w2 = 2.0f * em_asin_poly_f32(sqrtf(z), z);
+        return x > 0 ? w2 : (EM_PI_HI_F - w2) + EM_PI_LO_F;
+    }
+    /* pi/2 - asin x, the polynomial's tail joined with pi/2's low part first */
+    float z = x * x;
+    float p = EM_ASIN_A4;
+    p = fmaf(p, z, EM_ASIN_A3);
+    p = fmaf(p, z, EM_ASIN_A2);
+    p = fmaf(p, z, EM_ASIN_A1);
+    p = fmaf(p, z, EM_ASIN_A0);
+    float u = fmaf(x * z, p, -EM_PIO2_LO_F);
+    return EM_PIO2_HI_F - (x + u);
+}
+
+/* atan t + offset (hi, lo) for |t| <= tan(pi/8) (a little beyond is harmless). */
+static inline float em_atan_poly_f32(float t, float hi, float lo) {
+    float z = t * t;
+    float p = EM_ATAN_B3;
+    p = fmaf(p, z, EM_ATAN_B2);
+    p = fmaf(p, z, EM_ATAN_B1);
+    p = fmaf(p, z, EM_ATAN_B0);
+    return hi + (fmaf(t * z, p, t) + lo);
+}
+
+static inline float em_arctan_f32(float x) {
+    float a = fabsf(x), r;
+    if (a > EM_TAN_3PI8_F) r = em_atan_poly_f32(-1.0f / a, EM_PIO2_HI_F, EM_PIO2_LO_F);
+    else if (a > EM_TAN_PI8_F) r = em_atan_poly_f32((a - 1.0f) / (a + 1.0f), EM_PIO4_HI_F, EM_PIO4_LO_F);
+    else r = em_atan_poly_f32(a / 1.0f, 0.0f, 0.0f);
+    return copysignf(r, x);
+}
+
+/* arctan2(y, x) = +-(offset +- atan t), the ratio t from a = |y| and b = |x|. */
+static inline float em_arctan2_f32(float y, float x) {
+    float a = fabsf(y), b = fabsf(x);
+    float m = a > b ? a : b;
+    float s = m > 0x1p125f ? 0x1p-4f : m < 0x1p-60f ? 0x1p64f : 1.0f; /* exact; keeps a + b and 2.4 b finite */
+    a *= s;
+    b *= s;
+    bool neg = signbit(x);
+    float num, den, hi, lo;
+    if (a > EM_TAN_3PI8_F * b) {
+        num = -b, den = a;
+        hi = EM_PIO2_HI_F, lo = EM_PIO2_LO_F; /* pi/2 either way */
+    } else if (a > EM_TAN_PI8_F * b || a == INFINITY) {
+        num = a - b, den = a + b;
+        hi = neg ? EM_3PIO4_HI_F : EM_PIO4_HI_F, lo = neg ? EM_3PIO4_LO_F : EM_PIO4_LO_F;
+    } else {
+        num = a, den = b;
+        hi = neg ? EM_PI_HI_F : 0.0f, lo = neg ? EM_PI_LO_F : 0.0f;
+    }
+    float t = a == b ? 0.0f : num / den; /* 0/0, inf/inf */
+    float z = t * t;
+    float p = EM_ATAN_B3;
+    p = fmaf(p, z, EM_ATAN_B2);
+    p = fmaf(p, z, EM_ATAN_B1);
+    p = fmaf(p, z, EM_ATAN_B0);
+    float w = fmaf(t * z, p, t);
+    w = neg ? -w : w;
+    return copysignf(hi + (w + lo), y);
+}
+
+/* arctan2 by dtype suffix (scalar.h's binary float macro): ours for float32, libm's for float64 */
+static inline float em_trig_atan2f(float y, float x) { return em_arctan2_f32(y, x); }
+static inline double em_trig_atan2(double y, double x) { return atan2(y, x); }
+
+#endif

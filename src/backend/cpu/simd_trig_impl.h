@@ -1,0 +1,192 @@
+/* simd_trig_impl.h -- the vectorised float32 trigonometry of scalar_trig.h, written once over a small set of
+ * vector operations that simd_trig_avx512.c and simd_trig_avx2.c define before including it, so both builds do
+ * the same arithmetic as the scalar functions, lane for lane. Every branch of a scalar function is computed in
+ * every lane and blended; sin/cos/tan lanes beyond EM_TRIG_BOUND_F (and inf/NaN) are redone by the scalar exact
+ * path.
+ *
+ * The includer defines: V (vector of W floats), M (lane mask), VI (vector of W int32), TGT (target attribute),
+ * and the static inline functions vset, vadd, vsub, vmul, vdiv, vfma (a*b+c, one rounding), vfnma (-(a*b)+c),
+ * vsqrt, vabs, vneg, vmax (a > b ? a : b), vcopysign(mag, sgn), vflip(v, m) (negate where m), vsel(m, no, yes),
+ * mgt/meq (ordered compares),
+ * mnle (not a <= b: true on NaN), mor, mneg (sign bit set), mbits (mask to an unsigned, lane i in bit i), vbits
+ * (reinterpret), viand (and with a constant), viadd (add a constant), vislli30 (shift left by 30), vxorbits(v, VI),
+ * modd (low bit of VI set),
+ * and the loads and stores vload, vstore, vload_tail(p, k), vstore_tail(p, k, v) for k < W lanes. */
+
+/* ---- sin, cos, tan ---- */
+
+/* r = x - n pi/2; *k gets the rounded quotient whose bits hold n (scalar_trig.h's em_trig_reduce_f32) */
+static inline TGT V trig_reduce(V x, VI *q) {
+    V k = vfma(x, vset(EM_TRIG_2_PI_F), vset(EM_TRIG_MAGIC_F));
+    *q = vbits(k);
+    V n = vsub(k, vset(EM_TRIG_MAGIC_F));
+    V r = vfnma(n, vset(EM_PIO2_1_F), x);
+    r = vfnma(n, vset(EM_PIO2_2_F), r);
+    return vfnma(n, vset(EM_PIO2_3_F), r);
+}
+
+static inline TGT V sincos_quadrant(V r, VI q) {
+    V z = vmul(r, r);
+    V ps = vset(EM_SIN_S2);
+    ps = vfma(ps, z, vset(EM_SIN_S1));
+    ps = vfma(ps, z, vset(EM_SIN_S0));
+    V s = vfma(vmul(r, z), ps, r);
+    V pc = vset(EM_COS_C2);
+    pc = vfma(pc, z, vset(EM_COS_C1));
+    pc = vfma(pc, z, vset(EM_COS_C0));
+    V c = vfma(vmul(z, z), pc, vfnma(vset(0.5f), z, vset(1.0f)));
+    V v = vsel(modd(q), s, c);
+    return vxorbits(v, vislli30(viand(q, 2)));
+}
+
+static inline TGT V sin_v(V x) {
+    VI q;
+    V r = trig_reduce(x, &q);
+    return sincos_quadrant(r, q);
+}
+static inline TGT V cos_v(V x) {
+    VI q;
+    V r = trig_reduce(x, &q);
+    return sincos_quadrant(r, viadd(q, 1));
+}
+static inline TGT V tan_v(V x) {
+    VI q;
+    V r = trig_reduce(x, &q);
+    V z = vmul(r, r);
+    V p = vset(EM_TAN_T5);
+    p = vfma(p, z, vset(EM_TAN_T4));
+    p = vfma(p, z, vset(EM_TAN_T3));
+    p = vfma(p, z, vset(EM_TAN_T2));
+    p = vfma(p, z, vset(EM_TAN_T1));
+    p = vfma(p, z, vset(EM_TAN_T0));
+    V t = vfma(vmul(r, z), p, r);
+    return vsel(modd(q), t, vdiv(vset(-1.0f), t));
+}
+
+/* ---- arcsin, arccos ---- */
+
+static inline TGT V asin_horner(V z) {
+    V p = vset(EM_ASIN_A4);
+    p = vfma(p, z, vset(EM_ASIN_A3));
+    p = vfma(p, z, vset(EM_ASIN_A2));
+    p = vfma(p, z, vset(EM_ASIN_A1));
+    return vfma(p, z, vset(EM_ASIN_A0));
+}
+
+static inline TGT V asin_v(V x) {
+    V a = vabs(x);
+    M big = mgt(a, vset(0.5f));
+    V zb = vmul(vset(0.5f), vsub(vset(1.0f), a));
+    V z = vsel(big, vmul(x, x), zb);
+    V s = vsel(big, x, vsqrt(zb));
+    V w = vfma(vmul(s, z), asin_horner(z), s);
+    V rb = vadd(vsub(vset(EM_PIO2_HI_F), vmul(vset(2.0f), w)), vset(EM_PIO2_LO_F));
+    return vsel(big, w, vcopysign(rb, x));
+}
+
+static inline TGT V acos_v(V x) {
+    V a = vabs(x);
+    M big = mgt(a, vset(0.5f));
+    V zb = vmul(vset(0.5f), vsub(vset(1.0f), a));
+    V z = vsel(big, vmul(x, x), zb);
+    V p = asin_horner(z);
+    V s = vsqrt(zb);
+    V w2 = vmul(vset(2.0f), vfma(vmul(s, z), p, s));
+    V rb = vsel(mgt(x, vset(0.0f)), vadd(vsub(vset(EM_PI_HI_F), w2), vset(EM_PI_LO_F)), w2);
+    V u = vfma(vmul(x, z), p, vset(-EM_PIO2_LO_F));
+    V rs = vsub(vset(EM_PIO2_HI_F), vadd(x, u));
+    return vsel(big, rs, rb);
+}
+
+/* ---- arctan, arctan2 ---- */
+
+/* hi + (atan t + lo) */
+static inline TGT V atan_poly(V t, V hi, V lo) {
+    V z = vmul(t, t);
+    V p = vset(EM_ATAN_B3);
+    p = vfma(p, z, vset(EM_ATAN_B2));
+    p = vfma(p, z, vset(EM_ATAN_B1));
+    p = vfma(p, z, vset(EM_ATAN_B0));
+    return vadd(hi, vadd(vfma(vmul(t, z), p, t), lo));
+}
+
+static inline TGT V atan_v(V x) {
+    V a = vabs(x), one = vset(1.0f), zero = vset(0.0f);
+    M big = mgt(a, vset(EM_TAN_3PI8_F)), mid = mgt(a, vset(EM_TAN_PI8_F));
+    V num = vsel(big, vsel(mid, a, vsub(a, one)), vset(-1.0f));
+    V den = vsel(big, vsel(mid, one, vadd(a, one)), a);
+    V hi = vsel(big, vsel(mid, zero, vset(EM_PIO4_HI_F)), vset(EM_PIO2_HI_F));
+    V lo = vsel(big, vsel(mid, zero, vset(EM_PIO4_LO_F)), vset(EM_PIO2_LO_F));
+    return vcopysign(atan_poly(vdiv(num, den), hi, lo), x);
+}
+
+static inline TGT V atan2_v(V y, V x) {
+    V a = vabs(y), b = vabs(x);
+    V m = vmax(a, b);
+    V sc = vsel(mgt(m, vset(0x1p125f)), vsel(mgt(vset(0x1p-60f), m), vset(1.0f), vset(0x1p64f)), vset(0x1p-4f));
+    a = vmul(a, sc);
+    b = vmul(b, sc);
+    M neg = mneg(x);
+    M big = mgt(a, vmul(vset(EM_TAN_3PI8_F), b));
+    M mid = mor(mgt(a, vmul(vset(EM_TAN_PI8_F), b)), meq(a, vset(INFINITY)));
+    V num = vsel(big, vsel(mid, a, vsub(a, b)), vneg(b));
+    V den = vsel(big, vsel(mid, b, vadd(a, b)), a);
+    V hi = vsel(big, vsel(mid, vsel(neg, vset(0.0f), vset(EM_PI_HI_F)),
+                               vsel(neg, vset(EM_PIO4_HI_F), vset(EM_3PIO4_HI_F))), vset(EM_PIO2_HI_F));
+    V lo = vsel(big, vsel(mid, vsel(neg, vset(0.0f), vset(EM_PI_LO_F)),
+                               vsel(neg, vset(EM_PIO4_LO_F), vset(EM_3PIO4_LO_F))), vset(EM_PIO2_LO_F));
+    V t = vsel(meq(a, b), vdiv(num, den), vset(0.0f));
+    V z = vmul(t, t);
+    V p = vset(EM_ATAN_B3);
+    p = vfma(p, z, vset(EM_ATAN_B2));
+    p = vfma(p, z, vset(EM_ATAN_B1));
+    p = vfma(p, z, vset(EM_ATAN_B0));
+    V w = vflip(vfma(vmul(t, z), p, t), neg);
+    return vcopysign(vadd(hi, vadd(w, lo)), y);
+}
+
+/* ---- loops ---- */
+
+/* sin/cos/tan: lanes with !(|x| <= bound) (in bits) take the scalar exact path. */
+static TGT V trig_fix_big(V x, V r, unsigned bits, float (*big)(float)) {
+    float xs[W], rs[W];
+    vstore(xs, x);
+    vstore(rs, r);
+    for (int j = 0; j < W; j++)
+        if (bits >> j & 1u) rs[j] = big(xs[j]);
+    return vload(rs);
+}
+
+#define TRIG_UNARY(name, F, HAS_BIG, BIG)                                      \
+    static TGT void name(const float *a, float *o, int64_t n) {               \
+        for (int64_t i = 0; i < n; i += W) {                                   \
+            int64_t k = n - i;                                                 \
+            V x = k >= W ? vload(a + i) : vload_tail(a + i, k);                \
+            V r = F(x);                                                        \
+            if (HAS_BIG) {                                                     \
+                unsigned bits = mbits(mnle(vabs(x), vset(EM_TRIG_BOUND_F)));   \
+                if (bits) r = trig_fix_big(x, r, bits, BIG);                   \
+            }                                                                  \
+            if (k >= W) vstore(o + i, r);                                      \
+            else vstore_tail(o + i, k, r);                                     \
+        }                                                                      \
+    }
+TRIG_UNARY(trig_sin, sin_v, 1, em_sin_big_f32)
+TRIG_UNARY(trig_cos, cos_v, 1, em_cos_big_f32)
+TRIG_UNARY(trig_tan, tan_v, 1, em_tan_big_f32)
+TRIG_UNARY(trig_arcsin, asin_v, 0, em_sin_big_f32)
+TRIG_UNARY(trig_arccos, acos_v, 0, em_sin_big_f32)
+TRIG_UNARY(trig_arctan, atan_v, 0, em_sin_big_f32)
+#undef TRIG_UNARY
+
+static TGT void trig_arctan2(const float *a, const float *b, float *o, int64_t n, int mode) {
+    V va = vset(a[0]), vb = vset(b[0]);
+    for (int64_t i = 0; i < n; i += W) {
+        int64_t k = n - i;
+        V y = mode == CPU_SIMD_SV ? va : k >= W ? vload(a + i) : vload_tail(a + i, k);
+        V x = mode == CPU_SIMD_VS ? vb : k >= W ? vload(b + i) : vload_tail(b + i, k);
+        V r = atan2_v(y, x);
+        if (k >= W) vstore(o + i, r);
+        else vstore_tail(o + i, k, r);
+    }
+}
