@@ -18,7 +18,8 @@
  *     scaled by a power of two when huge or tiny; x < 0 folds pi - angle into the offset; C's signed-zero and
  *     infinity cases fall out, except 0/0 and inf/inf, set explicitly.
  *
- * The polynomials are Cephes' single-precision ones (sinf, cosf, tanf, asinf, atanf).
+ * The sine and cosine polynomials are Cephes' (sinf, cosf); those of tan, asin and atan are minimax fits made for
+ * ember (Lawson's iteration on the relative error, coefficients rounded to float).
  *
  * EM_TRIG_ERRORS (max ulps vs double libm, every float32 input; arctan2 on 4e8 random pairs):
  *   sin ?, cos ?, tan ?, arcsin ?, arccos ?, arctan ?, arctan2 ? */
@@ -52,30 +53,33 @@ static inline float em_trig_float(uint32_t u) { float f; memcpy(&f, &u, 4); retu
 #define EM_TAN_PI8_F 0x1.a8279ap-2f   /* tan(pi/8) */
 #define EM_TAN_3PI8_F 0x1.3504f4p+1f  /* tan(3pi/8) */
 
-/* sin r ~ r + r z S(z), cos r ~ 1 - z/2 + z^2 C(z), tan r ~ r + r z T(z), z = r^2, |r| <= pi/4 */
+/* sin r ~ r + r z S(z), cos r ~ 1 - z/2 + z^2 C(z), tan r ~ r + r z T(z), z = r^2, |r| <= pi/4 (T: relative
+ * error 2e-9) */
 #define EM_SIN_S2 -1.9515295891e-4f
 #define EM_SIN_S1 8.3321608736e-3f
 #define EM_SIN_S0 -1.6666654611e-1f
 #define EM_COS_C2 2.443315711809948e-5f
 #define EM_COS_C1 -1.388731625493765e-3f
 #define EM_COS_C0 4.166664568298827e-2f
-#define EM_TAN_T5 9.38540185543e-3f
-#define EM_TAN_T4 3.11992232697e-3f
-#define EM_TAN_T3 2.44301354525e-2f
-#define EM_TAN_T2 5.34112807005e-2f
-#define EM_TAN_T1 1.33387994085e-1f
-#define EM_TAN_T0 3.33331568548e-1f
-/* asin s ~ s + s z A(z), z = s^2 <= 1/4 */
-#define EM_ASIN_A4 4.2163199048e-2f
-#define EM_ASIN_A3 2.4181311049e-2f
-#define EM_ASIN_A2 4.5470025998e-2f
-#define EM_ASIN_A1 7.4953002686e-2f
-#define EM_ASIN_A0 1.6666752422e-1f
-/* atan t ~ t + t z B(z), z = t^2, |t| <= tan(pi/8) */
-#define EM_ATAN_B3 8.05374449538e-2f
-#define EM_ATAN_B2 -1.38776856032e-1f
-#define EM_ATAN_B1 1.99777106478e-1f
-#define EM_ATAN_B0 -3.33329491539e-1f
+#define EM_TAN_T6 0x1.2d7ef2p-8f
+#define EM_TAN_T5 -0x1.7b16acp-12f
+#define EM_TAN_T4 0x1.6e9f00p-7f
+#define EM_TAN_T3 0x1.5a7bacp-6f
+#define EM_TAN_T2 0x1.bb11ccp-5f
+#define EM_TAN_T1 0x1.110c62p-3f
+#define EM_TAN_T0 0x1.555564p-2f
+/* asin s ~ s + s z A(z), z = s^2 <= 1/4 (relative error 5e-9) */
+#define EM_ASIN_A4 0x1.596db0p-5f
+#define EM_ASIN_A3 0x1.8c27aap-6f
+#define EM_ASIN_A2 0x1.747e58p-5f
+#define EM_ASIN_A1 0x1.3301e4p-4f
+#define EM_ASIN_A0 0x1.5555c8p-3f
+/* atan t ~ t + t z B(z), z = t^2, |t| <= tan(pi/8) (relative error 7e-10) */
+#define EM_ATAN_B4 -0x1.f1d8fap-5f
+#define EM_ATAN_B3 0x1.b1e852p-4f
+#define EM_ATAN_B2 -0x1.23b4e4p-3f
+#define EM_ATAN_B1 0x1.999192p-3f
+#define EM_ATAN_B0 -0x1.55554ap-2f
 
 /* The exact path of sin/cos/tan (|x| above the bound, inf, NaN). */
 static inline float em_sin_big_f32(float x) { return (float)sin((double)x); }
@@ -127,19 +131,42 @@ static inline float em_cos_f32(float x) {
     return em_sincos_quadrant_f32(r, q + 1u);
 }
 
+/* The same reduction carried as r_hi + r_lo (for tan, whose odd quadrants divide): n P2 joins r1 by an
+ * error-free sum, the product's own error and n P3 go into r_lo. *lo gets r_lo. */
+static inline float em_trig_reduce2_f32(float x, uint32_t *q, float *lo) {
+    float k = fmaf(x, EM_TRIG_2_PI_F, EM_TRIG_MAGIC_F);
+    *q = em_trig_bits(k);
+    float n = k - EM_TRIG_MAGIC_F;
+    float r1 = fmaf(-n, EM_PIO2_1_F, x);
+    float c = n * -EM_PIO2_2_F;
+    float ce = fmaf(n, -EM_PIO2_2_F, -c);
+    float s = r1 + c, bb = s - r1;
+    float err = (r1 - (s - bb)) + (c - bb);
+    *lo = fmaf(n, -EM_PIO2_3_F, err + ce);
+    return s;
+}
+
+/* tan: t = tan(r_hi + r_lo) as t_hi + t_lo; odd quadrants take -1/t with one correction step on the division. */
 static inline float em_tan_f32(float x) {
     if (!(fabsf(x) <= EM_TRIG_BOUND_F)) return em_tan_big_f32(x);
+    if (x == 0) return x;
     uint32_t q;
-    float r = em_trig_reduce_f32(x, &q);
-    float z = r * r;
-    float p = EM_TAN_T5;
+    float rl, rh = em_trig_reduce2_f32(x, &q, &rl);
+    float z = rh * rh;
+    float p = EM_TAN_T6;
+    p = fmaf(p, z, EM_TAN_T5);
     p = fmaf(p, z, EM_TAN_T4);
     p = fmaf(p, z, EM_TAN_T3);
     p = fmaf(p, z, EM_TAN_T2);
     p = fmaf(p, z, EM_TAN_T1);
     p = fmaf(p, z, EM_TAN_T0);
-    float t = fmaf(r * z, p, r);
-    return q & 1u ? -1.0f / t : t;
+    float tail = fmaf(rh * z, p, rl);
+    float th = rh + tail;
+    if (!(q & 1u)) return th;
+    float tl = tail - (th - rh);
+    float y = -1.0f / th;
+    float rho = fmaf(y, tl, fmaf(y, th, 1.0f));
+    return fmaf(y, rho, y);
 }
 
 /* asin s for |s| <= 1/2, z = s^2 (or z = s^2 as passed). */
@@ -182,25 +209,42 @@ static inline float em_arccos_f32(float x) {
     return EM_PIO2_HI_F - (x + u);
 }
 
-/* atan t + offset (hi, lo) for |t| <= tan(pi/8) (a little beyond is harmless). */
-static inline float em_atan_poly_f32(float t, float hi, float lo) {
+/* hi + atan(t + tl) + lo for |t| <= tan(pi/8) (a little beyond is harmless), tl a correction of t. */
+static inline float em_atan_poly_f32(float t, float tl, float hi, float lo) {
     float z = t * t;
-    float p = EM_ATAN_B3;
+    float p = EM_ATAN_B4;
+    p = fmaf(p, z, EM_ATAN_B3);
     p = fmaf(p, z, EM_ATAN_B2);
     p = fmaf(p, z, EM_ATAN_B1);
     p = fmaf(p, z, EM_ATAN_B0);
-    return hi + (fmaf(t * z, p, t) + lo);
+    float u = fmaf(t * z, p, tl + lo);
+    return hi + (t + u);
 }
 
+/* arctan: t = num/den by range, then tl = (num - t den) / den from the division's exact residual and the rounding
+ * errors of num = |x| - 1 and den = |x| + 1 (1/den = (1 - t)/2 there; -t for den = |x|). */
 static inline float em_arctan_f32(float x) {
-    float a = fabsf(x), r;
-    if (a > EM_TAN_3PI8_F) r = em_atan_poly_f32(-1.0f / a, EM_PIO2_HI_F, EM_PIO2_LO_F);
-    else if (a > EM_TAN_PI8_F) r = em_atan_poly_f32((a - 1.0f) / (a + 1.0f), EM_PIO4_HI_F, EM_PIO4_LO_F);
-    else r = em_atan_poly_f32(a / 1.0f, 0.0f, 0.0f);
-    return copysignf(r, x);
+    float a = fabsf(x), num, den, g, c, hi, lo;
+    if (a > EM_TAN_3PI8_F) {
+        num = -1.0f, den = a < 0x1p100f ? a : 0x1p100f; /* no inf * 0 in the residual */
+        hi = EM_PIO2_HI_F, lo = EM_PIO2_LO_F;
+    } else if (a > EM_TAN_PI8_F) {
+        num = a - 1.0f, den = a + 1.0f;
+        hi = EM_PIO4_HI_F, lo = EM_PIO4_LO_F;
+    } else {
+        num = a, den = 1.0f;
+        hi = 0.0f, lo = 0.0f;
+    }
+    float t = num / den;
+    if (a > EM_TAN_3PI8_F) g = -t, c = 0.0f;
+    else if (a > EM_TAN_PI8_F) g = 0.5f * (1.0f - t), c = fmaf(-t, a - (den - 1.0f), a - (num + 1.0f));
+    else g = 0.0f, c = 0.0f;
+    float tl = (fmaf(-t, den, num) + c) * g;
+    return copysignf(em_atan_poly_f32(t, tl, hi, lo), x);
 }
 
-/* arctan2(y, x) = +-(offset +- atan t), the ratio t from a = |y| and b = |x|. */
+/* arctan2(y, x) = +-(offset +- atan t), the ratio t from a = |y| and b = |x|, with tl = (num - t den) / den from
+ * the division's residual and, in the middle range, the rounding errors of num = a - b and den = a + b (two-sums). */
 static inline float em_arctan2_f32(float y, float x) {
     float a = fabsf(y), b = fabsf(x);
     float m = a > b ? a : b;
@@ -208,7 +252,7 @@ static inline float em_arctan2_f32(float y, float x) {
     a *= s;
     b *= s;
     bool neg = signbit(x);
-    float num, den, hi, lo;
+    float num, den, hi, lo, c = 0.0f;
     if (a > EM_TAN_3PI8_F * b) {
         num = -b, den = a;
         hi = EM_PIO2_HI_F, lo = EM_PIO2_LO_F; /* pi/2 either way */
@@ -220,14 +264,22 @@ static inline float em_arctan2_f32(float y, float x) {
         hi = neg ? EM_PI_HI_F : 0.0f, lo = neg ? EM_PI_LO_F : 0.0f;
     }
     float t = a == b ? 0.0f : num / den; /* 0/0, inf/inf */
+    if (!(a > EM_TAN_3PI8_F * b) && (a > EM_TAN_PI8_F * b || a == INFINITY) && a != b) {
+        float bn = num - a, nl = (a - (num - bn)) + (-b - bn);
+        float bd = den - a, dl = (a - (den - bd)) + (b - bd);
+        c = fmaf(-t, dl, nl);
+    }
+    float tl = a == b ? 0.0f : (fmaf(-t, den == INFINITY ? 1.0f : den, num) + c) / den;
     float z = t * t;
-    float p = EM_ATAN_B3;
+    float p = EM_ATAN_B4;
+    p = fmaf(p, z, EM_ATAN_B3);
     p = fmaf(p, z, EM_ATAN_B2);
     p = fmaf(p, z, EM_ATAN_B1);
     p = fmaf(p, z, EM_ATAN_B0);
-    float w = fmaf(t * z, p, t);
-    w = neg ? -w : w;
-    return copysignf(hi + (w + lo), y);
+    float tz = t * z;
+    if (neg) t = -t, tz = -tz, tl = -tl;
+    float u = fmaf(tz, p, tl + lo);
+    return copysignf(hi + (t + u), y);
 }
 
 /* arctan2 by dtype suffix (scalar.h's binary float macro): ours for float32, libm's for float64 */

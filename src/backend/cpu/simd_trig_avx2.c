@@ -21,6 +21,7 @@ static inline TGT V vfnma(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
 static inline TGT V vsqrt(V a) { return _mm256_sqrt_ps(a); }
 static inline TGT V vsign(void) { return _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)); }
 static inline TGT V vabs(V a) { return _mm256_andnot_ps(vsign(), a); }
+static inline TGT V vmin(V a, V b) { return _mm256_min_ps(a, b); }
 static inline TGT V vmax(V a, V b) { return _mm256_max_ps(a, b); }
 static inline TGT VI vbits(V a) { return _mm256_castps_si256(a); }
 static inline TGT V vxorbits(V a, VI b) { return _mm256_castsi256_ps(_mm256_xor_si256(vbits(a), b)); }

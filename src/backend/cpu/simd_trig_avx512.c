@@ -20,6 +20,7 @@ static inline TGT V vfma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
 static inline TGT V vfnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
 static inline TGT V vsqrt(V a) { return _mm512_sqrt_ps(a); }
 static inline TGT V vabs(V a) { return _mm512_abs_ps(a); }
+static inline TGT V vmin(V a, V b) { return _mm512_min_ps(a, b); }
 static inline TGT V vmax(V a, V b) { return _mm512_max_ps(a, b); }
 static inline TGT VI vsignmask(void) { return _mm512_set1_epi32((int)0x80000000u); }
 static inline TGT VI vbits(V a) { return _mm512_castps_si512(a); }

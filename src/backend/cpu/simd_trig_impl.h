@@ -6,7 +6,7 @@
  *
  * The includer defines: V (vector of W floats), M (lane mask), VI (vector of W int32), TGT (target attribute),
  * and the static inline functions vset, vadd, vsub, vmul, vdiv, vfma (a*b+c, one rounding), vfnma (-(a*b)+c),
- * vsqrt, vabs, vneg, vmax (a > b ? a : b), vcopysign(mag, sgn), vflip(v, m) (negate where m), vsel(m, no, yes),
+ * vsqrt, vabs, vneg, vmax (a > b ? a : b), vmin (a < b ? a : b), vcopysign(mag, sgn), vflip(v, m) (negate where m), vsel(m, no, yes),
  * mgt/meq (ordered compares),
  * mnle (not a <= b: true on NaN), mor, mneg (sign bit set), mbits (mask to an unsigned, lane i in bit i), vbits
  * (reinterpret), viand (and with a constant), viadd (add a constant), vislli30 (shift left by 30), vxorbits(v, VI),
@@ -49,18 +49,38 @@ static inline TGT V cos_v(V x) {
     V r = trig_reduce(x, &q);
     return sincos_quadrant(r, viadd(q, 1));
 }
+/* r = r_hi + r_lo (em_trig_reduce2_f32) */
+static inline TGT V trig_reduce2(V x, VI *q, V *lo) {
+    V k = vfma(x, vset(EM_TRIG_2_PI_F), vset(EM_TRIG_MAGIC_F));
+    *q = vbits(k);
+    V n = vsub(k, vset(EM_TRIG_MAGIC_F));
+    V r1 = vfnma(n, vset(EM_PIO2_1_F), x);
+    V c = vmul(n, vset(-EM_PIO2_2_F));
+    V ce = vfma(n, vset(-EM_PIO2_2_F), vneg(c));
+    V s = vadd(r1, c), bb = vsub(s, r1);
+    V err = vadd(vsub(r1, vsub(s, bb)), vsub(c, bb));
+    *lo = vfma(n, vset(-EM_PIO2_3_F), vadd(err, ce));
+    return s;
+}
+
 static inline TGT V tan_v(V x) {
     VI q;
-    V r = trig_reduce(x, &q);
-    V z = vmul(r, r);
-    V p = vset(EM_TAN_T5);
+    V rl, rh = trig_reduce2(x, &q, &rl);
+    V z = vmul(rh, rh);
+    V p = vset(EM_TAN_T6);
+    p = vfma(p, z, vset(EM_TAN_T5));
     p = vfma(p, z, vset(EM_TAN_T4));
     p = vfma(p, z, vset(EM_TAN_T3));
     p = vfma(p, z, vset(EM_TAN_T2));
     p = vfma(p, z, vset(EM_TAN_T1));
     p = vfma(p, z, vset(EM_TAN_T0));
-    V t = vfma(vmul(r, z), p, r);
-    return vsel(modd(q), t, vdiv(vset(-1.0f), t));
+    V tail = vfma(vmul(rh, z), p, rl);
+    V th = vadd(rh, tail);
+    V tl = vsub(tail, vsub(th, rh));
+    V y = vdiv(vset(-1.0f), th);
+    V rho = vfma(y, tl, vfma(y, th, vset(1.0f)));
+    V r = vsel(modd(q), th, vfma(y, rho, y));
+    return vsel(meq(x, vset(0.0f)), r, x);
 }
 
 /* ---- arcsin, arccos ---- */
@@ -100,49 +120,60 @@ static inline TGT V acos_v(V x) {
 
 /* ---- arctan, arctan2 ---- */
 
-/* hi + (atan t + lo) */
-static inline TGT V atan_poly(V t, V hi, V lo) {
-    V z = vmul(t, t);
-    V p = vset(EM_ATAN_B3);
+static inline TGT V atan_horner(V z) {
+    V p = vset(EM_ATAN_B4);
+    p = vfma(p, z, vset(EM_ATAN_B3));
     p = vfma(p, z, vset(EM_ATAN_B2));
     p = vfma(p, z, vset(EM_ATAN_B1));
-    p = vfma(p, z, vset(EM_ATAN_B0));
-    return vadd(hi, vadd(vfma(vmul(t, z), p, t), lo));
+    return vfma(p, z, vset(EM_ATAN_B0));
 }
 
 static inline TGT V atan_v(V x) {
     V a = vabs(x), one = vset(1.0f), zero = vset(0.0f);
     M big = mgt(a, vset(EM_TAN_3PI8_F)), mid = mgt(a, vset(EM_TAN_PI8_F));
     V num = vsel(big, vsel(mid, a, vsub(a, one)), vset(-1.0f));
-    V den = vsel(big, vsel(mid, one, vadd(a, one)), a);
+    V den = vsel(big, vsel(mid, one, vadd(a, one)), vmin(a, vset(0x1p100f)));
     V hi = vsel(big, vsel(mid, zero, vset(EM_PIO4_HI_F)), vset(EM_PIO2_HI_F));
     V lo = vsel(big, vsel(mid, zero, vset(EM_PIO4_LO_F)), vset(EM_PIO2_LO_F));
-    return vcopysign(atan_poly(vdiv(num, den), hi, lo), x);
+    V t = vdiv(num, den);
+    V cm = vfnma(t, vsub(a, vsub(den, one)), vsub(a, vadd(num, one)));
+    V g = vsel(big, vsel(mid, zero, vmul(vset(0.5f), vsub(one, t))), vneg(t));
+    V c = vsel(big, vsel(mid, zero, cm), zero);
+    V tl = vmul(vadd(vfnma(t, den, num), c), g);
+    V z = vmul(t, t);
+    V u = vfma(vmul(t, z), atan_horner(z), vadd(tl, lo));
+    return vcopysign(vadd(hi, vadd(t, u)), x);
 }
 
 static inline TGT V atan2_v(V y, V x) {
-    V a = vabs(y), b = vabs(x);
+    V a = vabs(y), b = vabs(x), zero = vset(0.0f), inf = vset(INFINITY);
     V m = vmax(a, b);
     V sc = vsel(mgt(m, vset(0x1p125f)), vsel(mgt(vset(0x1p-60f), m), vset(1.0f), vset(0x1p64f)), vset(0x1p-4f));
     a = vmul(a, sc);
     b = vmul(b, sc);
     M neg = mneg(x);
     M big = mgt(a, vmul(vset(EM_TAN_3PI8_F), b));
-    M mid = mor(mgt(a, vmul(vset(EM_TAN_PI8_F), b)), meq(a, vset(INFINITY)));
+    M mid = mor(mgt(a, vmul(vset(EM_TAN_PI8_F), b)), meq(a, inf));
+    M same = meq(a, b);
     V num = vsel(big, vsel(mid, a, vsub(a, b)), vneg(b));
     V den = vsel(big, vsel(mid, b, vadd(a, b)), a);
-    V hi = vsel(big, vsel(mid, vsel(neg, vset(0.0f), vset(EM_PI_HI_F)),
+    V hi = vsel(big, vsel(mid, vsel(neg, zero, vset(EM_PI_HI_F)),
                                vsel(neg, vset(EM_PIO4_HI_F), vset(EM_3PIO4_HI_F))), vset(EM_PIO2_HI_F));
-    V lo = vsel(big, vsel(mid, vsel(neg, vset(0.0f), vset(EM_PI_LO_F)),
+    V lo = vsel(big, vsel(mid, vsel(neg, zero, vset(EM_PI_LO_F)),
                                vsel(neg, vset(EM_PIO4_LO_F), vset(EM_3PIO4_LO_F))), vset(EM_PIO2_LO_F));
-    V t = vsel(meq(a, b), vdiv(num, den), vset(0.0f));
+    V t = vsel(same, vdiv(num, den), zero);
+    V bn = vsub(num, a), nl = vadd(vsub(a, vsub(num, bn)), vsub(vneg(b), bn));
+    V bd = vsub(den, a), dl = vadd(vsub(a, vsub(den, bd)), vsub(b, bd));
+    V c = vsel(big, vsel(mid, zero, vfnma(t, dl, nl)), zero);
+    V dr = vsel(meq(den, inf), den, vset(1.0f));
+    V tl = vsel(same, vdiv(vadd(vfnma(t, dr, num), c), den), zero);
     V z = vmul(t, t);
-    V p = vset(EM_ATAN_B3);
-    p = vfma(p, z, vset(EM_ATAN_B2));
-    p = vfma(p, z, vset(EM_ATAN_B1));
-    p = vfma(p, z, vset(EM_ATAN_B0));
-    V w = vflip(vfma(vmul(t, z), p, t), neg);
-    return vcopysign(vadd(hi, vadd(w, lo)), y);
+    V p = atan_horner(z);
+    V tz = vflip(vmul(t, z), neg);
+    t = vflip(t, neg);
+    tl = vflip(tl, neg);
+    V u = vfma(tz, p, vadd(tl, lo));
+    return vcopysign(vadd(hi, vadd(t, u)), y);
 }
 
 /* ---- loops ---- */
