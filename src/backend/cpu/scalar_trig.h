@@ -119,6 +119,7 @@ static inline float em_sincos_quadrant_f32(float r, uint32_t q) {
 
 static inline float em_sin_f32(float x) {
     if (!(fabsf(x) <= EM_TRIG_BOUND_F)) return em_sin_big_f32(x);
+    if (x == 0) return x; /* -0: the reduction's n P2 term (+0) would turn r into +0 */
     uint32_t q;
     float r = em_trig_reduce_f32(x, &q);
     return em_sincos_quadrant_f32(r, q);

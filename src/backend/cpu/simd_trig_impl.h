@@ -42,7 +42,7 @@ static inline TGT V sincos_quadrant(V r, VI q) {
 static inline TGT V sin_v(V x) {
     VI q;
     V r = trig_reduce(x, &q);
-    return sincos_quadrant(r, q);
+    return vsel(meq(x, vset(0.0f)), sincos_quadrant(r, q), x);
 }
 static inline TGT V cos_v(V x) {
     VI q;
