@@ -244,8 +244,11 @@ static inline float em_arctan_f32(float x) {
     return copysignf(em_atan_poly_f32(t, tl, hi, lo), x);
 }
 
-/* arctan2(y, x) = +-(offset +- atan t), the ratio t from a = |y| and b = |x|, with tl = (num - t den) / den from
- * the division's residual and, in the middle range, the rounding errors of num = a - b and den = a + b (two-sums). */
+/* arctan2(y, x) = +-(offset +- atan t), the ratio t = num (1/den) from a = |y| and b = |x|, with tl =
+ * (num - t den) / den from the exact residual and, in the middle range, the rounding errors of num = a - b and
+ * den = a + b (two-sums). The vector loops run this with s = 1 (no infinities) only for lanes whose larger
+ * magnitude lies in [2^-60, 2^125] and whose smaller one is 0 or at least 2^-100, and call this function for
+ * the others. */
 static inline float em_arctan2_f32(float y, float x) {
     float a = fabsf(y), b = fabsf(x);
     float m = a > b ? a : b;
@@ -264,13 +267,23 @@ static inline float em_arctan2_f32(float y, float x) {
         num = a, den = b;
         hi = neg ? EM_PI_HI_F : 0.0f, lo = neg ? EM_PI_LO_F : 0.0f;
     }
-    float t = a == b ? 0.0f : num / den; /* 0/0, inf/inf */
-    if (!(a > EM_TAN_3PI8_F * b) && (a > EM_TAN_PI8_F * b || a == INFINITY) && a != b) {
-        float bn = num - a, nl = (a - (num - bn)) + (-b - bn);
-        float bd = den - a, dl = (a - (den - bd)) + (b - bd);
-        c = fmaf(-t, dl, nl);
+    /* one division: t = num (1/den), corrected by tl; where the smaller magnitude is below 2^-100 the residual
+     * would underflow, so t is the quotient itself (atan t = t there, or t is exact) */
+    float mn = a < b ? a : b, t, tl;
+    if (a == b) {
+        t = 0.0f, tl = 0.0f; /* 0/0, inf/inf */
+    } else if (mn < 0x1p-100f && mn > 0) {
+        t = num / den, tl = 0.0f;
+    } else {
+        float d = 1.0f / den;
+        t = num * d;
+        if (!(a > EM_TAN_3PI8_F * b) && (a > EM_TAN_PI8_F * b || a == INFINITY)) {
+            float bn = num - a, nl = (a - (num - bn)) + (-b - bn);
+            float bd = den - a, dl = (a - (den - bd)) + (b - bd);
+            c = fmaf(-t, dl, nl);
+        }
+        tl = (fmaf(-t, den == INFINITY ? 1.0f : den, num) + c) * d;
     }
-    float tl = a == b ? 0.0f : (fmaf(-t, den == INFINITY ? 1.0f : den, num) + c) / den;
     float z = t * t;
     float p = EM_ATAN_B4;
     p = fmaf(p, z, EM_ATAN_B3);

@@ -8,9 +8,10 @@
  * and the static inline functions vset, vadd, vsub, vmul, vdiv, vfma (a*b+c, one rounding), vfnma (-(a*b)+c),
  * vsqrt, vabs, vneg, vmax (a > b ? a : b), vmin (a < b ? a : b), vcopysign(mag, sgn), vflip(v, m) (negate where m), vsel(m, no, yes),
  * mgt/meq (ordered compares),
- * mnle (not a <= b: true on NaN), mor, mneg (sign bit set), mbits (mask to an unsigned, lane i in bit i), vbits
+ * mnle (not a <= b: true on NaN), mor, mand, mneg (sign bit set), mbits (mask to an unsigned, lane i in bit i), vbits
  * (reinterpret), viand (and with a constant), viadd (add a constant), vislli30 (shift left by 30), vxorbits(v, VI),
  * modd (low bit of VI set),
+ * vpick6(big, mid, neg, hi_table, lo_table, &hi, &lo) (entry 4 big + 2 mid (when not big) + neg of two 8-float tables),
  * and the loads and stores vload, vstore, vload_tail(p, k), vstore_tail(p, k, v) for k < W lanes. */
 
 /* ---- sin, cos, tan ---- */
@@ -145,28 +146,31 @@ static inline TGT V atan_v(V x) {
     return vcopysign(vadd(hi, vadd(t, u)), x);
 }
 
-static inline TGT V atan2_v(V y, V x) {
-    V a = vabs(y), b = vabs(x), zero = vset(0.0f), inf = vset(INFINITY);
+/* arctan2 for lanes whose larger magnitude m is in [2^-60, 2^125] and smaller one 0 or >= 2^-100 (no scaling,
+ * no infinities, no 0/0, no quotient whose residual underflows: the
+ * scalar function's arithmetic with s = 1, its special cases being no-ops there); *out gets the other lanes. */
+static const float atan2_hi[8] = {0.0f, EM_PI_HI_F, EM_PIO4_HI_F, EM_3PIO4_HI_F, EM_PIO2_HI_F, EM_PIO2_HI_F, 0, 0};
+static const float atan2_lo[8] = {0.0f, EM_PI_LO_F, EM_PIO4_LO_F, EM_3PIO4_LO_F, EM_PIO2_LO_F, EM_PIO2_LO_F, 0, 0};
+
+static inline TGT V atan2_v(V y, V x, unsigned *out) {
+    V a = vabs(y), b = vabs(x);
     V m = vmax(a, b);
-    V sc = vsel(mgt(m, vset(0x1p125f)), vsel(mgt(vset(0x1p-60f), m), vset(1.0f), vset(0x1p64f)), vset(0x1p-4f));
-    a = vmul(a, sc);
-    b = vmul(b, sc);
+    V mn = vmin(a, b);
+    *out = mbits(mor(mor(mnle(m, vset(0x1p125f)), mgt(vset(0x1p-60f), m)),
+                     mand(mgt(vset(0x1p-100f), mn), mgt(mn, vset(0.0f)))));
     M neg = mneg(x);
     M big = mgt(a, vmul(vset(EM_TAN_3PI8_F), b));
-    M mid = mor(mgt(a, vmul(vset(EM_TAN_PI8_F), b)), meq(a, inf));
-    M same = meq(a, b);
+    M mid = mgt(a, vmul(vset(EM_TAN_PI8_F), b));
     V num = vsel(big, vsel(mid, a, vsub(a, b)), vneg(b));
     V den = vsel(big, vsel(mid, b, vadd(a, b)), a);
-    V hi = vsel(big, vsel(mid, vsel(neg, zero, vset(EM_PI_HI_F)),
-                               vsel(neg, vset(EM_PIO4_HI_F), vset(EM_3PIO4_HI_F))), vset(EM_PIO2_HI_F));
-    V lo = vsel(big, vsel(mid, vsel(neg, zero, vset(EM_PI_LO_F)),
-                               vsel(neg, vset(EM_PIO4_LO_F), vset(EM_3PIO4_LO_F))), vset(EM_PIO2_LO_F));
-    V t = vsel(same, vdiv(num, den), zero);
+    V hi, lo;
+    vpick6(big, mid, neg, atan2_hi, atan2_lo, &hi, &lo);
+    V d = vdiv(vset(1.0f), den);
+    V t = vmul(num, d);
     V bn = vsub(num, a), nl = vadd(vsub(a, vsub(num, bn)), vsub(vneg(b), bn));
     V bd = vsub(den, a), dl = vadd(vsub(a, vsub(den, bd)), vsub(b, bd));
-    V c = vsel(big, vsel(mid, zero, vfnma(t, dl, nl)), zero);
-    V dr = vsel(meq(den, inf), den, vset(1.0f));
-    V tl = vsel(same, vdiv(vadd(vfnma(t, dr, num), c), den), zero);
+    V c = vsel(big, vsel(mid, vset(0.0f), vfnma(t, dl, nl)), vset(0.0f));
+    V tl = vmul(vadd(vfnma(t, den, num), c), d);
     V z = vmul(t, t);
     V p = atan_horner(z);
     V tz = vflip(vmul(t, z), neg);
@@ -216,7 +220,17 @@ static TGT void trig_arctan2(const float *a, const float *b, float *o, int64_t n
         int64_t k = n - i;
         V y = mode == CPU_SIMD_SV ? va : k >= W ? vload(a + i) : vload_tail(a + i, k);
         V x = mode == CPU_SIMD_VS ? vb : k >= W ? vload(b + i) : vload_tail(b + i, k);
-        V r = atan2_v(y, x);
+        unsigned out;
+        V r = atan2_v(y, x, &out);
+        if (out) {
+            float ys[W], xs[W], rs[W];
+            vstore(ys, y);
+            vstore(xs, x);
+            vstore(rs, r);
+            for (int j = 0; j < W; j++)
+                if (out >> j & 1u) rs[j] = em_arctan2_f32(ys[j], xs[j]);
+            r = vload(rs);
+        }
         if (k >= W) vstore(o + i, r);
         else vstore_tail(o + i, k, r);
     }
