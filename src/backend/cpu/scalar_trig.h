@@ -12,11 +12,9 @@
  *     value, rounded once (the vector loops call the same function for those lanes).
  *   arcsin, arccos: |x| <= 1/2 by an odd polynomial in x; above, through s = sqrt((1 - |x|)/2):
  *     asin|x| = pi/2 - 2 asin s, acos x = 2 asin s (x > 0) or pi - 2 asin s; pi/2 and pi in two parts.
- *   arctan, arctan2: three ranges of the ratio t (<= tan pi/8: t itself; <= tan 3pi/8: (t-1)/(t+1) and pi/4;
- *     above: -1/t and pi/2) with one division, an odd polynomial, and the offset added in two parts.
- *     arctan2(y, x) forms the ratio from |y| and |x| directly ((|y|-|x|)/(|y|+|x|) in the middle range), both
- *     scaled by a power of two when huge or tiny; x < 0 folds pi - angle into the offset; C's signed-zero and
- *     infinity cases fall out, except 0/0 and inf/inf, set explicitly.
+ *   arctan, arctan2: the ratio t in [-1, 1] (x itself or -1/x; min(|y|,|x|)/max) by one division, corrected by
+ *     the division's exact residual, an odd polynomial, and pi/2 or pi added in two parts; arctan2's signed-zero
+ *     and infinity cases as C's atan2.
  *
  * The sine and cosine polynomials are Cephes' (sinf, cosf); those of tan, asin and atan are minimax fits made for
  * ember (Lawson's iteration on the relative error, coefficients rounded to float).
@@ -42,16 +40,10 @@ static inline float em_trig_float(uint32_t u) { float f; memcpy(&f, &u, 4); retu
 #define EM_PIO2_1_F 0x1.921fb6p+0f    /* pi/2 = P1 + P2 + P3 + O(2^-76) */
 #define EM_PIO2_2_F -0x1.777a5cp-25f
 #define EM_PIO2_3_F -0x1.ee59dap-50f
-#define EM_PIO4_HI_F 0x1.921fb6p-1f   /* pi/4 = HI + LO + O(2^-51) */
-#define EM_PIO4_LO_F -0x1.777a5cp-26f
 #define EM_PIO2_HI_F 0x1.921fb6p+0f
 #define EM_PIO2_LO_F -0x1.777a5cp-25f
-#define EM_3PIO4_HI_F 0x1.2d97c8p+1f
-#define EM_3PIO4_LO_F -0x1.99bc5cp-28f
 #define EM_PI_HI_F 0x1.921fb6p+1f
 #define EM_PI_LO_F -0x1.777a5cp-24f
-#define EM_TAN_PI8_F 0x1.a8279ap-2f   /* tan(pi/8) */
-#define EM_TAN_3PI8_F 0x1.3504f4p+1f  /* tan(3pi/8) */
 
 /* sin r ~ r + r z S(z), cos r ~ 1 - z/2 + z^2 C(z), tan r ~ r + r z T(z), z = r^2, |r| <= pi/4 (T: relative
  * error 2e-9) */
@@ -74,12 +66,16 @@ static inline float em_trig_float(uint32_t u) { float f; memcpy(&f, &u, 4); retu
 #define EM_ASIN_A2 0x1.747e58p-5f
 #define EM_ASIN_A1 0x1.3301e4p-4f
 #define EM_ASIN_A0 0x1.5555c8p-3f
-/* atan t ~ t + t z B(z), z = t^2, |t| <= tan(pi/8) (relative error 7e-10) */
-#define EM_ATAN_B4 -0x1.f1d8fap-5f
-#define EM_ATAN_B3 0x1.b1e852p-4f
-#define EM_ATAN_B2 -0x1.23b4e4p-3f
-#define EM_ATAN_B1 0x1.999192p-3f
-#define EM_ATAN_B0 -0x1.55554ap-2f
+/* atan t ~ t + t z B(z), z = t^2, |t| <= 1 (relative error 3e-9) */
+#define EM_ATAN_B8 -0x1.d62e3ep-10f
+#define EM_ATAN_B7 0x1.65a57ap-7f
+#define EM_ATAN_B6 -0x1.fed09cp-6f
+#define EM_ATAN_B5 0x1.dac988p-5f
+#define EM_ATAN_B4 -0x1.583478p-4f
+#define EM_ATAN_B3 0x1.c099f8p-4f
+#define EM_ATAN_B2 -0x1.2421b6p-3f
+#define EM_ATAN_B1 0x1.9991fep-3f
+#define EM_ATAN_B0 -0x1.55553ep-2f
 
 /* The exact path of sin/cos/tan (|x| above the bound, inf, NaN). */
 static inline float em_sin_big_f32(float x) { return (float)sin((double)x); }
@@ -210,90 +206,72 @@ static inline float em_arccos_f32(float x) {
     return EM_PIO2_HI_F - (x + u);
 }
 
-/* hi + atan(t + tl) + lo for |t| <= tan(pi/8) (a little beyond is harmless), tl a correction of t. */
-static inline float em_atan_poly_f32(float t, float tl, float hi, float lo) {
-    float z = t * t;
-    float p = EM_ATAN_B4;
+static inline float em_atan_horner_f32(float z) {
+    float p = EM_ATAN_B8;
+    p = fmaf(p, z, EM_ATAN_B7);
+    p = fmaf(p, z, EM_ATAN_B6);
+    p = fmaf(p, z, EM_ATAN_B5);
+    p = fmaf(p, z, EM_ATAN_B4);
     p = fmaf(p, z, EM_ATAN_B3);
     p = fmaf(p, z, EM_ATAN_B2);
     p = fmaf(p, z, EM_ATAN_B1);
-    p = fmaf(p, z, EM_ATAN_B0);
-    float u = fmaf(t * z, p, tl + lo);
-    return hi + (t + u);
+    return fmaf(p, z, EM_ATAN_B0);
 }
 
-/* arctan: t = num/den by range, then tl = (num - t den) / den from the division's exact residual and the rounding
- * errors of num = |x| - 1 and den = |x| + 1 (1/den = (1 - t)/2 there; -t for den = |x|). */
+/* hi + t + u, |t| <= 1 <= hi or hi = 0, u small: hi + t by an error-free (fast) two-sum, its error joining u. */
+static inline float em_atan_sum_f32(float hi, float t, float u) {
+    float s = hi + t;
+    float e = t - (s - hi);
+    return s + (e + u);
+}
+
+/* arctan: |x| <= 1 directly; above, pi/2 + atan(t) with t = -1/|x| and its correction -tl = (num - t den) (-t)
+ * from the division's exact residual (1/den = -t). den is capped at 2^100 (no inf * 0 in the residual). */
 static inline float em_arctan_f32(float x) {
-    float a = fabsf(x), num, den, g, c, hi, lo;
-    if (a > EM_TAN_3PI8_F) {
-        num = -1.0f, den = a < 0x1p100f ? a : 0x1p100f; /* no inf * 0 in the residual */
-        hi = EM_PIO2_HI_F, lo = EM_PIO2_LO_F;
-    } else if (a > EM_TAN_PI8_F) {
-        num = a - 1.0f, den = a + 1.0f;
-        hi = EM_PIO4_HI_F, lo = EM_PIO4_LO_F;
-    } else {
-        num = a, den = 1.0f;
-        hi = 0.0f, lo = 0.0f;
-    }
+    float a = fabsf(x);
+    bool big = a > 1.0f;
+    float num = big ? -1.0f : a;
+    float den = big ? (a < 0x1p100f ? a : 0x1p100f) : 1.0f;
     float t = num / den;
-    if (a > EM_TAN_3PI8_F) g = -t, c = 0.0f;
-    else if (a > EM_TAN_PI8_F) g = 0.5f * (1.0f - t), c = fmaf(-t, a - (den - 1.0f), a - (num + 1.0f));
-    else g = 0.0f, c = 0.0f;
-    float tl = (fmaf(-t, den, num) + c) * g;
-    return copysignf(em_atan_poly_f32(t, tl, hi, lo), x);
+    float tl = fmaf(-t, den, num) * t; /* minus the correction; 0 where den = 1 */
+    float hi = big ? EM_PIO2_HI_F : 0.0f, lo = big ? EM_PIO2_LO_F : 0.0f;
+    float z = t * t;
+    float u = fmaf(t * z, em_atan_horner_f32(z), lo - tl);
+    return copysignf(em_atan_sum_f32(hi, t, u), x);
 }
 
-/* arctan2(y, x) = +-(offset +- atan t), the ratio t = num (1/den) from a = |y| and b = |x|, with tl =
- * (num - t den) / den from the exact residual and, in the middle range, the rounding errors of num = a - b and
- * den = a + b (two-sums). The vector loops run this with s = 1 (no infinities) only for lanes whose larger
- * magnitude lies in [2^-60, 2^125] and whose smaller one is 0 or at least 2^-100, and call this function for
- * the others. */
+/* arctan2(y, x): with a = |y|, b = |x|, t = min/max in [0, 1] as min (1/max) corrected by tl = (min - t max) /
+ * max; the angle is +-atan t plus 0, pi/2 or pi (by a > b and x's sign) in two parts, with y's sign. Huge or
+ * tiny pairs are scaled by a power of two first (exact); a min below 2^-100 takes the plain quotient (the
+ * residual would underflow; atan t = t there). The vector loops run the general case for lanes with max in
+ * [2^-60, 2^125], min 0 or >= 2^-100 and no NaN, and call this function for the others. */
 static inline float em_arctan2_f32(float y, float x) {
+    if (y != y || x != x) return y + x;
     float a = fabsf(y), b = fabsf(x);
-    float m = a > b ? a : b;
-    float s = m > 0x1p125f ? 0x1p-4f : m < 0x1p-60f ? 0x1p64f : 1.0f; /* exact; keeps a + b and 2.4 b finite */
-    a *= s;
-    b *= s;
-    bool neg = signbit(x);
-    float num, den, hi, lo, c = 0.0f;
-    if (a > EM_TAN_3PI8_F * b) {
-        num = -b, den = a;
-        hi = EM_PIO2_HI_F, lo = EM_PIO2_LO_F; /* pi/2 either way */
-    } else if (a > EM_TAN_PI8_F * b || a == INFINITY) {
-        num = a - b, den = a + b;
-        hi = neg ? EM_3PIO4_HI_F : EM_PIO4_HI_F, lo = neg ? EM_3PIO4_LO_F : EM_PIO4_LO_F;
-    } else {
-        num = a, den = b;
-        hi = neg ? EM_PI_HI_F : 0.0f, lo = neg ? EM_PI_LO_F : 0.0f;
-    }
-    /* one division: t = num (1/den), corrected by tl; where the smaller magnitude is below 2^-100 the residual
-     * would underflow, so t is the quotient itself (atan t = t there, or t is exact) */
+    float mx = a > b ? a : b;
+    float s = mx > 0x1p125f ? 0x1p-4f : mx < 0x1p-60f ? 0x1p64f : 1.0f;
+    a *= s, b *= s, mx *= s;
     float mn = a < b ? a : b, t, tl;
-    if (a == b) {
-        t = 0.0f, tl = 0.0f; /* 0/0, inf/inf */
+    if (mx == 0) {
+        t = 0.0f, tl = 0.0f; /* (+-0, +-0) */
+    } else if (mx == INFINITY) {
+        t = mn == INFINITY ? 1.0f : 0.0f, tl = 0.0f;
     } else if (mn < 0x1p-100f && mn > 0) {
-        t = num / den, tl = 0.0f;
+        t = mn / mx, tl = 0.0f;
     } else {
-        float d = 1.0f / den;
-        t = num * d;
-        if (!(a > EM_TAN_3PI8_F * b) && (a > EM_TAN_PI8_F * b || a == INFINITY)) {
-            float bn = num - a, nl = (a - (num - bn)) + (-b - bn);
-            float bd = den - a, dl = (a - (den - bd)) + (b - bd);
-            c = fmaf(-t, dl, nl);
-        }
-        tl = (fmaf(-t, den == INFINITY ? 1.0f : den, num) + c) * d;
+        float d = 1.0f / mx;
+        t = mn * d;
+        tl = fmaf(-t, mx, mn) * d;
     }
+    bool big = a > b, neg = signbit(x);
+    float hi = big ? EM_PIO2_HI_F : neg ? EM_PI_HI_F : 0.0f;
+    float lo = big ? EM_PIO2_LO_F : neg ? EM_PI_LO_F : 0.0f;
     float z = t * t;
-    float p = EM_ATAN_B4;
-    p = fmaf(p, z, EM_ATAN_B3);
-    p = fmaf(p, z, EM_ATAN_B2);
-    p = fmaf(p, z, EM_ATAN_B1);
-    p = fmaf(p, z, EM_ATAN_B0);
+    float p = em_atan_horner_f32(z);
     float tz = t * z;
-    if (neg) t = -t, tz = -tz, tl = -tl;
+    if (big != neg) t = -t, tz = -tz, tl = -tl;
     float u = fmaf(tz, p, tl + lo);
-    return copysignf(hi + (t + u), y);
+    return copysignf(em_atan_sum_f32(hi, t, u), y);
 }
 
 /* arctan2 by dtype suffix (scalar.h's binary float macro): ours for float32, libm's for float64 */

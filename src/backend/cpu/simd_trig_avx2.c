@@ -35,6 +35,9 @@ static inline TGT M mgt(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
 static inline TGT M meq(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
 static inline TGT M mnle(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_NLE_UQ); }
 static inline TGT M mand(M a, M b) { return _mm256_and_ps(a, b); }
+static inline TGT M munord(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_UNORD_Q); }
+static inline TGT M mxor(M a, M b) { return _mm256_xor_ps(a, b); }
+static inline TGT VI msign(M m) { return _mm256_castps_si256(_mm256_and_ps(m, vsign())); }
 static inline TGT M mor(M a, M b) { return _mm256_or_ps(a, b); }
 static inline TGT M mneg(V a) { return a; }
 static inline TGT unsigned mbits(M m) { return (unsigned)_mm256_movemask_ps(m); }
@@ -49,15 +52,6 @@ static inline TGT V vload(const float *p) { return _mm256_loadu_ps(p); }
 static inline TGT void vstore(float *p, V v) { _mm256_storeu_ps(p, v); }
 static inline TGT V vload_tail(const float *p, int64_t k) { return _mm256_maskload_ps(p, tail(k)); }
 static inline TGT void vstore_tail(float *p, int64_t k, V v) { _mm256_maskstore_ps(p, tail(k), v); }
-
-static inline TGT void vpick6(M big, M mid, M neg, const float *th, const float *tl, V *hi, V *lo) {
-    __m256i two = _mm256_set1_epi32(2), four = _mm256_set1_epi32(4);
-    __m256i i = _mm256_and_si256(_mm256_castps_si256(mid), two);
-    i = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(i), _mm256_castsi256_ps(four), big));
-    i = _mm256_or_si256(i, _mm256_srli_epi32(_mm256_castps_si256(neg), 31));
-    *hi = _mm256_permutevar8x32_ps(_mm256_loadu_ps(th), i);
-    *lo = _mm256_permutevar8x32_ps(_mm256_loadu_ps(tl), i);
-}
 
 #include "simd_trig_impl.h"
 

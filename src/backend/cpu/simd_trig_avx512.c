@@ -35,6 +35,9 @@ static inline TGT M mgt(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ);
 static inline TGT M meq(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
 static inline TGT M mnle(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_NLE_UQ); }
 static inline TGT M mand(M a, M b) { return (M)(a & b); }
+static inline TGT M munord(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q); }
+static inline TGT M mxor(M a, M b) { return (M)(a ^ b); }
+static inline TGT VI msign(M m) { return _mm512_maskz_mov_epi32(m, vsignmask()); }
 static inline TGT M mor(M a, M b) { return (M)(a | b); }
 static inline TGT M mneg(V a) { return _mm512_movepi32_mask(vbits(a)); }
 static inline TGT unsigned mbits(M m) { return m; }
@@ -47,14 +50,6 @@ static inline TGT V vload(const float *p) { return _mm512_loadu_ps(p); }
 static inline TGT void vstore(float *p, V v) { _mm512_storeu_ps(p, v); }
 static inline TGT V vload_tail(const float *p, int64_t k) { return _mm512_maskz_loadu_ps(tail(k), p); }
 static inline TGT void vstore_tail(float *p, int64_t k, V v) { _mm512_mask_storeu_ps(p, tail(k), v); }
-
-static inline TGT void vpick6(M big, M mid, M neg, const float *th, const float *tl, V *hi, V *lo) {
-    __m512i i = _mm512_maskz_mov_epi32(mid, _mm512_set1_epi32(2));
-    i = _mm512_mask_mov_epi32(i, big, _mm512_set1_epi32(4));
-    i = _mm512_mask_or_epi32(i, neg, i, _mm512_set1_epi32(1));
-    *hi = _mm512_permutexvar_ps(i, _mm512_castps256_ps512(_mm256_loadu_ps(th)));
-    *lo = _mm512_permutexvar_ps(i, _mm512_castps256_ps512(_mm256_loadu_ps(tl)));
-}
 
 #include "simd_trig_impl.h"
 

@@ -8,10 +8,9 @@
  * and the static inline functions vset, vadd, vsub, vmul, vdiv, vfma (a*b+c, one rounding), vfnma (-(a*b)+c),
  * vsqrt, vabs, vneg, vmax (a > b ? a : b), vmin (a < b ? a : b), vcopysign(mag, sgn), vflip(v, m) (negate where m), vsel(m, no, yes),
  * mgt/meq (ordered compares),
- * mnle (not a <= b: true on NaN), mor, mand, mneg (sign bit set), mbits (mask to an unsigned, lane i in bit i), vbits
+ * mnle (not a <= b: true on NaN), munord, mor, mand, mxor, msign (VI of sign bits where set), mneg (sign bit set), mbits (mask to an unsigned, lane i in bit i), vbits
  * (reinterpret), viand (and with a constant), viadd (add a constant), vislli30 (shift left by 30), vxorbits(v, VI),
  * modd (low bit of VI set),
- * vpick6(big, mid, neg, hi_table, lo_table, &hi, &lo) (entry 4 big + 2 mid (when not big) + neg of two 8-float tables),
  * and the loads and stores vload, vstore, vload_tail(p, k), vstore_tail(p, k, v) for k < W lanes. */
 
 /* ---- sin, cos, tan ---- */
@@ -122,62 +121,58 @@ static inline TGT V acos_v(V x) {
 /* ---- arctan, arctan2 ---- */
 
 static inline TGT V atan_horner(V z) {
-    V p = vset(EM_ATAN_B4);
+    V p = vset(EM_ATAN_B8);
+    p = vfma(p, z, vset(EM_ATAN_B7));
+    p = vfma(p, z, vset(EM_ATAN_B6));
+    p = vfma(p, z, vset(EM_ATAN_B5));
+    p = vfma(p, z, vset(EM_ATAN_B4));
     p = vfma(p, z, vset(EM_ATAN_B3));
     p = vfma(p, z, vset(EM_ATAN_B2));
     p = vfma(p, z, vset(EM_ATAN_B1));
     return vfma(p, z, vset(EM_ATAN_B0));
 }
 
-static inline TGT V atan_v(V x) {
-    V a = vabs(x), one = vset(1.0f), zero = vset(0.0f);
-    M big = mgt(a, vset(EM_TAN_3PI8_F)), mid = mgt(a, vset(EM_TAN_PI8_F));
-    V num = vsel(big, vsel(mid, a, vsub(a, one)), vset(-1.0f));
-    V den = vsel(big, vsel(mid, one, vadd(a, one)), vmin(a, vset(0x1p100f)));
-    V hi = vsel(big, vsel(mid, zero, vset(EM_PIO4_HI_F)), vset(EM_PIO2_HI_F));
-    V lo = vsel(big, vsel(mid, zero, vset(EM_PIO4_LO_F)), vset(EM_PIO2_LO_F));
-    V t = vdiv(num, den);
-    V cm = vfnma(t, vsub(a, vsub(den, one)), vsub(a, vadd(num, one)));
-    V g = vsel(big, vsel(mid, zero, vmul(vset(0.5f), vsub(one, t))), vneg(t));
-    V c = vsel(big, vsel(mid, zero, cm), zero);
-    V tl = vmul(vadd(vfnma(t, den, num), c), g);
-    V z = vmul(t, t);
-    V u = vfma(vmul(t, z), atan_horner(z), vadd(tl, lo));
-    return vcopysign(vadd(hi, vadd(t, u)), x);
+/* em_atan_sum_f32 */
+static inline TGT V atan_sum(V hi, V t, V u) {
+    V s = vadd(hi, t);
+    V e = vsub(t, vsub(s, hi));
+    return vadd(s, vadd(e, u));
 }
 
-/* arctan2 for lanes whose larger magnitude m is in [2^-60, 2^125] and smaller one 0 or >= 2^-100 (no scaling,
- * no infinities, no 0/0, no quotient whose residual underflows: the
- * scalar function's arithmetic with s = 1, its special cases being no-ops there); *out gets the other lanes. */
-static const float atan2_hi[8] = {0.0f, EM_PI_HI_F, EM_PIO4_HI_F, EM_3PIO4_HI_F, EM_PIO2_HI_F, EM_PIO2_HI_F, 0, 0};
-static const float atan2_lo[8] = {0.0f, EM_PI_LO_F, EM_PIO4_LO_F, EM_3PIO4_LO_F, EM_PIO2_LO_F, EM_PIO2_LO_F, 0, 0};
+static inline TGT V atan_v(V x) {
+    V a = vabs(x), zero = vset(0.0f);
+    M big = mgt(a, vset(1.0f));
+    V num = vsel(big, a, vset(-1.0f));
+    V den = vsel(big, vset(1.0f), vmin(a, vset(0x1p100f)));
+    V t = vdiv(num, den);
+    V tl = vmul(vfnma(t, den, num), t);
+    V hi = vsel(big, zero, vset(EM_PIO2_HI_F)), lo = vsel(big, zero, vset(EM_PIO2_LO_F));
+    V z = vmul(t, t);
+    V u = vfma(vmul(t, z), atan_horner(z), vsub(lo, tl));
+    return vcopysign(atan_sum(hi, t, u), x);
+}
 
+/* arctan2 for lanes with max(|y|, |x|) in [2^-60, 2^125], min 0 or >= 2^-100 and no NaN: the scalar function's
+ * general case; *out gets the other lanes. */
 static inline TGT V atan2_v(V y, V x, unsigned *out) {
-    V a = vabs(y), b = vabs(x);
-    V m = vmax(a, b);
-    V mn = vmin(a, b);
-    *out = mbits(mor(mor(mnle(m, vset(0x1p125f)), mgt(vset(0x1p-60f), m)),
-                     mand(mgt(vset(0x1p-100f), mn), mgt(mn, vset(0.0f)))));
-    M neg = mneg(x);
-    M big = mgt(a, vmul(vset(EM_TAN_3PI8_F), b));
-    M mid = mgt(a, vmul(vset(EM_TAN_PI8_F), b));
-    V num = vsel(big, vsel(mid, a, vsub(a, b)), vneg(b));
-    V den = vsel(big, vsel(mid, b, vadd(a, b)), a);
-    V hi, lo;
-    vpick6(big, mid, neg, atan2_hi, atan2_lo, &hi, &lo);
-    V d = vdiv(vset(1.0f), den);
-    V t = vmul(num, d);
-    V bn = vsub(num, a), nl = vadd(vsub(a, vsub(num, bn)), vsub(vneg(b), bn));
-    V bd = vsub(den, a), dl = vadd(vsub(a, vsub(den, bd)), vsub(b, bd));
-    V c = vsel(big, vsel(mid, vset(0.0f), vfnma(t, dl, nl)), vset(0.0f));
-    V tl = vmul(vadd(vfnma(t, den, num), c), d);
+    V a = vabs(y), b = vabs(x), zero = vset(0.0f);
+    V mx = vmax(a, b), mn = vmin(a, b);
+    *out = mbits(mor(mor(mnle(mx, vset(0x1p125f)), mgt(vset(0x1p-60f), mx)),
+                     mor(mand(mgt(vset(0x1p-100f), mn), mgt(mn, zero)), munord(a, b))));
+    V d = vdiv(vset(1.0f), mx);
+    V t = vmul(mn, d);
+    V tl = vmul(vfnma(t, mx, mn), d);
+    M big = mgt(a, b), neg = mneg(x);
+    V hi = vsel(big, vsel(neg, zero, vset(EM_PI_HI_F)), vset(EM_PIO2_HI_F));
+    V lo = vsel(big, vsel(neg, zero, vset(EM_PI_LO_F)), vset(EM_PIO2_LO_F));
     V z = vmul(t, t);
     V p = atan_horner(z);
-    V tz = vflip(vmul(t, z), neg);
-    t = vflip(t, neg);
-    tl = vflip(tl, neg);
+    VI sg = msign(mxor(big, neg));
+    V tz = vxorbits(vmul(t, z), sg);
+    t = vxorbits(t, sg);
+    tl = vxorbits(tl, sg);
     V u = vfma(tz, p, vadd(tl, lo));
-    return vcopysign(vadd(hi, vadd(t, u)), y);
+    return vcopysign(atan_sum(hi, t, u), y);
 }
 
 /* ---- loops ---- */
