@@ -81,10 +81,11 @@ def mlx_fn(case, x, y):
     return lambda: mx.eval(f())
 
 
-def ceiling_fn(x, threads):
+def ceiling_fn(x, threads, stream=False):
     """The C copy loop of bench/native/ceiling.c (OpenMP, `threads` threads
     from 256 Ki elements up) over x: the same bytes an exp moves, read once
-    and written once; None when it cannot be built."""
+    and written once (with non-temporal stores when `stream`); None when it
+    cannot be built."""
     os.environ["OMP_NUM_THREADS"] = str(threads)  # read when libgomp loads
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from cli import build_ceiling
@@ -93,10 +94,13 @@ def ceiling_fn(x, threads):
         print(f"bench_exp: no C ceiling ({err})", file=sys.stderr)
         return None
     lib = ctypes.CDLL(so)
-    lib.copy_loop.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long, ctypes.c_int]
-    dst = np.empty_like(x)
+    fn = lib.copy_stream_loop if stream else lib.copy_loop
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long, ctypes.c_int]
+    raw = np.empty(x.size + 16, dtype=np.float32)  # dst 64-byte aligned
+    off = (-raw.ctypes.data % 64) // 4
+    dst = raw[off:off + x.size]
     reps = max(1, (1 << 20) // x.size)
-    return lambda: lib.copy_loop(dst.ctypes.data, x.ctypes.data, x.size, reps), reps
+    return lambda: fn(dst.ctypes.data, x.ctypes.data, x.size, reps), reps
 
 
 def human(t):
@@ -129,17 +133,22 @@ def main():
             f"- load average at start: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}"]
     cols = [f"ember {t}T" for t in threads] + ["NumPy"] + (["MLX"] if mx else [])
     copy_col = f"C copy {a.ceiling}T" if a.ceiling else None
+    stream_col = f"C stream-copy {a.ceiling}T" if a.ceiling else None
     if copy_col:
-        cols.append(copy_col)
+        cols += [copy_col, stream_col]
         head.append(f"- {copy_col}: bench/native/ceiling.c's plain copy loop over the same n "
                     f"float32 (read once, written once: an exp's traffic), OpenMP on {a.ceiling} "
                     "threads from 256 Ki elements; 4x NumPy is out of any exp's reach where "
                     "NumPy / 4 is less than this")
+        head.append(f"- {stream_col}: the same copy with non-temporal stores (no read for "
+                    "ownership of the output), the least traffic of any out-of-place op "
+                    "whose arrays do not fit in the caches")
     rows = []
     for n in sizes:
         fn_np, x, y = numpy_fn(a.case, n)
         fn_mx = mlx_fn(a.case, x, y)
         cfn = ceiling_fn(x, a.ceiling) if copy_col else None
+        sfn = ceiling_fn(x, a.ceiling, stream=True) if copy_col else None
         best = {c: float("inf") for c in cols}
         for _ in range(a.rounds):
             for t in threads:
@@ -149,6 +158,7 @@ def main():
                 best["MLX"] = min(best["MLX"], measure(fn_mx, a.min_time))
             if copy_col:
                 best[copy_col] = min(best[copy_col], measure(cfn[0], a.min_time) / cfn[1]) if cfn else float("nan")
+                best[stream_col] = min(best[stream_col], measure(sfn[0], a.min_time) / sfn[1]) if sfn else float("nan")
         rows.append((n, best))
         print(f"{a.case} {n:>9d} " + "  ".join(f"{c} {human(best[c])}" for c in cols) + "  " +
               "  ".join(f"x{best['NumPy'] / best[f'ember {t}T']:.2f}@{t}T" for t in threads), flush=True)

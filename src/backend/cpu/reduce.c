@@ -871,8 +871,61 @@ typedef void (*arg_col_fn)(void *best, uint32_t *idx, const char *p, int64_t n, 
 ORDER_ENTRIES(DEF_ARG, max)
 ORDER_ENTRIES(DEF_ARG, min)
 
-typedef struct { arg_row_fn row; arg_col_fn col; em_dtype acc; } arg_entry;
-#define X_ARG(OP, ACC, IN, TACC, ADT, IDT) [IDT] = {arg_##OP##_##IN##_row, arg_##OP##_##IN##_col, ADT},
+/* Contiguous rows with a vectorised max (min) loop: the row in blocks of
+ * ARG_BLOCK elements, each block's max taken by that loop; the best block
+ * is then searched for the first element equal to its max (the same loop
+ * finds the first stretch of ARG_SUB elements that holds it). A block whose
+ * max is NaN holds the answer (the first NaN wins): the scan above finds it
+ * there. So the answer is the scan's, in one vector pass over the row and
+ * one more over one block, which stays in cache. */
+enum { ARG_BLOCK = 8192, ARG_SUB = 128 };
+#define ARG_CMP(ACC, T)                                                        \
+    static inline bool arg_nan_##ACC(T v) { return v != v; }                   \
+    static inline bool arg_eq_##ACC(T a, T b) { return a == b; }
+ARG_CMP(b, bool)
+ARG_CMP(u8, uint8_t)
+ARG_CMP(u16, uint16_t)
+ARG_CMP(u32, uint32_t)
+ARG_CMP(u64, uint64_t)
+ARG_CMP(i8, int8_t)
+ARG_CMP(i16, int16_t)
+ARG_CMP(i32, int32_t)
+ARG_CMP(i64, int64_t)
+ARG_CMP(f32, float)
+ARG_CMP(f64, double)
+#undef ARG_CMP
+static inline bool arg_nan_c64(cpx v) { return cpx_isnan(v); }
+static inline bool arg_eq_c64(cpx a, cpx b) { return !cpx_gt(a, b) && !cpx_gt(b, a); }
+#define DEF_ARG_FAST(OP, ACC, IN, TACC, ADT, IDT)                              \
+    static uint32_t arg_##OP##_##IN##_fast(vrow_fn vbest, const char *p, int64_t n) { \
+        const int64_t sz = (int64_t)em_dtype_size(IDT);                       \
+        TACC best;                                                             \
+        memset(&best, 0, sizeof best);                                         \
+        int64_t bb = 0;                                                        \
+        for (int64_t b = 0; b < n; b += ARG_BLOCK) {                           \
+            int64_t len = n - b < ARG_BLOCK ? n - b : ARG_BLOCK;               \
+            TACC m;                                                            \
+            vbest(p + b * sz, len, &m);                                        \
+            if (arg_nan_##ACC(m)) return (uint32_t)b + arg_##OP##_##IN##_row(p + b * sz, len, sz); \
+            if (b == 0 || bt_##OP##_##ACC(m, best)) best = m, bb = b;          \
+        }                                                                      \
+        int64_t len = n - bb < ARG_BLOCK ? n - bb : ARG_BLOCK, i = 0;          \
+        const char *q = p + bb * sz;                                           \
+        for (; i + ARG_SUB <= len; i += ARG_SUB) {                             \
+            TACC m;                                                            \
+            vbest(q + i * sz, ARG_SUB, &m);                                    \
+            if (arg_eq_##ACC(m, best)) break;                                  \
+        }                                                                      \
+        while (i < len && !arg_eq_##ACC(ld_##ACC##_##IN(q + i * sz), best)) i++; \
+        return (uint32_t)(bb + i);                                             \
+    }
+ORDER_ENTRIES(DEF_ARG_FAST, max)
+ORDER_ENTRIES(DEF_ARG_FAST, min)
+
+typedef uint32_t (*arg_fast_fn)(vrow_fn vbest, const char *p, int64_t n);
+typedef struct { arg_row_fn row; arg_col_fn col; em_dtype acc; arg_fast_fn fast; } arg_entry;
+#define X_ARG(OP, ACC, IN, TACC, ADT, IDT)                                     \
+    [IDT] = {arg_##OP##_##IN##_row, arg_##OP##_##IN##_col, ADT, arg_##OP##_##IN##_fast},
 static const arg_entry arg_entries[2][EM_NUM_DTYPES] = {
     [EM_ARG_MAX] = {ORDER_ENTRIES(X_ARG, max)},
     [EM_ARG_MIN] = {ORDER_ENTRIES(X_ARG, min)},
@@ -882,6 +935,7 @@ static const arg_entry arg_entries[2][EM_NUM_DTYPES] = {
 typedef struct {
     const rplan *pl;
     const arg_entry *e;
+    vrow_fn vbest;           /* row mode, contiguous rows: the vector max (min) */
     int64_t w;               /* column mode: chunk width */
     atomic_bool failed;
 } arg_job;
@@ -894,7 +948,8 @@ static void arg_rows_range(void *v, int64_t b, int64_t e) {
     int64_t kidx[EM_MAX_NDIM], oin, oout;
     odo_set(pl->k, pl->nk, b, kidx, &oin, &oout);
     for (int64_t t = b; t < e; t++) {
-        uint32_t r = J->e->row(pl->in + oin, ra->n, ra->in);
+        uint32_t r = J->vbest ? J->e->fast(J->vbest, pl->in + oin, ra->n)
+                              : J->e->row(pl->in + oin, ra->n, ra->in);
         memcpy(pl->out + oout, &r, sizeof r);
         odo_next(pl->k, pl->nk, kidx, &oin, &oout);
     }
@@ -944,10 +999,12 @@ static em_status arg_reduce_kernel(const em_node *n, em_array *in, em_array *out
     rplan pl;
     plan_init(&pl, in, out, red, false);
     const rdim *ra = &pl.r[0];
-    arg_job J = {&pl, e, 0, false};
+    arg_job J = {&pl, e, NULL, 0, false};
     atomic_init(&J.failed, false);
     int64_t grain = ra->n >= GRAIN_REDUCE ? 1 : GRAIN_REDUCE / ra->n;
     if (pl.nk == 0 || abs64(ra->in) <= abs64(pl.k[pl.nk - 1].in)) {
+        if (ra->in == (int64_t)em_dtype_size(in->dtype) && ra->n >= 32)
+            J.vbest = cpu_reduce_simd_current()->row[p->op == EM_ARG_MAX ? EM_REDUCE_MAX : EM_REDUCE_MIN][in->dtype];
         cpu_pool_parallel_for(dims_count(pl.k, pl.nk), grain, arg_rows_range, &J);
         return EM_OK;
     }

@@ -8,21 +8,43 @@
 #include "elementwise.h"
 #include "kernels.h"
 
+/* Both operands are read and the condition turned into a mask, so the
+ * compiler makes blends of the contiguous loops (a branch per element costs
+ * a misprediction on every other element of a random condition). A
+ * broadcast x or y (stride 0, a scalar operand) is read once. */
 #define SELECT_LOOP(T)                                                         \
+    static inline T sel_##T(bool c, T x, T y) {                                \
+        T m = (T)0 - (T)c;                                                     \
+        return (T)((x & m) | (y & (T)~m));                                     \
+    }                                                                          \
     static void select_##T(char **p, const int64_t *st, int64_t n, const void *ctx) { \
         (void)ctx;                                                             \
         char *o = p[0];                                                        \
         const char *c = p[1], *x = p[2], *y = p[3];                            \
-        if (st[0] == sizeof(T) && st[1] == 1 && st[2] == sizeof(T) && st[3] == sizeof(T)) { \
+        if (st[0] == sizeof(T) && st[1] == 1 && (st[2] == sizeof(T) || st[2] == 0) && \
+            (st[3] == sizeof(T) || st[3] == 0)) {                              \
             T *oo = (T *)o;                                                    \
             const bool *cc = (const bool *)c;                                  \
             const T *xx = (const T *)x, *yy = (const T *)y;                    \
-            for (int64_t i = 0; i < n; i++) oo[i] = cc[i] ? xx[i] : yy[i];     \
+            if (st[2] && st[3])                                                \
+                for (int64_t i = 0; i < n; i++) oo[i] = sel_##T(cc[i], xx[i], yy[i]); \
+            else if (st[3])                                                    \
+                for (int64_t i = 0; i < n; i++) {                              \
+                    T xs = xx[0];                                              \
+                    oo[i] = sel_##T(cc[i], xs, yy[i]);                         \
+                }                                                              \
+            else if (st[2])                                                    \
+                for (int64_t i = 0; i < n; i++) {                              \
+                    T ys = yy[0];                                              \
+                    oo[i] = sel_##T(cc[i], xx[i], ys);                         \
+                }                                                              \
+            else                                                               \
+                for (int64_t i = 0; i < n; i++) oo[i] = sel_##T(cc[i], xx[0], yy[0]); \
         } else {                                                               \
             for (int64_t i = 0; i < n; i++)                                    \
-                *(T *)(o + i * st[0]) = *(const bool *)(c + i * st[1])         \
-                                            ? *(const T *)(x + i * st[2])      \
-                                            : *(const T *)(y + i * st[3]);     \
+                *(T *)(o + i * st[0]) = sel_##T(*(const bool *)(c + i * st[1]), \
+                                                *(const T *)(x + i * st[2]),   \
+                                                *(const T *)(y + i * st[3]));  \
         }                                                                      \
     }
 SELECT_LOOP(uint8_t)
