@@ -17,8 +17,8 @@ UNARY = {
     "sin": (np.sin, (-1e3, 1e3), 1.6),
     "cos": (np.cos, (-1e3, 1e3), 1.6),
     "tan": (np.tan, (-1e3, 1e3), 1.5),
-    "arcsin": (np.arcsin, (-1, 1), 1.9),
-    "arccos": (np.arccos, (-1, 1), 1.3),
+    "arcsin": (np.arcsin, (-1, 1), 1.2),
+    "arccos": (np.arccos, (-1, 1), 1.2),
     "arctan": (np.arctan, (-20, 20), 1.4),
 }
 SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.5, -0.5, 1e-45, -1e-45, 1.1754944e-38,

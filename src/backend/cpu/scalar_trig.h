@@ -180,9 +180,17 @@ static inline float em_arcsin_f32(float x) {
     float a = fabsf(x);
     if (a > 0.5f) {
         float z = 0.5f * (1.0f - a); /* exact */
-        float w = em_asin_poly_f32(sqrtf(z), z);
-        /* pi/2 - 2w: HI - 2w is exact where the result is below pi/4 */
-        float r = (EM_PIO2_HI_F - 2.0f * w) + EM_PIO2_LO_F;
+        float sq = sqrtf(z);
+        float p = EM_ASIN_A4;
+        p = fmaf(p, z, EM_ASIN_A3);
+        p = fmaf(p, z, EM_ASIN_A2);
+        p = fmaf(p, z, EM_ASIN_A1);
+        p = fmaf(p, z, EM_ASIN_A0);
+        /* pi/2 - 2 (s + q), q = s z A(z): HI - 2s by an error-free (fast) two-sum, its error and -2q joining LO */
+        float q = (sq * z) * p;
+        float h = fmaf(-2.0f, sq, EM_PIO2_HI_F);
+        float e = -2.0f * sq - (h - EM_PIO2_HI_F);
+        float r = h + (e + fmaf(-2.0f, q, EM_PIO2_LO_F));
         return copysignf(r, x);
     }
     return em_asin_poly_f32(x, x * x);
@@ -192,8 +200,18 @@ static inline float em_arccos_f32(float x) {
     float a = fabsf(x);
     if (a > 0.5f) {
         float z = 0.5f * (1.0f - a);
-        float w2 = 2.0f * em_asin_poly_f32(sqrtf(z), z);
-        return x > 0 ? w2 : (EM_PI_HI_F - w2) + EM_PI_LO_F;
+        float sq = sqrtf(z);
+        float p = EM_ASIN_A4;
+        p = fmaf(p, z, EM_ASIN_A3);
+        p = fmaf(p, z, EM_ASIN_A2);
+        p = fmaf(p, z, EM_ASIN_A1);
+        p = fmaf(p, z, EM_ASIN_A0);
+        float sz = sq * z;
+        if (x > 0) return 2.0f * fmaf(sz, p, sq);
+        /* pi - 2 (s + q) as arcsin's pi/2 - 2 (s + q) */
+        float h = fmaf(-2.0f, sq, EM_PI_HI_F);
+        float e = -2.0f * sq - (h - EM_PI_HI_F);
+        return h + (e + fmaf(-2.0f, sz * p, EM_PI_LO_F));
     }
     /* pi/2 - asin x, the polynomial's tail joined with pi/2's low part first */
     float z = x * x;

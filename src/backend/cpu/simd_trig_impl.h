@@ -99,8 +99,11 @@ static inline TGT V asin_v(V x) {
     V zb = vmul(vset(0.5f), vsub(vset(1.0f), a));
     V z = vsel(big, vmul(x, x), zb);
     V s = vsel(big, x, vsqrt(zb));
-    V w = vfma(vmul(s, z), asin_horner(z), s);
-    V rb = vadd(vsub(vset(EM_PIO2_HI_F), vmul(vset(2.0f), w)), vset(EM_PIO2_LO_F));
+    V p = asin_horner(z), sz = vmul(s, z);
+    V w = vfma(sz, p, s);
+    V h = vfnma(vset(2.0f), s, vset(EM_PIO2_HI_F));
+    V e = vsub(vmul(vset(-2.0f), s), vsub(h, vset(EM_PIO2_HI_F)));
+    V rb = vadd(h, vadd(e, vfnma(vset(2.0f), vmul(sz, p), vset(EM_PIO2_LO_F))));
     return vsel(big, w, vcopysign(rb, x));
 }
 
@@ -111,8 +114,12 @@ static inline TGT V acos_v(V x) {
     V z = vsel(big, vmul(x, x), zb);
     V p = asin_horner(z);
     V s = vsqrt(zb);
-    V w2 = vmul(vset(2.0f), vfma(vmul(s, z), p, s));
-    V rb = vsel(mgt(x, vset(0.0f)), vadd(vsub(vset(EM_PI_HI_F), w2), vset(EM_PI_LO_F)), w2);
+    V sz = vmul(s, z);
+    V w2 = vmul(vset(2.0f), vfma(sz, p, s));
+    V h = vfnma(vset(2.0f), s, vset(EM_PI_HI_F));
+    V e = vsub(vmul(vset(-2.0f), s), vsub(h, vset(EM_PI_HI_F)));
+    V rn = vadd(h, vadd(e, vfnma(vset(2.0f), vmul(sz, p), vset(EM_PI_LO_F))));
+    V rb = vsel(mgt(x, vset(0.0f)), rn, w2);
     V u = vfma(vmul(x, z), p, vset(-EM_PIO2_LO_F));
     V rs = vsub(vset(EM_PIO2_HI_F), vadd(x, u));
     return vsel(big, rs, rb);
