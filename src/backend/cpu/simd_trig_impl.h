@@ -196,7 +196,22 @@ static TGT V trig_fix_big(V x, V r, unsigned bits, float (*big)(float)) {
 
 #define TRIG_UNARY(name, F, HAS_BIG, BIG)                                      \
     static TGT void name(const float *a, float *o, int64_t n) {               \
-        for (int64_t i = 0; i < n; i += W) {                                   \
+        int64_t i = 0;                                                         \
+        for (; i + 2 * W <= n; i += 2 * W) { /* two independent vectors */     \
+            V x0 = vload(a + i), x1 = vload(a + i + W);                        \
+            V r0 = F(x0), r1 = F(x1);                                          \
+            if (HAS_BIG) {                                                     \
+                unsigned b0 = mbits(mnle(vabs(x0), vset(EM_TRIG_BOUND_F)));    \
+                unsigned b1 = mbits(mnle(vabs(x1), vset(EM_TRIG_BOUND_F)));    \
+                if (b0 | b1) {                                                 \
+                    if (b0) r0 = trig_fix_big(x0, r0, b0, BIG);                \
+                    if (b1) r1 = trig_fix_big(x1, r1, b1, BIG);                \
+                }                                                              \
+            }                                                                  \
+            vstore(o + i, r0);                                                 \
+            vstore(o + i + W, r1);                                             \
+        }                                                                      \
+        for (; i < n; i += W) {                                                \
             int64_t k = n - i;                                                 \
             V x = k >= W ? vload(a + i) : vload_tail(a + i, k);                \
             V r = F(x);                                                        \
@@ -216,23 +231,40 @@ TRIG_UNARY(trig_arccos, acos_v, 0, em_sin_big_f32)
 TRIG_UNARY(trig_arctan, atan_v, 0, em_sin_big_f32)
 #undef TRIG_UNARY
 
+/* arctan2's lanes outside the vector case (out), through the scalar function */
+static TGT V atan2_fix(V y, V x, V r, unsigned out) {
+    float ys[W], xs[W], rs[W];
+    vstore(ys, y);
+    vstore(xs, x);
+    vstore(rs, r);
+    for (int j = 0; j < W; j++)
+        if (out >> j & 1u) rs[j] = em_arctan2_f32(ys[j], xs[j]);
+    return vload(rs);
+}
+
 static TGT void trig_arctan2(const float *a, const float *b, float *o, int64_t n, int mode) {
     V va = vset(a[0]), vb = vset(b[0]);
-    for (int64_t i = 0; i < n; i += W) {
+    int64_t i = 0;
+    if (mode == CPU_SIMD_VV) {
+        for (; i + 2 * W <= n; i += 2 * W) { /* two independent vectors */
+            V y0 = vload(a + i), x0 = vload(b + i), y1 = vload(a + i + W), x1 = vload(b + i + W);
+            unsigned out0, out1;
+            V r0 = atan2_v(y0, x0, &out0), r1 = atan2_v(y1, x1, &out1);
+            if (out0 | out1) {
+                if (out0) r0 = atan2_fix(y0, x0, r0, out0);
+                if (out1) r1 = atan2_fix(y1, x1, r1, out1);
+            }
+            vstore(o + i, r0);
+            vstore(o + i + W, r1);
+        }
+    }
+    for (; i < n; i += W) {
         int64_t k = n - i;
         V y = mode == CPU_SIMD_SV ? va : k >= W ? vload(a + i) : vload_tail(a + i, k);
         V x = mode == CPU_SIMD_VS ? vb : k >= W ? vload(b + i) : vload_tail(b + i, k);
         unsigned out;
         V r = atan2_v(y, x, &out);
-        if (out) {
-            float ys[W], xs[W], rs[W];
-            vstore(ys, y);
-            vstore(xs, x);
-            vstore(rs, r);
-            for (int j = 0; j < W; j++)
-                if (out >> j & 1u) rs[j] = em_arctan2_f32(ys[j], xs[j]);
-            r = vload(rs);
-        }
+        if (out) r = atan2_fix(y, x, r, out);
         if (k >= W) vstore(o + i, r);
         else vstore_tail(o + i, k, r);
     }
