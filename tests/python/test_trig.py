@@ -16,7 +16,7 @@ from conftest import to_numpy
 UNARY = {
     "sin": (np.sin, (-1e3, 1e3), 1.6),
     "cos": (np.cos, (-1e3, 1e3), 1.6),
-    "tan": (np.tan, (-1e3, 1e3), 1.5),
+    "tan": (np.tan, (-1e3, 1e3), 1.6),
     "arcsin": (np.arcsin, (-1, 1), 1.2),
     "arccos": (np.arccos, (-1, 1), 1.2),
     "arctan": (np.arctan, (-20, 20), 1.4),

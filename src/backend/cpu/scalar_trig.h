@@ -3,8 +3,7 @@
  * contraction, the same fused multiply-adds in the same order).
  *
  * Every branch below is a pure selection between values each lane can compute, so the vector loops compute all
- * branches and blend; they match these functions bit for bit. Errors, measured against double libm over every
- * float32 input (ulps of the float32 result): see EM_TRIG_ERRORS at the end of this comment.
+ * branches and blend; they match these functions bit for bit. Errors: EM_TRIG_ERRORS at the end of this comment.
  *
  *   sin, cos, tan: x = n pi/2 + r by Cody-Waite in three float parts with fma (the first step is exact for
  *     |x| <= EM_TRIG_BOUND_F), then polynomials on |r| <= pi/4 chosen and signed by n mod 4 (tan: -1/tan r for
@@ -19,8 +18,10 @@
  * The sine and cosine polynomials are Cephes' (sinf, cosf); those of tan, asin and atan are minimax fits made for
  * ember (Lawson's iteration on the relative error, coefficients rounded to float).
  *
- * EM_TRIG_ERRORS (max ulps vs double libm, every float32 input; arctan2 on 4e8 random pairs):
- *   sin ?, cos ?, tan ?, arcsin ?, arccos ?, arctan ?, arctan2 ? */
+ * EM_TRIG_ERRORS, the largest error found against double libm, in ulps of the float32 result, over every 5th
+ * float32 bit pattern (8.6e8 inputs; 4.3e8 in [-1, 1] for arcsin/arccos; arctan2 on 8.6e8 pairs of random bit
+ * patterns and 8.6e8 pairs within 32 ulps of each other): sin 1.56, cos 1.56, tan 1.51, arcsin 1.15,
+ * arccos 1.12, arctan 1.29, arctan2 1.63. (The tests check 1.6, 1.6, 1.6, 1.2, 1.2, 1.4 and 1.8.) */
 #ifndef EM_BACKEND_CPU_SCALAR_TRIG_H
 #define EM_BACKEND_CPU_SCALAR_TRIG_H
 

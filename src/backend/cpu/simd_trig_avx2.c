@@ -30,7 +30,6 @@ static inline TGT V vcopysign(V mag, V sgn) {
     return _mm256_or_ps(_mm256_andnot_ps(vsign(), mag), _mm256_and_ps(vsign(), sgn));
 }
 static inline TGT V vsel(M m, V no, V yes) { return _mm256_blendv_ps(no, yes, m); }
-static inline TGT V vflip(V v, M m) { return _mm256_xor_ps(v, _mm256_and_ps(m, vsign())); }
 static inline TGT M mgt(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
 static inline TGT M meq(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
 static inline TGT M mnle(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_NLE_UQ); }

@@ -30,7 +30,6 @@ static inline TGT V vcopysign(V mag, V sgn) {
     return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(vbits(sgn), vbits(mag), vsignmask(), 0xe4));
 }
 static inline TGT V vsel(M m, V no, V yes) { return _mm512_mask_mov_ps(no, m, yes); }
-static inline TGT V vflip(V v, M m) { return vsel(m, v, vneg(v)); }
 static inline TGT M mgt(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
 static inline TGT M meq(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
 static inline TGT M mnle(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_NLE_UQ); }

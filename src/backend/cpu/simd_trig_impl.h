@@ -6,7 +6,7 @@
  *
  * The includer defines: V (vector of W floats), M (lane mask), VI (vector of W int32), TGT (target attribute),
  * and the static inline functions vset, vadd, vsub, vmul, vdiv, vfma (a*b+c, one rounding), vfnma (-(a*b)+c),
- * vsqrt, vabs, vneg, vmax (a > b ? a : b), vmin (a < b ? a : b), vcopysign(mag, sgn), vflip(v, m) (negate where m), vsel(m, no, yes),
+ * vsqrt, vabs, vneg, vmax (a > b ? a : b), vmin (a < b ? a : b), vcopysign(mag, sgn), vsel(m, no, yes),
  * mgt/meq (ordered compares),
  * mnle (not a <= b: true on NaN), munord, mor, mand, mxor, msign (VI of sign bits where set), mneg (sign bit set), mbits (mask to an unsigned, lane i in bit i), vbits
  * (reinterpret), viand (and with a constant), viadd (add a constant), vislli30 (shift left by 30), vxorbits(v, VI),
