@@ -185,7 +185,7 @@ static inline TGT V atan2_v(V y, V x, unsigned *out) {
 /* ---- loops ---- */
 
 /* sin/cos/tan: lanes with !(|x| <= bound) (in bits) take the scalar exact path. */
-static TGT V trig_fix_big(V x, V r, unsigned bits, float (*big)(float)) {
+__attribute__((noinline, cold)) static TGT V trig_fix_big(V x, V r, unsigned bits, float (*big)(float)) {
     float xs[W], rs[W];
     vstore(xs, x);
     vstore(rs, r);
@@ -232,7 +232,7 @@ TRIG_UNARY(trig_arctan, atan_v, 0, em_sin_big_f32)
 #undef TRIG_UNARY
 
 /* arctan2's lanes outside the vector case (out), through the scalar function */
-static TGT V atan2_fix(V y, V x, V r, unsigned out) {
+__attribute__((noinline, cold)) static TGT V atan2_fix(V y, V x, V r, unsigned out) {
     float ys[W], xs[W], rs[W];
     vstore(ys, y);
     vstore(xs, x);
