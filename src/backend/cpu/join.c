@@ -1,5 +1,5 @@
 /* join.c -- CPU kernels of CONCATENATE (each input copied into its slab of
- * the output) and PAD (constant: fill, then copy the interior; edge: copy the
+ * the output) and PAD (constant: fill the padding, copy the interior; edge: copy the
  * interior, then each padded band from the edge next to it). Copies only move
  * bytes, so every dtype goes through cpu_copy_strided. Outputs arrive with
  * fresh row-major buffers. */
@@ -43,6 +43,25 @@ static void edge_band(em_array *out, const int64_t *st, const int64_t *lo, const
     if (dst.size) cpu_copy_strided(&src, &dst);
 }
 
+/* Fills the `count` planes of out from index `to` of axis d with the 0-d
+ * value, restricted on the other axes to [lo[j], lo[j] + ext[j]). */
+static void fill_band(em_array *out, em_array *value, const int64_t *st, const int64_t *lo,
+                      const int64_t *ext, int d, int64_t to, int64_t count) {
+    if (count == 0) return;
+    int nd = out->ndim;
+    size_t isz = array_itemsize(out);
+    int64_t shape[EM_MAX_NDIM], zero[EM_MAX_NDIM] = {0};
+    size_t base = out->offset;
+    for (int j = 0; j < nd; j++) {
+        shape[j] = j == d ? count : ext[j];
+        if (j != d) base += (size_t)(lo[j] * st[j]) * isz;
+    }
+    em_array src, dst;
+    region_init(&src, value, value->offset, shape, zero, nd);
+    region_init(&dst, out, base + (size_t)(to * st[d]) * isz, shape, st, nd);
+    if (dst.size) cpu_copy_strided(&src, &dst);
+}
+
 static em_status pad(const em_node *n, em_array *a, em_array *value, em_array *out) {
     const em_pad_params *p = NODE_PARAMS(n, em_pad_params);
     int nd = out->ndim;
@@ -51,11 +70,21 @@ static em_status pad(const em_node *n, em_array *a, em_array *value, em_array *o
     region_row_strides(out->shape, nd, st);
     if (out->size == 0) return EM_OK;
     if (p->mode == EM_PAD_CONSTANT) {
-        /* fill by broadcasting the 0-d value over the whole output */
-        int64_t zero[EM_MAX_NDIM] = {0};
-        em_array src;
-        region_init(&src, value, value->offset, out->shape, zero, nd);
-        cpu_copy_strided(&src, out);
+        /* Only the padding is filled (the interior is copied next), band by
+         * band as below: axes before d span the whole output, axes after d
+         * only the interior. */
+        int64_t lo[EM_MAX_NDIM], ext[EM_MAX_NDIM];
+        for (int d = 0; d < nd; d++) {
+            lo[d] = p->low_high[2 * d];
+            ext[d] = a->shape[d];
+        }
+        for (int d = 0; d < nd; d++) {
+            int64_t l = p->low_high[2 * d], h = p->low_high[2 * d + 1], m = a->shape[d];
+            fill_band(out, value, st, lo, ext, d, 0, l);
+            fill_band(out, value, st, lo, ext, d, l + m, h);
+            lo[d] = 0;
+            ext[d] = out->shape[d];
+        }
     }
     size_t off = out->offset;
     for (int d = 0; d < nd; d++) off += (size_t)(p->low_high[2 * d] * st[d]) * isz;

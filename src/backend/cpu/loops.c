@@ -8,7 +8,10 @@
 void cpu_iter_init(cpu_iter *it, int nops, em_array *const *ops) {
     const em_array *a0 = ops[0];
     it->nops = nops;
-    for (int k = 0; k < nops; k++) it->base[k] = array_ptr(ops[k]);
+    for (int k = 0; k < nops; k++) {
+        it->base[k] = array_ptr(ops[k]);
+        it->itemsize[k] = (int64_t)array_itemsize(ops[k]);
+    }
     /* Drop size-1 axes, then merge axis i into i+1 where every operand's
      * stride[i] == stride[i+1] * shape[i+1]. */
     int nd = 0;
@@ -98,7 +101,7 @@ void cpu_iter_run(const cpu_iter *it, cpu_inner_fn fn, const void *ctx) {
 
 void cpu_iter_run_parallel(const cpu_iter *it, cpu_inner_fn fn, const void *ctx) {
     int64_t total = iter_total(it);
-    if (total == 0) return;
+    if (total == 0 || cpu_iter_run_tiled(it, fn, ctx)) return;
     iter_job j = {it, fn, ctx};
     cpu_pool_parallel_for(total, CPU_GRAIN_ELEMS, iter_part, &j);
 }

@@ -21,6 +21,7 @@ typedef struct cpu_iter {
     int64_t shape[EM_MAX_NDIM];
     int64_t strides[CPU_MAX_OPS][EM_MAX_NDIM]; /* bytes */
     char *base[CPU_MAX_OPS];
+    int64_t itemsize[CPU_MAX_OPS];
 } cpu_iter;
 
 /* Sets up the walk over ops[0]'s shape; every operand must have that shape
@@ -33,6 +34,10 @@ void cpu_iter_run(const cpu_iter *it, cpu_inner_fn fn, const void *ctx);
  * own output element and fn only reads ctx): large walks are split over the
  * thread pool, fn then runs on parts of rows, possibly concurrently. */
 void cpu_iter_run_parallel(const cpu_iter *it, cpu_inner_fn fn, const void *ctx);
+/* cpu_iter_run_parallel's walk in tiles of the last two dims (tiled.c), taken
+ * when an operand is read across its rows (a transposed view); false, doing
+ * nothing, when the plain walk is as good. */
+bool cpu_iter_run_tiled(const cpu_iter *it, cpu_inner_fn fn, const void *ctx);
 
 /* Copies src into dst (same shape and dtype; any strides both; they must
  * not overlap). Large copies are split over the thread pool. */
