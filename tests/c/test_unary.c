@@ -76,6 +76,13 @@ static const acc_case acc_cases[] = {
     {"abs", em_abs, fabs, -2, 2, 0},
     {"floor", em_floor, floor, -10, 10, 0},
     {"ceil", em_ceil, ceil, -10, 10, 0},
+    /* float32 trigonometry (scalar_trig.h): the bounds measured over every input, and wider ranges */
+    {"sin (bound)", em_sin, sin, -4e5, 4e5, 1.6},
+    {"cos (bound)", em_cos, cos, -4e5, 4e5, 1.6},
+    {"tan (bound)", em_tan, tan, -4e5, 4e5, 1.6},
+    {"arcsin (bound)", em_arcsin, asin, -1, 1, 1.2},
+    {"arccos (bound)", em_arccos, acos, -1, 1, 1.2},
+    {"arctan (bound)", em_arctan, atan, -3, 3, 1.4},
 };
 #define N_ACC (sizeof acc_cases / sizeof acc_cases[0])
 

@@ -56,6 +56,9 @@
 static inline uint32_t em_f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float em_bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
+/* float32 sin cos tan arcsin arccos arctan arctan2 (and their errors): scalar_trig.h */
+#include "scalar_trig.h"
+
 /* ======================================================================
  * float32 kernels of the vectorised functions. Each is mirrored lane for
  * lane in simd_avx2.c and simd_avx512.c. Errors, measured against double
@@ -579,12 +582,12 @@ EM_UNARY_LIBM_(log1p, em_log1p_f32, log1p)
 EM_UNARY_LIBM_(log2, em_log2_f32, log2)
 EM_UNARY_LIBM_(log10, em_log10_f32, log10)
 EM_UNARY_LIBM_(sqrt, sqrtf, sqrt)
-EM_UNARY_LIBM_(sin, sinf, sin)
-EM_UNARY_LIBM_(cos, cosf, cos)
-EM_UNARY_LIBM_(tan, tanf, tan)
-EM_UNARY_LIBM_(arcsin, asinf, asin)
-EM_UNARY_LIBM_(arccos, acosf, acos)
-EM_UNARY_LIBM_(arctan, atanf, atan)
+EM_UNARY_LIBM_(sin, em_sin_f32, sin)
+EM_UNARY_LIBM_(cos, em_cos_f32, cos)
+EM_UNARY_LIBM_(tan, em_tan_f32, tan)
+EM_UNARY_LIBM_(arcsin, em_arcsin_f32, asin)
+EM_UNARY_LIBM_(arccos, em_arccos_f32, acos)
+EM_UNARY_LIBM_(arctan, em_arctan_f32, atan)
 EM_UNARY_LIBM_(sinh, em_sinh_f32, sinh)
 EM_UNARY_LIBM_(cosh, em_cosh_f32, cosh)
 EM_UNARY_LIBM_(arcsinh, em_arcsinh_f32, asinh)
@@ -782,7 +785,7 @@ EM_DTYPES_SINT(EM_BINARY_SINT_)
     static inline t em_maximum_##s(t a, t b) { return a != a ? a : a > b ? a : b; } \
     static inline t em_minimum_##s(t a, t b) { return a != a ? a : a < b ? a : b; } \
     static inline t em_power_libm_##s(t a, t b) { return pow##SFX(a, b); }     \
-    static inline t em_arctan2_##s(t a, t b) { return atan2##SFX(a, b); }      \
+    static inline t em_arctan2_##s(t a, t b) { return em_trig_atan2##SFX(a, b); } \
     static inline t em_divmod_##s(t a, t b, t *mod) {                          \
         t m = fmod##SFX(a, b);                                                 \
         if (b == 0) {                                                          \

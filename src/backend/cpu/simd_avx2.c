@@ -3,6 +3,7 @@
 
 #include "scalar.h"
 #include "simd.h"
+#include "simd_trig.h"
 
 #define T256 __attribute__((target("avx2,fma,f16c")))
 
@@ -433,12 +434,17 @@ const cpu_simd_table cpu_simd_avx2_table = {
         [EM_PRIM_LOG10] = u_log10, [EM_PRIM_SINH] = u_sinh, [EM_PRIM_COSH] = u_cosh,
         [EM_PRIM_ARCSINH] = u_arcsinh, [EM_PRIM_ARCCOSH] = u_arccosh, [EM_PRIM_ARCTANH] = u_arctanh,
         [EM_PRIM_RSQRT] = u_rsqrt,
+        /* trigonometry: simd_trig_avx2.c */
+        [EM_PRIM_SIN] = cpu_trig_avx2_sin, [EM_PRIM_COS] = cpu_trig_avx2_cos, [EM_PRIM_TAN] = cpu_trig_avx2_tan,
+        [EM_PRIM_ARCSIN] = cpu_trig_avx2_arcsin, [EM_PRIM_ARCCOS] = cpu_trig_avx2_arccos,
+        [EM_PRIM_ARCTAN] = cpu_trig_avx2_arctan,
     },
     .binary = {
         [EM_PRIM_ADD] = b_add, [EM_PRIM_SUBTRACT] = b_sub, [EM_PRIM_MULTIPLY] = b_mul,
         [EM_PRIM_DIVIDE] = b_div, [EM_PRIM_MAXIMUM] = b_max, [EM_PRIM_MINIMUM] = b_min,
         /* exp/log family (explog_body.h) */
         [EM_PRIM_POWER] = b_pow, [EM_PRIM_LOGADDEXP] = b_logaddexp,
+        [EM_PRIM_ARCTAN2] = cpu_trig_avx2_arctan2, /* simd_trig_avx2.c */
     },
     .f16_to_f32 = f16_to_f32,
     .f32_to_f16 = f32_to_f16,
