@@ -62,6 +62,12 @@ static em_array *norm_abs(const em_array *a) {
     return r;
 }
 
+/* What norm_l2 squares: |a| for complex input; for real input a itself
+ * (a * a == |a| * |a| exactly, and one pass fewer). */
+static em_array *norm_l2_input(const em_array *a) {
+    return a->dtype == EM_COMPLEX64 ? em_abs(a) : ops_cast(a, norm_work_dtype(a->dtype));
+}
+
 /* sqrt(sum |a|^2) over axes (n < 0: all). */
 static em_array *norm_l2(const em_array *x, const int *ax, int n, bool keepdims) {
     em_array *s = em_square(x), *t = s ? em_sum(s, ax, n, keepdims) : NULL, *r = t ? em_sqrt(t) : NULL;
@@ -70,7 +76,8 @@ static em_array *norm_l2(const em_array *x, const int *ax, int n, bool keepdims)
     return r;
 }
 
-/* A vector norm of |a| = x over the axes (one, or all when n < 0). */
+/* A vector norm over the axes (one, or all when n < 0) of x = |a|, or of a
+ * itself (real) for ord 2. */
 static em_array *vector_norm(const em_array *x, double ord, const int *ax, int n, bool keepdims) {
     if (ord == 2) return norm_l2(x, ax, n, keepdims);
     if (ord == INFINITY) return em_max(x, ax, n, keepdims);
@@ -122,7 +129,7 @@ static em_array *svd_norm(const em_array *a, int r, int c, int kind, bool keepdi
 static em_array *matrix_norm(const em_array *a, int kind, double ord, int r, int c, bool keepdims) {
     if (kind == ORD_NUC) return svd_norm(a, r, c, 0, keepdims);
     if (kind == ORD_NUMBER && (ord == 2 || ord == -2)) return svd_norm(a, r, c, (int)ord, keepdims);
-    em_array *x = norm_abs(a), *res = NULL;
+    em_array *x = kind != ORD_NUMBER ? norm_l2_input(a) : norm_abs(a), *res = NULL;
     if (!x) return NULL;
     int both[2] = {r < c ? r : c, r < c ? c : r};
     if (kind != ORD_NUMBER) {
@@ -149,7 +156,8 @@ static em_array *norm(const em_array *a, int kind, double ord, const char *ord_s
     int ax[2], nax;
     if (naxes < 0) {
         if (kind == ORD_DEFAULT) {
-            em_array *x = norm_abs(a), *r = x ? norm_l2(x, NULL, -1, keepdims) : NULL, *o = r ? ops_cast(r, od) : NULL;
+            em_array *x = norm_l2_input(a), *r = x ? norm_l2(x, NULL, -1, keepdims) : NULL;
+            em_array *o = r ? ops_cast(r, od) : NULL;
             em_array_release(x);
             em_array_release(r);
             return o;
@@ -177,8 +185,9 @@ static em_array *norm(const em_array *a, int kind, double ord, const char *ord_s
                          ord_str, nax);
     em_array *r = NULL;
     if (nax == 1) {
-        em_array *x = norm_abs(a);
-        r = x ? vector_norm(x, kind == ORD_DEFAULT ? 2 : ord, ax, 1, keepdims) : NULL;
+        double o = kind == ORD_DEFAULT ? 2 : ord;
+        em_array *x = o == 2 ? norm_l2_input(a) : norm_abs(a);
+        r = x ? vector_norm(x, o, ax, 1, keepdims) : NULL;
         em_array_release(x);
     } else {
         if (kind == ORD_NUMBER && !(fabs(ord) == 1 || fabs(ord) == 2 || isinf(ord)))

@@ -39,7 +39,8 @@ static void test_float_exact(void) {
     double *dx = malloc((size_t)n * 8), *dy = malloc((size_t)n * 8);
     for (int64_t i = 0; i < n; i++) dx[i] = x[i], dy[i] = y[i];
     em_array *da = ew_vec(dx, n, EM_FLOAT64), *db = ew_vec(dy, n, EM_FLOAT64);
-    binary_op ops[6] = {em_add, em_subtract, em_multiply, em_divide, em_maximum, em_minimum};
+    binary_op ops[8] = {em_add, em_subtract, em_multiply, em_divide, em_maximum, em_minimum,
+                        em_power, em_logaddexp};
     for (int k = 0; k < 6; k++) {
         em_array *r = ops[k](a, b), *rd = ops[k](da, db);
         CHECK(ew_is(r, EM_FLOAT32, n) && ew_is(rd, EM_FLOAT64, n));
@@ -403,7 +404,7 @@ static void test_broadcast_and_strides(void) {
                     case 3: w = (float)(u / v); break;
                     case 4: w = ref_max(u, v); break;
                     case 5: w = ref_min(u, v); break;
-                    case 6: w = powf(u, v); break;
+                    case 6: w = (float)pow(u, v); break; /* correctly rounded (glibc powf is not quite) */
                     default: w = u < v; break;
                     }
                     if (!same(g[i], w) && bad++ < 3)
@@ -437,10 +438,11 @@ static void test_simd_bit_exact(void) {
     em_array *sa = em_array_from_external(x, (int64_t[]){n / 3}, (int64_t[]){3}, 1, EM_FLOAT32, NULL, NULL);
     em_array *sb = em_array_from_external(y, (int64_t[]){n / 3}, (int64_t[]){3}, 1, EM_FLOAT32, NULL, NULL);
     em_array *one = em_array_from_double(-1.5, EM_FLOAT32), *nan = em_array_from_double(NAN, EM_FLOAT32);
-    binary_op ops[6] = {em_add, em_subtract, em_multiply, em_divide, em_maximum, em_minimum};
+    binary_op ops[8] = {em_add, em_subtract, em_multiply, em_divide, em_maximum, em_minimum,
+                        em_power, em_logaddexp};
     const char *levels[2] = {"avx2", "avx512"};
     em_array *pairs[6][2] = {{a, b}, {one, b}, {a, one}, {sa, sb}, {nan, b}, {sa, nan}};
-    for (int k = 0; k < 6; k++)
+    for (int k = 0; k < 8; k++)
         for (int p = 0; p < 6; p++) {
             CHECK(cpu_simd_force("none"));
             em_array *ref = ops[k](pairs[p][0], pairs[p][1]);
@@ -455,6 +457,25 @@ static void test_simd_bit_exact(void) {
                 CHECK_MSG(ok, "op %d pair %d: %s differs from scalar", k, p, levels[l]);
             }
         }
+    /* power: the constant exponents of binary.c's fast path give the general
+     * loop's bits (contiguous base: fast path; strided base and an exponent
+     * array: the general loop), at every SIMD level */
+    const float cs[7] = {1, 2, 3, -1, 0.5f, 2.5f, -2};
+    for (int l = 0; l < 3; l++) {
+        if (!cpu_simd_force(l == 0 ? "none" : levels[l - 1])) continue;
+        for (int k = 0; k < 7; k++) {
+            em_array *c = em_array_from_double(cs[k], EM_FLOAT32);
+            em_array *ca = em_contiguous(sa, false);
+            em_array *fast = em_power(ca, c), *strided = em_power(sa, c);
+            em_array *arr = em_power(ca, em_full((int64_t[]){n / 3}, 1, c, EM_FLOAT32));
+            const float *f = ew_raw(fast), *g = ew_raw(strided), *h = ew_raw(arr);
+            bool ok = f && g && h;
+            for (int64_t i = 0; ok && i < n / 3; i++)
+                ok = (isnan(f[i]) && isnan(g[i]) && isnan(h[i])) ||
+                     (ew_f32_bits(f[i]) == ew_f32_bits(g[i]) && ew_f32_bits(f[i]) == ew_f32_bits(h[i]));
+            CHECK_MSG(ok, "power by %g: fast path and general loop differ (level %d)", cs[k], l);
+        }
+    }
     cpu_simd_force(NULL);
     free(x);
     free(y);

@@ -76,6 +76,13 @@ static const acc_case acc_cases[] = {
     {"abs", em_abs, fabs, -2, 2, 0},
     {"floor", em_floor, floor, -10, 10, 0},
     {"ceil", em_ceil, ceil, -10, 10, 0},
+    /* float32 trigonometry (scalar_trig.h): the bounds measured over every input, and wider ranges */
+    {"sin (bound)", em_sin, sin, -4e5, 4e5, 1.6},
+    {"cos (bound)", em_cos, cos, -4e5, 4e5, 1.6},
+    {"tan (bound)", em_tan, tan, -4e5, 4e5, 1.6},
+    {"arcsin (bound)", em_arcsin, asin, -1, 1, 1.2},
+    {"arccos (bound)", em_arccos, acos, -1, 1, 1.2},
+    {"arctan (bound)", em_arctan, atan, -3, 3, 1.4},
 };
 #define N_ACC (sizeof acc_cases / sizeof acc_cases[0])
 
@@ -176,6 +183,10 @@ static void test_half_exhaustive(void) {
         {em_sigmoid, ref_sigmoid, "sigmoid"}, {em_erf, erf, "erf"}, {em_sqrt, sqrt, "sqrt"},
         {em_sin, sin, "sin"}, {em_negative, ref_neg, "negative"}, {em_abs, fabs, "abs"},
         {em_square, ref_square, "square"}, {em_floor, floor, "floor"},
+        {em_expm1, expm1, "expm1"}, {em_log1p, log1p, "log1p"}, {em_log2, log2, "log2"},
+        {em_log10, log10, "log10"}, {em_sinh, sinh, "sinh"}, {em_cosh, cosh, "cosh"},
+        {em_arcsinh, asinh, "arcsinh"}, {em_arccosh, acosh, "arccosh"}, {em_arctanh, atanh, "arctanh"},
+        {em_rsqrt, ref_rsqrt, "rsqrt"},
     };
     uint16_t *bits = malloc(65536 * sizeof *bits);
     for (int i = 0; i < 65536; i++) bits[i] = (uint16_t)i;
@@ -227,6 +238,26 @@ static void test_special_values(void) {
         {em_abs, -0.0f, 0.0f}, {em_abs, -INFINITY, INFINITY}, {em_negative, 0.0f, -0.0f},
         {em_floor, -0.5f, -1}, {em_ceil, -0.5f, -0.0f}, {em_floor, -0.0f, -0.0f},
         {em_arccosh, 0.5f, NAN}, {em_arctanh, 1.0f, INFINITY}, {em_arcsin, 2.0f, NAN},
+        /* the exp/log family (explog_body.h): NumPy's values */
+        {em_expm1, INFINITY, INFINITY}, {em_expm1, -INFINITY, -1}, {em_expm1, 89.0f, INFINITY},
+        {em_expm1, -30.0f, -1}, {em_expm1, NAN, NAN}, {em_expm1, 0x1p-149f, 0x1p-149f},
+        {em_log1p, -2.0f, NAN}, {em_log1p, INFINITY, INFINITY}, {em_log1p, -0.0f, -0.0f},
+        {em_log1p, 0x1p-149f, 0x1p-149f}, {em_log1p, NAN, NAN}, {em_log1p, -INFINITY, NAN},
+        {em_log2, 0.0f, -INFINITY}, {em_log2, -0.0f, -INFINITY}, {em_log2, -1.0f, NAN},
+        {em_log2, INFINITY, INFINITY}, {em_log2, 1.0f, 0.0f}, {em_log2, 0x1p-149f, -149.0f},
+        {em_log2, 1024.0f, 10.0f}, {em_log2, NAN, NAN}, {em_log10, 1000.0f, 3.0f},
+        {em_log10, 10.0f, 1.0f}, {em_log10, 0.0f, -INFINITY}, {em_log10, -2.0f, NAN},
+        {em_log10, INFINITY, INFINITY}, {em_log10, 1.0f, 0.0f},
+        {em_sinh, -0.0f, -0.0f}, {em_sinh, INFINITY, INFINITY}, {em_sinh, -INFINITY, -INFINITY},
+        {em_sinh, 89.5f, INFINITY}, {em_sinh, -89.5f, -INFINITY}, {em_sinh, 0x1p-149f, 0x1p-149f},
+        {em_cosh, -0.0f, 1.0f}, {em_cosh, -INFINITY, INFINITY}, {em_cosh, 89.5f, INFINITY},
+        {em_cosh, NAN, NAN}, {em_arcsinh, -0.0f, -0.0f}, {em_arcsinh, -INFINITY, -INFINITY},
+        {em_arcsinh, FLT_MAX, 0x1.65a9f8p+6f}, {em_arcsinh, -0x1p-149f, -0x1p-149f},
+        {em_arccosh, 1.0f, 0.0f}, {em_arccosh, INFINITY, INFINITY}, {em_arccosh, -INFINITY, NAN},
+        {em_arccosh, FLT_MAX, 0x1.65a9f8p+6f}, {em_arccosh, NAN, NAN},
+        {em_arctanh, -1.0f, -INFINITY}, {em_arctanh, -0.0f, -0.0f}, {em_arctanh, 1.5f, NAN},
+        {em_arctanh, -INFINITY, NAN}, {em_arctanh, 0x1p-149f, 0x1p-149f},
+        {em_rsqrt, INFINITY, 0.0f}, {em_rsqrt, -1.0f, NAN},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         em_array *a = em_array_from_double(cases[i].x, EM_FLOAT32);
@@ -549,7 +580,8 @@ static void test_simd_bit_exact(void) {
     em_array *sa = em_array_from_external(x, (int64_t[]){n / 2}, (int64_t[]){2}, 1, EM_FLOAT32,
                                           NULL, NULL);
     unary_op ops[] = {em_exp, em_log, em_tanh, em_sigmoid, em_erf, em_sqrt, em_negative, em_abs,
-                      em_floor, em_ceil};
+                      em_floor, em_ceil, em_expm1, em_log1p, em_log2, em_log10, em_sinh, em_cosh,
+                      em_arcsinh, em_arccosh, em_arctanh, em_rsqrt};
     const char *levels[] = {"avx2", "avx512"};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         CHECK(cpu_simd_force("none"));

@@ -42,11 +42,11 @@ static bool simd_binary_f32(em_prim_id prim, char **p, const int64_t *st, int64_
 }
 
 /* x ** c for a float32 array x and one exponent c that is 1, 2, 3, -1 or
- * 0.5: products, a division or a square root instead of powf (40x faster at
- * 2; the results are correctly rounded for all but 3, two roundings there,
- * within 2 ulp of powf's, itself within 0.82 ulp). x ** 0.5 keeps pow's
- * values at -0 and -inf (+0 and +inf; sqrt gives -0 and NaN). False for
- * anything else. */
+ * 0.5: products, a division or a square root instead of the general loop
+ * (x ** 3 as a double cube rounded once). em_power_float32 (and its vector
+ * loops) gives exactly these values for these exponents, so which path runs
+ * never shows. x ** 0.5 keeps pow's values at -0 and -inf (+0 and +inf; sqrt
+ * gives -0 and NaN). False for anything else. */
 static bool power_f32_const(char **p, const int64_t *st, int64_t n) {
     if (st[0] != 4 || st[1] != 4 || st[2] != 0) return false;
     float c = *(const float *)p[2], one = 1.0f;
@@ -58,13 +58,8 @@ static bool power_f32_const(char **p, const int64_t *st, int64_t n) {
         if (o != x) memmove(o, x, (size_t)n * sizeof *o);
     } else if (c == 2.0f && mul) {
         mul(x, x, o, n, CPU_SIMD_VV);
-    } else if (c == 3.0f && mul) {
-        for (int64_t i = 0; i < n; i += CPU_BLOCK) { /* x may be o: square a block, then times x */
-            int64_t k = n - i < CPU_BLOCK ? n - i : CPU_BLOCK;
-            float sqr[CPU_BLOCK];
-            mul(x + i, x + i, sqr, k, CPU_SIMD_VV);
-            mul(sqr, x + i, o + i, k, CPU_SIMD_VV);
-        }
+    } else if (c == 3.0f) { /* in double, as em_power_float32 does for y == 3 */
+        for (int64_t i = 0; i < n; i++) o[i] = (float)((double)x[i] * x[i] * x[i]);
     } else if (c == -1.0f && div) {
         div(&one, x, o, n, CPU_SIMD_SV);
     } else if (c == 0.5f && sq) {

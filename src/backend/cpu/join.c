@@ -23,10 +23,11 @@ static em_status concatenate(const em_node *n, em_array *const *in, em_array *ou
     return EM_OK;
 }
 
-/* Copies out's plane at index `from` of axis d onto the `count` planes from
- * index `to`, restricted on the other axes to [lo[j], lo[j] + ext[j]). */
-static void edge_band(em_array *out, const int64_t *st, const int64_t *lo, const int64_t *ext, int d,
-                      int64_t from, int64_t to, int64_t count) {
+/* Writes the `count` planes of out from index `to` of axis d, restricted on
+ * the other axes to [lo[j], lo[j] + ext[j]): with the 0-d value when given,
+ * else with out's plane at index `from` (an edge). */
+static void band(em_array *out, const em_array *value, const int64_t *st, const int64_t *lo,
+                 const int64_t *ext, int d, int64_t from, int64_t to, int64_t count) {
     if (count == 0) return;
     int nd = out->ndim;
     size_t isz = array_itemsize(out);
@@ -34,30 +35,12 @@ static void edge_band(em_array *out, const int64_t *st, const int64_t *lo, const
     size_t base = out->offset;
     for (int j = 0; j < nd; j++) {
         shape[j] = j == d ? count : ext[j];
-        sst[j] = j == d ? 0 : st[j];
+        sst[j] = j == d || value ? 0 : st[j];
         if (j != d) base += (size_t)(lo[j] * st[j]) * isz;
     }
     em_array src, dst;
-    region_init(&src, out, base + (size_t)(from * st[d]) * isz, shape, sst, nd);
-    region_init(&dst, out, base + (size_t)(to * st[d]) * isz, shape, st, nd);
-    if (dst.size) cpu_copy_strided(&src, &dst);
-}
-
-/* Fills the `count` planes of out from index `to` of axis d with the 0-d
- * value, restricted on the other axes to [lo[j], lo[j] + ext[j]). */
-static void fill_band(em_array *out, em_array *value, const int64_t *st, const int64_t *lo,
-                      const int64_t *ext, int d, int64_t to, int64_t count) {
-    if (count == 0) return;
-    int nd = out->ndim;
-    size_t isz = array_itemsize(out);
-    int64_t shape[EM_MAX_NDIM], zero[EM_MAX_NDIM] = {0};
-    size_t base = out->offset;
-    for (int j = 0; j < nd; j++) {
-        shape[j] = j == d ? count : ext[j];
-        if (j != d) base += (size_t)(lo[j] * st[j]) * isz;
-    }
-    em_array src, dst;
-    region_init(&src, value, value->offset, shape, zero, nd);
+    if (value) region_init(&src, value, value->offset, shape, sst, nd);
+    else region_init(&src, out, base + (size_t)(from * st[d]) * isz, shape, sst, nd);
     region_init(&dst, out, base + (size_t)(to * st[d]) * isz, shape, st, nd);
     if (dst.size) cpu_copy_strided(&src, &dst);
 }
@@ -80,8 +63,8 @@ static em_status pad(const em_node *n, em_array *a, em_array *value, em_array *o
         }
         for (int d = 0; d < nd; d++) {
             int64_t l = p->low_high[2 * d], h = p->low_high[2 * d + 1], m = a->shape[d];
-            fill_band(out, value, st, lo, ext, d, 0, l);
-            fill_band(out, value, st, lo, ext, d, l + m, h);
+            band(out, value, st, lo, ext, d, 0, 0, l);
+            band(out, value, st, lo, ext, d, 0, l + m, h);
             lo[d] = 0;
             ext[d] = out->shape[d];
         }
@@ -102,8 +85,8 @@ static em_status pad(const em_node *n, em_array *a, em_array *value, em_array *o
     for (int d = 0; d < nd; d++) {
         int64_t l = p->low_high[2 * d], h = p->low_high[2 * d + 1], m = a->shape[d];
         if (m > 0) {
-            edge_band(out, st, lo, ext, d, l, 0, l);
-            edge_band(out, st, lo, ext, d, l + m - 1, l + m, h);
+            band(out, NULL, st, lo, ext, d, l, 0, l);
+            band(out, NULL, st, lo, ext, d, l + m - 1, l + m, h);
         }
         lo[d] = 0;
         ext[d] = out->shape[d];

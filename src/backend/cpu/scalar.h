@@ -56,11 +56,20 @@
 static inline uint32_t em_f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float em_bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
+/* float32 sin cos tan arcsin arccos arctan arctan2 (and their errors): scalar_trig.h */
+#include "scalar_trig.h"
+
 /* ======================================================================
  * float32 kernels of the vectorised functions. Each is mirrored lane for
  * lane in simd_avx2.c and simd_avx512.c. Errors, measured against double
- * libm over every float32 input: exp 0.89 ulp, log 0.83, tanh 1.36,
- * sigmoid 2.40, erf 0.99, erfinv 3.5.
+ * libm over every float32 input: exp 0.89 ulp, log 0.83, sigmoid 2.40, erf
+ * 0.99, erfinv 3.5. Over every 7th float32 bit pattern (6.1e8 inputs;
+ * bench/explog_accuracy.c): tanh 1.10, expm1 1.29, log1p 0.88, log2 1.01,
+ * log10 0.86, sinh 1.61, cosh 1.35, arcsinh 1.21, arccosh 1.62, arctanh
+ * 0.89 (at most 0.01% of inputs above 1 ulp). power: correctly rounded but
+ * in near-halfway cases (2e7 random pairs: 3 off by the last bit, at most
+ * 0.50001 ulp). logaddexp: NumPy's formula, within 4.5 ulps of the larger of
+ * max(a, b) and the result (the sum cancels near 0; NumPy's float32 too).
  * ====================================================================== */
 
 #define EM_LOG2E_F 0x1.715476p+0f
@@ -146,22 +155,52 @@ static inline float em_log_f32(float x) {
     return fmaf(e, EM_LN2_HI_F, r);
 }
 
-/* Cephes' odd polynomial for tanh on |x| <= 0.625. */
-#define EM_TANH_P4 -0x1.75e1d4p-8f
-#define EM_TANH_P3 0x1.52269cp-6f
-#define EM_TANH_P2 -0x1.b83c5ap-5f
-#define EM_TANH_P1 0x1.110726p-3f
-#define EM_TANH_P0 -0x1.555532p-2f
+/* tanh(x) = x + x^3 P(x^2) on |x| <= 1, a minimax fit (relative error
+ * 6e-9) made for ember. */
+#define EM_TANH_P6 -0x1.77dcb2p-12f
+#define EM_TANH_P5 0x1.2da4c0p-9f
+#define EM_TANH_P4 -0x1.0460b0p-7f
+#define EM_TANH_P3 0x1.60098cp-6f
+#define EM_TANH_P2 -0x1.b96222p-5f
+#define EM_TANH_P1 0x1.110be2p-3f
+#define EM_TANH_P0 -0x1.55553cp-2f
 
-/* tanh: the polynomial near 0, else 1 - 2/(e^{2|x|} + 1) with x's sign. */
+/* tanh: the polynomial for |x| <= 1, else 1 - 2/(e^{2|x|} + 1) with x's
+ * sign (e^{2|x|} by em_tanh_exp_f32). The vector loops skip the exp path
+ * for vectors with no lane above 1 (64 Ki in [0.05, 0.95]: 21 -> 8 us);
+ * vectors mixing both (normal inputs: nearly all) cost what the former
+ * Cephes split at 0.625 did (64 Ki standard normal: 21.3 -> 20.6 us). */
+/* e^c for tanh's large path, c = 2|x| in [2, 20] (clamped): 2/(e^c + 1)
+ * there is at most 0.24, which divides the error of e^c by 4; one
+ * Cody-Waite step (the lost n ln2_lo is below 6e-8 of an already small
+ * term) and a degree-5 polynomial (minimax, 1.1e-7) suffice. */
+#define EM_TANH_E5 0x1.106288p-7f
+#define EM_TANH_E4 0x1.5729f0p-5f
+#define EM_TANH_E3 0x1.5557aep-3f
+#define EM_TANH_E2 0x1.fffdfcp-2f
+static inline float em_tanh_exp_f32(float a2) {
+    float c = a2 < 20.0f ? a2 : 20.0f;
+    float n = fmaf(c, EM_LOG2E_F, EM_ROUND_MAGIC_F) - EM_ROUND_MAGIC_F;
+    float r = fmaf(-n, EM_LN2_HI_F, c);
+    float p = EM_TANH_E5;
+    p = fmaf(p, r, EM_TANH_E4);
+    p = fmaf(p, r, EM_TANH_E3);
+    p = fmaf(p, r, EM_TANH_E2);
+    p = fmaf(p, r, 1.0f);
+    p = fmaf(p, r, 1.0f);
+    return p * em_bits_f32((uint32_t)((int32_t)n + 127) << 23);
+}
+
 static inline float em_tanh_f32(float x) {
     float ax = fabsf(x);
-    if (ax > 0.625f) {
-        float z = em_exp_f32(ax + ax);
+    if (ax > 1.0f) {
+        float z = em_tanh_exp_f32(ax + ax);
         return copysignf(1.0f - 2.0f / (z + 1.0f), x);
     }
     float z = x * x;
-    float p = EM_TANH_P4;
+    float p = EM_TANH_P6;
+    p = fmaf(p, z, EM_TANH_P5);
+    p = fmaf(p, z, EM_TANH_P4);
     p = fmaf(p, z, EM_TANH_P3);
     p = fmaf(p, z, EM_TANH_P2);
     p = fmaf(p, z, EM_TANH_P1);
@@ -342,6 +381,135 @@ static inline double em_sigmoid_f64(double x) {
     return (x < 0 ? e : 1.0) / (1.0 + e);
 }
 
+/* ---- the exp/log family: expm1, log1p, log2, log10, sinh, cosh, arcsinh,
+ * arccosh, arctanh, power, logaddexp. One body (explog_body.h, where each
+ * algorithm is described) expanded here over plain floats and in
+ * simd_avx2.c / simd_avx512.c over vectors. Errors measured against double
+ * libm (float32 ulps; all float32 inputs for the unary ones, 2^24 random
+ * pairs plus edge grids for the binary ones): see the table at the top of
+ * this section. ---- */
+#define EM_EXPM1_Q0 0x1.555554p-3f /* (expm1(r) - r - r^2/2) / r^3, minimax */
+#define EM_EXPM1_Q1 0x1.5554f2p-5f /* on [-ln2/2, ln2/2] fitted for ember */
+#define EM_EXPM1_Q2 0x1.1111cap-7f
+#define EM_EXPM1_Q3 0x1.6d406cp-10f
+#define EM_EXPM1_Q4 0x1.9fbdf8p-13f
+#define EM_SINH_S0 0x1.555556p-3f /* (sinh(x) - x) / x^3 in x^2, minimax on */
+#define EM_SINH_S1 0x1.111134p-7f /* [0, 1] fitted for ember */
+#define EM_SINH_S2 0x1.9ffe92p-13f
+#define EM_SINH_S3 0x1.7a15b6p-19f
+#define EM_SQRT_HALF_M1_F -0x1.2bec34p-2f /* float(sqrt(1/2)) - 1 */
+#define EM_SQRT2_M1_F 0x1.a82798p-2f      /* 2 float(sqrt(1/2)) - 1 */
+#define EM_LN2_F 0x1.62e430p-1f
+#define EM_LOG2E_LO_F 0x1.4ae0c0p-26f  /* log2(e) - EM_LOG2E_F */
+#define EM_LOG10E_F 0x1.bcb7b2p-2f
+#define EM_LOG10E_LO_F -0x1.5b235ep-27f
+#define EM_LOG10_2_HI_F 0x1.344p-2f    /* 11 bits: e * it is exact */
+#define EM_LOG10_2_LO_F 0x1.3509f8p-18f
+/* 2 log2(e) / (2k + 1): log2(1 + f) = s sum_k L_k s^2k, s = f / (2 + f) */
+#define EM_POW_L0 0x1.71547652b82fep+1
+#define EM_POW_L1 0x1.ec709dc3a03fdp-1
+#define EM_POW_L2 0x1.2776c50ef9bfep-1
+#define EM_POW_L3 0x1.a61762a7aded9p-2
+#define EM_POW_L4 0x1.484b13d7c02a9p-2
+#define EM_POW_L5 0x1.0c9a84994022dp-2
+#define EM_POW_L6 0x1.c68f568d31760p-3
+#define EM_POW_L7 0x1.89f3b1694cffep-3
+
+static inline double em_v_bits_f64_(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+static inline uint64_t em_v_f64_bits_(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+/* p * 2^n as two exact powers of two (no conversion of n: it may be NaN in
+ * a lane whose result is discarded) */
+static inline float em_v_scale_(float p, float n) {
+    uint32_t ni = em_f32_bits(n + EM_ROUND_MAGIC_F) - em_f32_bits(EM_ROUND_MAGIC_F);
+    uint32_t n1 = (uint32_t)((int32_t)ni >> 1), n2 = ni - n1;
+    return p * em_bits_f32((n1 + 127u) << 23) * em_bits_f32((n2 + 127u) << 23);
+}
+
+#define VX_TGT
+#define VX_FN(name) em_v_##name
+#define VX_V float
+#define VX_M bool
+#define VX_VI uint32_t
+#define VX_SET(c) ((float)(c))
+#define VX_ISET(c) ((uint32_t)(c))
+#define VX_ADD(a, b) ((a) + (b))
+#define VX_SUB(a, b) ((a) - (b))
+#define VX_MUL(a, b) ((a) * (b))
+#define VX_DIV(a, b) ((a) / (b))
+#define VX_FMA(a, b, c) fmaf(a, b, c)
+#define VX_FMS(a, b, c) fmaf(a, b, -(c))
+#define VX_SQRT(a) sqrtf(a)
+#define VX_ABS(a) fabsf(a)
+#define VX_NEG(a) (-(a))
+#define VX_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define VX_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define VX_LT(a, b) ((a) < (b))
+#define VX_LE(a, b) ((a) <= (b))
+#define VX_GT(a, b) ((a) > (b))
+#define VX_GE(a, b) ((a) >= (b))
+#define VX_EQ(a, b) ((a) == (b))
+#define VX_NE(a, b) ((a) < (b) || (a) > (b))
+#define VX_UNORD(a) ((a) != (a))
+#define VX_SIGNM(a) (signbit(a) != 0)
+#define VX_MAND(a, b) ((a) && (b))
+#define VX_MOR(a, b) ((a) || (b))
+#define VX_MNOT(a) (!(a))
+#define VX_ANY(m) (m)
+#define VX_SEL(m, no, yes) ((m) ? (yes) : (no))
+#define VX_COPYSIGN(m, s) copysignf(m, s)
+#define VX_RINT(a) rintf(a)
+#define VX_CASTI(a) em_f32_bits(a)
+#define VX_CASTF(a) em_bits_f32(a)
+#define VX_IADD(a, b) ((a) + (b))
+#define VX_ISUB(a, b) ((a) - (b))
+#define VX_IAND(a, b) ((a) & (b))
+#define VX_SRAI(a, k) ((uint32_t)((int32_t)(a) >> (k)))
+#define VX_SLLI(a, k) ((a) << (k))
+#define VX_CVTIF(a) ((float)(int32_t)(a))
+#define VX_SCALE(p, n) em_v_scale_(p, n)
+#define VX_EXPF(a) em_exp_f32(a)
+#define VX_VD double
+#define VX_DI uint64_t
+#define VX_DSET(c) ((double)(c))
+#define VX_DISET(c) ((uint64_t)(c))
+#define VX_DADD(a, b) ((a) + (b))
+#define VX_DSUB(a, b) ((a) - (b))
+#define VX_DMUL(a, b) ((a) * (b))
+#define VX_DDIV(a, b) ((a) / (b))
+#define VX_DFMA(a, b, c) fma(a, b, c)
+#define VX_DMIN(a, b) ((a) < (b) ? (a) : (b))
+#define VX_DMAX(a, b) ((a) > (b) ? (a) : (b))
+#define VX_DEQ(a, b) ((a) == (b))
+#define VX_DSEL(m, no, yes) ((m) ? (yes) : (no))
+#define VX_DCASTI(a) em_v_f64_bits_(a)
+#define VX_DCASTF(a) em_v_bits_f64_(a)
+#define VX_DIADD(a, b) ((a) + (b))
+#define VX_DISUB(a, b) ((a) - (b))
+#define VX_DIAND(a, b) ((a) & (b))
+#define VX_DIOR(a, b) ((a) | (b))
+#define VX_DISRL(a, k) ((a) >> (k))
+#define VX_DISLL(a, k) ((a) << (k))
+#include "explog_body.h"
+#include "explog_undef.h"
+
+static inline float em_expm1_f32(float x) { return em_v_expm1(x); }
+static inline float em_log1p_f32(float x) { return em_v_log1p(x); }
+static inline float em_log2_f32(float x) { return em_v_log2(x); }
+static inline float em_log10_f32(float x) { return em_v_log10(x); }
+static inline float em_sinh_f32(float x) { return em_v_sinh(x); }
+static inline float em_cosh_f32(float x) { return em_v_cosh(x); }
+static inline float em_arcsinh_f32(float x) { return em_v_arcsinh(x); }
+static inline float em_arccosh_f32(float x) { return em_v_arccosh(x); }
+static inline float em_arctanh_f32(float x) { return em_v_arctanh(x); }
+static inline float em_logaddexp_f32(float a, float b) { return em_v_logaddexp(a, b); }
+static inline float em_power_f32(float x, float y) {
+    float ax = fabsf(x), e, rcp;
+    float f = em_v_pow_reduce(ax, &e, &rcp);
+    float r = (float)em_v_pow_d((double)f, (double)e, (double)rcp, (double)y);
+    if (y == 3.0f) r = (float)((double)ax * ax * ax);
+    return em_v_pow_fix(x, y, r);
+}
+
 /* ======================================================================
  * Unary ops.
  * ====================================================================== */
@@ -426,22 +594,22 @@ static inline double em_round_f64(double x) { return x != x ? x : rint(x); }
     static inline float em_##op##_float32(float x) { return f32(x); }          \
     static inline double em_##op##_float64(double x) { return f64(x); }
 EM_UNARY_LIBM_(abs, fabsf, fabs)
-EM_UNARY_LIBM_(expm1, expm1f, expm1)
-EM_UNARY_LIBM_(log1p, log1pf, log1p)
-EM_UNARY_LIBM_(log2, log2f, log2)
-EM_UNARY_LIBM_(log10, log10f, log10)
+EM_UNARY_LIBM_(expm1, em_expm1_f32, expm1)
+EM_UNARY_LIBM_(log1p, em_log1p_f32, log1p)
+EM_UNARY_LIBM_(log2, em_log2_f32, log2)
+EM_UNARY_LIBM_(log10, em_log10_f32, log10)
 EM_UNARY_LIBM_(sqrt, sqrtf, sqrt)
-EM_UNARY_LIBM_(sin, sinf, sin)
-EM_UNARY_LIBM_(cos, cosf, cos)
-EM_UNARY_LIBM_(tan, tanf, tan)
-EM_UNARY_LIBM_(arcsin, asinf, asin)
-EM_UNARY_LIBM_(arccos, acosf, acos)
-EM_UNARY_LIBM_(arctan, atanf, atan)
-EM_UNARY_LIBM_(sinh, sinhf, sinh)
-EM_UNARY_LIBM_(cosh, coshf, cosh)
-EM_UNARY_LIBM_(arcsinh, asinhf, asinh)
-EM_UNARY_LIBM_(arccosh, acoshf, acosh)
-EM_UNARY_LIBM_(arctanh, atanhf, atanh)
+EM_UNARY_LIBM_(sin, em_sin_f32, sin)
+EM_UNARY_LIBM_(cos, em_cos_f32, cos)
+EM_UNARY_LIBM_(tan, em_tan_f32, tan)
+EM_UNARY_LIBM_(arcsin, em_arcsin_f32, asin)
+EM_UNARY_LIBM_(arccos, em_arccos_f32, acos)
+EM_UNARY_LIBM_(arctan, em_arctan_f32, atan)
+EM_UNARY_LIBM_(sinh, em_sinh_f32, sinh)
+EM_UNARY_LIBM_(cosh, em_cosh_f32, cosh)
+EM_UNARY_LIBM_(arcsinh, em_arcsinh_f32, asinh)
+EM_UNARY_LIBM_(arccosh, em_arccosh_f32, acosh)
+EM_UNARY_LIBM_(arctanh, em_arctanh_f32, atanh)
 EM_UNARY_LIBM_(floor, em_floor_f32, em_floor_f64)
 EM_UNARY_LIBM_(ceil, em_ceil_f32, em_ceil_f64)
 EM_UNARY_LIBM_(round, em_round_f32, em_round_f64)
@@ -676,8 +844,8 @@ EM_DTYPES_SINT(EM_BINARY_SINT_)
     static inline t em_divide_##s(t a, t b) { return a / b; }                  \
     static inline t em_maximum_##s(t a, t b) { return a != a ? a : a > b ? a : b; } \
     static inline t em_minimum_##s(t a, t b) { return a != a ? a : a < b ? a : b; } \
-    static inline t em_power_##s(t a, t b) { return pow##SFX(a, b); }          \
-    static inline t em_arctan2_##s(t a, t b) { return atan2##SFX(a, b); }      \
+    static inline t em_power_libm_##s(t a, t b) { return pow##SFX(a, b); }     \
+    static inline t em_arctan2_##s(t a, t b) { return em_trig_atan2##SFX(a, b); } \
     static inline t em_divmod_##s(t a, t b, t *mod) {                          \
         t m = fmod##SFX(a, b);                                                 \
         if (b == 0) {                                                          \
@@ -714,7 +882,7 @@ EM_DTYPES_SINT(EM_BINARY_SINT_)
         return m;                                                              \
     }                                                                          \
     /* NumPy's logaddexp: equal arguments (and infinities) exactly. */        \
-    static inline t em_logaddexp_##s(t a, t b) {                               \
+    static inline t em_logaddexp_libm_##s(t a, t b) {                          \
         if (a == b) return a + (t)0.693147180559945309417;                                       \
         t d = a - b;                                                           \
         if (d > 0) return a + log1p##SFX(em_exp_##s(-d));                      \
@@ -724,6 +892,11 @@ EM_DTYPES_SINT(EM_BINARY_SINT_)
 EM_BINARY_FLOAT_(EM_FLOAT32, float32, float, f)
 EM_BINARY_FLOAT_(EM_FLOAT64, float64, double, )
 #undef EM_BINARY_FLOAT_
+/* float32 power and logaddexp: explog_body.h's (vectorised); float64: libm's. */
+static inline float em_power_float32(float a, float b) { return em_power_f32(a, b); }
+static inline double em_power_float64(double a, double b) { return em_power_libm_float64(a, b); }
+static inline float em_logaddexp_float32(float a, float b) { return em_logaddexp_f32(a, b); }
+static inline double em_logaddexp_float64(double a, double b) { return em_logaddexp_libm_float64(a, b); }
 
 /* complex64 */
 static inline em_c64 em_add_complex64(em_c64 a, em_c64 b) { return a + b; }

@@ -3,6 +3,7 @@
 
 #include "scalar.h"
 #include "simd.h"
+#include "simd_trig.h"
 
 #define T256 __attribute__((target("avx2,fma,f16c")))
 
@@ -86,22 +87,37 @@ static inline T256 V log256(V x) {
     return sel(cmp_unord(x), r, _mm256_add_ps(x, x));
 }
 
+/* tanh: the polynomial in every lane, the e^{2|x|} path only for vectors
+ * with a lane above 1 (as tanh512). */
 static inline T256 V tanh256(V x) {
     V ax = abs256(x);
-    V big = _mm256_cmp_ps(ax, SET1(0.625f), _CMP_GT_OQ);
-    V one = SET1(1.0f);
-    V ez = exp256(_mm256_add_ps(ax, ax));
-    V rb = _mm256_sub_ps(one, _mm256_div_ps(SET1(2.0f), _mm256_add_ps(ez, one)));
-    rb = copysign256(rb, x);
+    V big = _mm256_cmp_ps(ax, SET1(1.0f), _CMP_GT_OQ);
     V z = _mm256_mul_ps(x, x);
-    V p = SET1(EM_TANH_P4);
+    V p = SET1(EM_TANH_P6);
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P5));
+    p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P4));
     p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P3));
     p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P2));
     p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P1));
     p = _mm256_fmadd_ps(p, z, SET1(EM_TANH_P0));
     V rs = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
     rs = sel(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ), rs, x);
-    return sel(big, rs, rb);
+    if (!_mm256_movemask_ps(big)) return rs;
+    V one = SET1(1.0f);
+    /* scalar.h's em_tanh_exp_f32 */
+    V ce = _mm256_min_ps(_mm256_add_ps(ax, ax), SET1(20.0f));
+    V magic = SET1(EM_ROUND_MAGIC_F);
+    V ne = _mm256_sub_ps(_mm256_fmadd_ps(ce, SET1(EM_LOG2E_F), magic), magic);
+    V re = _mm256_fnmadd_ps(ne, SET1(EM_LN2_HI_F), ce);
+    V pe = SET1(EM_TANH_E5);
+    pe = _mm256_fmadd_ps(pe, re, SET1(EM_TANH_E4));
+    pe = _mm256_fmadd_ps(pe, re, SET1(EM_TANH_E3));
+    pe = _mm256_fmadd_ps(pe, re, SET1(EM_TANH_E2));
+    pe = _mm256_fmadd_ps(pe, re, one);
+    pe = _mm256_fmadd_ps(pe, re, one);
+    V ez = _mm256_mul_ps(pe, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(ne), _mm256_set1_epi32(127)), 23)));
+    V rb = _mm256_sub_ps(one, _mm256_div_ps(SET1(2.0f), _mm256_add_ps(ez, one)));
+    return sel(big, rs, copysign256(rb, x));
 }
 
 static inline T256 V sigmoid256(V x) {
@@ -185,6 +201,102 @@ static inline T256 V div256(V a, V b) { return _mm256_div_ps(a, b); }
 static inline T256 V max256(V a, V b) { return sel(cmp_unord(a), _mm256_max_ps(a, b), a); }
 static inline T256 V min256(V a, V b) { return sel(cmp_unord(a), _mm256_min_ps(a, b), a); }
 
+/* ---- the exp/log family: explog_body.h over AVX2 ---- */
+/* p * 2^n as scalar.h's em_v_scale_: two exact powers of two */
+static inline T256 V scale256(V p, V n) {
+    V magic = SET1(EM_ROUND_MAGIC_F);
+    __m256i ni = _mm256_sub_epi32(_mm256_castps_si256(_mm256_add_ps(n, magic)), _mm256_castps_si256(magic));
+    __m256i n1 = _mm256_srai_epi32(ni, 1), n2 = _mm256_sub_epi32(ni, n1);
+    __m256i bias = _mm256_set1_epi32(127);
+    V s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+    V s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+}
+#define VX_TGT T256
+#define VX_FN(name) name##_v256
+#define VX_V __m256
+#define VX_M __m256
+#define VX_VI __m256i
+#define VX_SET(c) _mm256_set1_ps(c)
+#define VX_ISET(c) _mm256_set1_epi32((int)(c))
+#define VX_ADD _mm256_add_ps
+#define VX_SUB _mm256_sub_ps
+#define VX_MUL _mm256_mul_ps
+#define VX_DIV _mm256_div_ps
+#define VX_FMA _mm256_fmadd_ps
+#define VX_FMS _mm256_fmsub_ps
+#define VX_SQRT _mm256_sqrt_ps
+#define VX_ABS abs256
+#define VX_NEG neg256
+#define VX_MIN _mm256_min_ps
+#define VX_MAX _mm256_max_ps
+#define VX_LT(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
+#define VX_LE(a, b) _mm256_cmp_ps(a, b, _CMP_LE_OQ)
+#define VX_GT(a, b) _mm256_cmp_ps(a, b, _CMP_GT_OQ)
+#define VX_GE(a, b) _mm256_cmp_ps(a, b, _CMP_GE_OQ)
+#define VX_EQ(a, b) _mm256_cmp_ps(a, b, _CMP_EQ_OQ)
+#define VX_NE(a, b) _mm256_cmp_ps(a, b, _CMP_NEQ_OQ)
+#define VX_UNORD(a) cmp_unord(a)
+#define VX_SIGNM(a) _mm256_castsi256_ps(_mm256_srai_epi32(_mm256_castps_si256(a), 31))
+#define VX_MAND _mm256_and_ps
+#define VX_MOR _mm256_or_ps
+#define VX_MNOT(a) _mm256_xor_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(-1)))
+#define VX_ANY(m) (_mm256_movemask_ps(m) != 0)
+#define VX_SEL(m, no, yes) _mm256_blendv_ps(no, yes, m)
+#define VX_COPYSIGN copysign256
+#define VX_RINT(a) _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define VX_CASTI _mm256_castps_si256
+#define VX_CASTF _mm256_castsi256_ps
+#define VX_IADD _mm256_add_epi32
+#define VX_ISUB _mm256_sub_epi32
+#define VX_IAND _mm256_and_si256
+#define VX_SRAI _mm256_srai_epi32
+#define VX_SLLI _mm256_slli_epi32
+#define VX_CVTIF _mm256_cvtepi32_ps
+#define VX_SCALE scale256
+#define VX_EXPF exp256
+#define VX_VD __m256d
+#define VX_DI __m256i
+#define VX_DSET(c) _mm256_set1_pd(c)
+#define VX_DISET(c) _mm256_set1_epi64x((long long)(c))
+#define VX_DADD _mm256_add_pd
+#define VX_DSUB _mm256_sub_pd
+#define VX_DMUL _mm256_mul_pd
+#define VX_DDIV _mm256_div_pd
+#define VX_DFMA _mm256_fmadd_pd
+#define VX_DMIN _mm256_min_pd
+#define VX_DMAX _mm256_max_pd
+#define VX_DEQ(a, b) _mm256_cmp_pd(a, b, _CMP_EQ_OQ)
+#define VX_DSEL(m, no, yes) _mm256_blendv_pd(no, yes, m)
+#define VX_DCASTI _mm256_castpd_si256
+#define VX_DCASTF _mm256_castsi256_pd
+#define VX_DIADD _mm256_add_epi64
+#define VX_DISUB _mm256_sub_epi64
+#define VX_DIAND _mm256_and_si256
+#define VX_DIOR _mm256_or_si256
+#define VX_DISRL _mm256_srli_epi64
+#define VX_DISLL _mm256_slli_epi64
+#include "explog_body.h"
+#include "explog_undef.h"
+
+/* power: pow_d over the two halves of 4 doubles, rounded back to floats */
+static inline T256 __m256d lo_pd(V v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
+static inline T256 __m256d hi_pd(V v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
+static inline T256 V join_ps(__m256d lo, __m256d hi) { return _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo)); }
+static inline T256 V pow256(V x, V y) {
+    V ax = abs256(x), e, rcp;
+    V f = pow_reduce_v256(ax, &e, &rcp);
+    V r = join_ps(pow_d_v256(lo_pd(f), lo_pd(e), lo_pd(rcp), lo_pd(y)),
+                  pow_d_v256(hi_pd(f), hi_pd(e), hi_pd(rcp), hi_pd(y)));
+    V cube = _mm256_cmp_ps(y, SET1(3.0f), _CMP_EQ_OQ);
+    if (_mm256_movemask_ps(cube)) {
+        __m256d l = lo_pd(ax), h = hi_pd(ax);
+        r = sel(cube, r, join_ps(_mm256_mul_pd(_mm256_mul_pd(l, l), l), _mm256_mul_pd(_mm256_mul_pd(h, h), h)));
+    }
+    return pow_fix_v256(x, y, r);
+}
+static inline T256 V rsqrt256(V x) { return _mm256_div_ps(SET1(1.0f), _mm256_sqrt_ps(x)); }
+
 /* ---- loops ---- */
 
 #define LOAD(p) _mm256_loadu_ps(p)
@@ -215,6 +327,16 @@ UNARY(u_neg, neg256)
 UNARY(u_abs, abs256)
 UNARY(u_floor, floor256)
 UNARY(u_ceil, ceil256)
+UNARY(u_expm1, expm1_v256)
+UNARY(u_log1p, log1p_v256)
+UNARY(u_log2, log2_v256)
+UNARY(u_log10, log10_v256)
+UNARY(u_sinh, sinh_v256)
+UNARY(u_cosh, cosh_v256)
+UNARY(u_arcsinh, arcsinh_v256)
+UNARY(u_arccosh, arccosh_v256)
+UNARY(u_arctanh, arctanh_v256)
+UNARY(u_rsqrt, rsqrt256)
 #undef UNARY
 
 #define BINARY(name, F)                                                        \
@@ -253,6 +375,8 @@ BINARY(b_mul, mul256)
 BINARY(b_div, div256)
 BINARY(b_max, max256)
 BINARY(b_min, min256)
+BINARY(b_pow, pow256)
+BINARY(b_logaddexp, logaddexp_v256)
 #undef BINARY
 
 static T256 void f16_to_f32(const uint16_t *a, float *o, int64_t n) {
@@ -305,10 +429,22 @@ const cpu_simd_table cpu_simd_avx2_table = {
         [EM_PRIM_EXP] = u_exp, [EM_PRIM_LOG] = u_log, [EM_PRIM_TANH] = u_tanh,
         [EM_PRIM_SIGMOID] = u_sigmoid, [EM_PRIM_ERF] = u_erf, [EM_PRIM_ERFINV] = u_erfinv, [EM_PRIM_SQRT] = u_sqrt,
         [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs, [EM_PRIM_FLOOR] = u_floor, [EM_PRIM_CEIL] = u_ceil,
+        /* exp/log family (explog_body.h) */
+        [EM_PRIM_EXPM1] = u_expm1, [EM_PRIM_LOG1P] = u_log1p, [EM_PRIM_LOG2] = u_log2,
+        [EM_PRIM_LOG10] = u_log10, [EM_PRIM_SINH] = u_sinh, [EM_PRIM_COSH] = u_cosh,
+        [EM_PRIM_ARCSINH] = u_arcsinh, [EM_PRIM_ARCCOSH] = u_arccosh, [EM_PRIM_ARCTANH] = u_arctanh,
+        [EM_PRIM_RSQRT] = u_rsqrt,
+        /* trigonometry: simd_trig_avx2.c */
+        [EM_PRIM_SIN] = cpu_trig_avx2_sin, [EM_PRIM_COS] = cpu_trig_avx2_cos, [EM_PRIM_TAN] = cpu_trig_avx2_tan,
+        [EM_PRIM_ARCSIN] = cpu_trig_avx2_arcsin, [EM_PRIM_ARCCOS] = cpu_trig_avx2_arccos,
+        [EM_PRIM_ARCTAN] = cpu_trig_avx2_arctan,
     },
     .binary = {
         [EM_PRIM_ADD] = b_add, [EM_PRIM_SUBTRACT] = b_sub, [EM_PRIM_MULTIPLY] = b_mul,
         [EM_PRIM_DIVIDE] = b_div, [EM_PRIM_MAXIMUM] = b_max, [EM_PRIM_MINIMUM] = b_min,
+        /* exp/log family (explog_body.h) */
+        [EM_PRIM_POWER] = b_pow, [EM_PRIM_LOGADDEXP] = b_logaddexp,
+        [EM_PRIM_ARCTAN2] = cpu_trig_avx2_arctan2, /* simd_trig_avx2.c */
     },
     .f16_to_f32 = f16_to_f32,
     .f32_to_f16 = f32_to_f16,

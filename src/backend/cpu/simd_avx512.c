@@ -3,6 +3,7 @@
 
 #include "scalar.h"
 #include "simd.h"
+#include "simd_trig.h"
 
 #define T512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
 
@@ -70,22 +71,39 @@ static inline T512 V log512(V x) {
     return _mm512_mask_add_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x, x);
 }
 
+/* tanh: the polynomial in every lane (cheap), the e^{2|x|} path only for
+ * vectors with a lane above 1 (a branch per vector costs less than a second
+ * one around the polynomial: normal inputs mix the two in nearly every
+ * vector). */
 static inline T512 V tanh512(V x) {
     V ax = _mm512_abs_ps(x);
-    __mmask16 big = _mm512_cmp_ps_mask(ax, SET1(0.625f), _CMP_GT_OQ);
-    V one = SET1(1.0f);
-    V ez = exp512(_mm512_add_ps(ax, ax));
-    V rb = _mm512_sub_ps(one, _mm512_div_ps(SET1(2.0f), _mm512_add_ps(ez, one)));
-    rb = copysign512(rb, x);
+    __mmask16 big = _mm512_cmp_ps_mask(ax, SET1(1.0f), _CMP_GT_OQ);
     V z = _mm512_mul_ps(x, x);
-    V p = SET1(EM_TANH_P4);
+    V p = SET1(EM_TANH_P6);
+    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P5));
+    p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P4));
     p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P3));
     p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P2));
     p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P1));
     p = _mm512_fmadd_ps(p, z, SET1(EM_TANH_P0));
     V rs = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
     rs = _mm512_mask_mov_ps(rs, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
-    return _mm512_mask_mov_ps(rs, big, rb);
+    if (!big) return rs;
+    V one = SET1(1.0f);
+    /* scalar.h's em_tanh_exp_f32 */
+    V ce = _mm512_min_ps(_mm512_add_ps(ax, ax), SET1(20.0f));
+    V magic = SET1(EM_ROUND_MAGIC_F);
+    V ne = _mm512_sub_ps(_mm512_fmadd_ps(ce, SET1(EM_LOG2E_F), magic), magic);
+    V re = _mm512_fnmadd_ps(ne, SET1(EM_LN2_HI_F), ce);
+    V pe = SET1(EM_TANH_E5);
+    pe = _mm512_fmadd_ps(pe, re, SET1(EM_TANH_E4));
+    pe = _mm512_fmadd_ps(pe, re, SET1(EM_TANH_E3));
+    pe = _mm512_fmadd_ps(pe, re, SET1(EM_TANH_E2));
+    pe = _mm512_fmadd_ps(pe, re, one);
+    pe = _mm512_fmadd_ps(pe, re, one);
+    V ez = _mm512_scalef_ps(pe, ne);
+    V rb = _mm512_sub_ps(one, _mm512_div_ps(SET1(2.0f), _mm512_add_ps(ez, one)));
+    return _mm512_mask_mov_ps(rs, big, copysign512(rb, x));
 }
 
 static inline T512 V sigmoid512(V x) {
@@ -182,6 +200,95 @@ static inline T512 V min512(V a, V b) {
     return _mm512_mask_mov_ps(_mm512_min_ps(a, b), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
 }
 
+/* ---- the exp/log family: explog_body.h over AVX-512 ---- */
+#define VX_TGT T512
+#define VX_FN(name) name##_v512
+#define VX_V __m512
+#define VX_M __mmask16
+#define VX_VI __m512i
+#define VX_SET(c) _mm512_set1_ps(c)
+#define VX_ISET(c) _mm512_set1_epi32((int)(c))
+#define VX_ADD _mm512_add_ps
+#define VX_SUB _mm512_sub_ps
+#define VX_MUL _mm512_mul_ps
+#define VX_DIV _mm512_div_ps
+#define VX_FMA _mm512_fmadd_ps
+#define VX_FMS _mm512_fmsub_ps
+#define VX_SQRT _mm512_sqrt_ps
+#define VX_ABS _mm512_abs_ps
+#define VX_NEG neg512
+#define VX_MIN _mm512_min_ps
+#define VX_MAX _mm512_max_ps
+#define VX_LT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
+#define VX_LE(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ)
+#define VX_GT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ)
+#define VX_GE(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ)
+#define VX_EQ(a, b) _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ)
+#define VX_NE(a, b) _mm512_cmp_ps_mask(a, b, _CMP_NEQ_OQ)
+#define VX_UNORD(a) _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q)
+#define VX_SIGNM(a) _mm512_movepi32_mask(_mm512_castps_si512(a))
+#define VX_MAND(a, b) ((__mmask16)((a) & (b)))
+#define VX_MOR(a, b) ((__mmask16)((a) | (b)))
+#define VX_MNOT(a) ((__mmask16)((a) ^ 0xffffu))
+#define VX_ANY(m) (!_mm512_kortestz(m, m))
+#define VX_SEL(m, no, yes) _mm512_mask_mov_ps(no, m, yes)
+#define VX_COPYSIGN copysign512
+#define VX_RINT(a) _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define VX_CASTI _mm512_castps_si512
+#define VX_CASTF _mm512_castsi512_ps
+#define VX_IADD _mm512_add_epi32
+#define VX_ISUB _mm512_sub_epi32
+#define VX_IAND _mm512_and_si512
+#define VX_SRAI _mm512_srai_epi32
+#define VX_SLLI _mm512_slli_epi32
+#define VX_CVTIF _mm512_cvtepi32_ps
+#define VX_SCALE _mm512_scalef_ps
+#define VX_EXPF exp512
+#define VX_VD __m512d
+#define VX_DI __m512i
+#define VX_DSET(c) _mm512_set1_pd(c)
+#define VX_DISET(c) _mm512_set1_epi64((long long)(c))
+#define VX_DADD _mm512_add_pd
+#define VX_DSUB _mm512_sub_pd
+#define VX_DMUL _mm512_mul_pd
+#define VX_DDIV _mm512_div_pd
+#define VX_DFMA _mm512_fmadd_pd
+#define VX_DMIN _mm512_min_pd
+#define VX_DMAX _mm512_max_pd
+#define VX_DEQ(a, b) _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ)
+#define VX_DSEL(m, no, yes) _mm512_mask_mov_pd(no, m, yes)
+#define VX_DCASTI _mm512_castpd_si512
+#define VX_DCASTF _mm512_castsi512_pd
+#define VX_DIADD _mm512_add_epi64
+#define VX_DISUB _mm512_sub_epi64
+#define VX_DIAND _mm512_and_si512
+#define VX_DIOR _mm512_or_si512
+#define VX_DISRL _mm512_srli_epi64
+#define VX_DISLL _mm512_slli_epi64
+#include "explog_body.h"
+#include "explog_undef.h"
+
+/* power: pow_d over the two halves of 8 doubles, rounded back to floats */
+static inline T512 __m512d lo_pd(V v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
+static inline T512 __m512d hi_pd(V v) { return _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)); }
+static inline T512 V join_ps(__m512d lo, __m512d hi) {
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+}
+static inline T512 V pow512(V x, V y) {
+    V ax = _mm512_abs_ps(x), e, rcp;
+    V f = pow_reduce_v512(ax, &e, &rcp);
+    V r = join_ps(pow_d_v512(lo_pd(f), lo_pd(e), lo_pd(rcp), lo_pd(y)),
+                  pow_d_v512(hi_pd(f), hi_pd(e), hi_pd(rcp), hi_pd(y)));
+    __mmask16 cube = _mm512_cmp_ps_mask(y, SET1(3.0f), _CMP_EQ_OQ);
+    if (cube) {
+        __m512d l = lo_pd(ax), h = hi_pd(ax);
+        r = _mm512_mask_mov_ps(r, cube, join_ps(_mm512_mul_pd(_mm512_mul_pd(l, l), l),
+                                                _mm512_mul_pd(_mm512_mul_pd(h, h), h)));
+    }
+    return pow_fix_v512(x, y, r);
+}
+static inline T512 V rsqrt512(V x) { return _mm512_div_ps(SET1(1.0f), _mm512_sqrt_ps(x)); }
+
 /* ---- loops ---- */
 
 #define UNARY(name, F)                                                         \
@@ -208,6 +315,16 @@ UNARY(u_neg, neg512)
 UNARY(u_abs, abs512)
 UNARY(u_floor, floor512)
 UNARY(u_ceil, ceil512)
+UNARY(u_expm1, expm1_v512)
+UNARY(u_log1p, log1p_v512)
+UNARY(u_log2, log2_v512)
+UNARY(u_log10, log10_v512)
+UNARY(u_sinh, sinh_v512)
+UNARY(u_cosh, cosh_v512)
+UNARY(u_arcsinh, arcsinh_v512)
+UNARY(u_arccosh, arccosh_v512)
+UNARY(u_arctanh, arctanh_v512)
+UNARY(u_rsqrt, rsqrt512)
 #undef UNARY
 
 #define BINARY(name, F)                                                        \
@@ -245,6 +362,8 @@ BINARY(b_mul, mul512)
 BINARY(b_div, div512)
 BINARY(b_max, max512)
 BINARY(b_min, min512)
+BINARY(b_pow, pow512)
+BINARY(b_logaddexp, logaddexp_v512)
 #undef BINARY
 
 static T512 void f16_to_f32(const uint16_t *a, float *o, int64_t n) {
@@ -288,10 +407,22 @@ const cpu_simd_table cpu_simd_avx512_table = {
         [EM_PRIM_EXP] = u_exp, [EM_PRIM_LOG] = u_log, [EM_PRIM_TANH] = u_tanh,
         [EM_PRIM_SIGMOID] = u_sigmoid, [EM_PRIM_ERF] = u_erf, [EM_PRIM_ERFINV] = u_erfinv, [EM_PRIM_SQRT] = u_sqrt,
         [EM_PRIM_NEGATIVE] = u_neg, [EM_PRIM_ABS] = u_abs, [EM_PRIM_FLOOR] = u_floor, [EM_PRIM_CEIL] = u_ceil,
+        /* exp/log family (explog_body.h) */
+        [EM_PRIM_EXPM1] = u_expm1, [EM_PRIM_LOG1P] = u_log1p, [EM_PRIM_LOG2] = u_log2,
+        [EM_PRIM_LOG10] = u_log10, [EM_PRIM_SINH] = u_sinh, [EM_PRIM_COSH] = u_cosh,
+        [EM_PRIM_ARCSINH] = u_arcsinh, [EM_PRIM_ARCCOSH] = u_arccosh, [EM_PRIM_ARCTANH] = u_arctanh,
+        [EM_PRIM_RSQRT] = u_rsqrt,
+        /* trigonometry: simd_trig_avx512.c */
+        [EM_PRIM_SIN] = cpu_trig_avx512_sin, [EM_PRIM_COS] = cpu_trig_avx512_cos, [EM_PRIM_TAN] = cpu_trig_avx512_tan,
+        [EM_PRIM_ARCSIN] = cpu_trig_avx512_arcsin, [EM_PRIM_ARCCOS] = cpu_trig_avx512_arccos,
+        [EM_PRIM_ARCTAN] = cpu_trig_avx512_arctan,
     },
     .binary = {
         [EM_PRIM_ADD] = b_add, [EM_PRIM_SUBTRACT] = b_sub, [EM_PRIM_MULTIPLY] = b_mul,
         [EM_PRIM_DIVIDE] = b_div, [EM_PRIM_MAXIMUM] = b_max, [EM_PRIM_MINIMUM] = b_min,
+        /* exp/log family (explog_body.h) */
+        [EM_PRIM_POWER] = b_pow, [EM_PRIM_LOGADDEXP] = b_logaddexp,
+        [EM_PRIM_ARCTAN2] = cpu_trig_avx512_arctan2, /* simd_trig_avx512.c */
     },
     .f16_to_f32 = f16_to_f32,
     .f32_to_f16 = f32_to_f16,

@@ -11,6 +11,7 @@
  * the tile, into a small contiguous scratch block (reading whole lines
  * along its own rows), and the inner loop runs on the tile's rows with
  * every operand contiguous or as it was. */
+#include <stdint.h>
 #include <string.h>
 
 #include "loops.h"
@@ -33,15 +34,21 @@ typedef struct {
 } tiled_job;
 
 /* dst[r * cols + c] = src[r * sr + c * sc] for r < rows, c < cols, items of
- * sz bytes; read along r (the source's short stride) for each c. */
+ * sz bytes; read along r (the source's short stride) for each c. Each c
+ * reads another line, far from the last (another page, mostly): the line
+ * the next tile reads at the same c is prefetched, or the hardware would
+ * fetch one line at a time. */
 static void gather(char *dst, const char *src, int64_t rows, int64_t cols, int64_t sr, int64_t sc,
                    int64_t sz) {
+    const int64_t ahead = TILE_C * sc;
     switch (sz) {
 #define CASE(T)                                                                \
     case sizeof(T):                                                            \
-        for (int64_t c = 0; c < cols; c++)                                     \
+        for (int64_t c = 0; c < cols; c++) {                                   \
+            __builtin_prefetch((const void *)((uintptr_t)src + (uintptr_t)(c * sc + ahead))); \
             for (int64_t r = 0; r < rows; r++)                                 \
                 memcpy(dst + (r * cols + c) * (int64_t)sizeof(T), src + r * sr + c * sc, sizeof(T)); \
+        }                                                                      \
         return;
         CASE(uint8_t) CASE(uint16_t) CASE(uint32_t) CASE(uint64_t)
 #undef CASE
