@@ -82,14 +82,8 @@ static void fill(em_dtype dt, void *p, int64_t n) {
     }
 }
 
-/* Whether this runs under valgrind, whose AVX emulation gets some compare
- * predicates wrong on NaN (vcmpneq_oqps answers as neq_uq): the AVX levels'
- * loops still run there (for the memory checks), their values are not
- * compared. */
-static bool under_valgrind(void) {
-    const char *p = getenv("LD_PRELOAD");
-    return p && strstr(p, "vgpreload");
-}
+/* Under valgrind (check.h's under_valgrind) the AVX levels' loops still
+ * run (for the memory checks), their values are not compared. */
 
 static const em_nan_to_num_params nan_params = {1.5, 1e30, -1e30};
 
