@@ -1,6 +1,6 @@
 /* join.c -- CPU kernels of CONCATENATE (each input copied into its slab of
- * the output) and PAD (constant: fill the padding, copy the interior; edge: copy the
- * interior, then each padded band from the edge next to it). Copies only move
+ * the output) and PAD (the interior copied, then each padded band filled with
+ * the constant or copied from the edge next to it). Copies only move
  * bytes, so every dtype goes through cpu_copy_strided. Outputs arrive with
  * fresh row-major buffers. */
 #include <string.h>
@@ -52,31 +52,15 @@ static em_status pad(const em_node *n, em_array *a, em_array *value, em_array *o
     int64_t st[EM_MAX_NDIM];
     region_row_strides(out->shape, nd, st);
     if (out->size == 0) return EM_OK;
-    if (p->mode == EM_PAD_CONSTANT) {
-        /* Only the padding is filled (the interior is copied next), band by
-         * band as below: axes before d span the whole output, axes after d
-         * only the interior. */
-        int64_t lo[EM_MAX_NDIM], ext[EM_MAX_NDIM];
-        for (int d = 0; d < nd; d++) {
-            lo[d] = p->low_high[2 * d];
-            ext[d] = a->shape[d];
-        }
-        for (int d = 0; d < nd; d++) {
-            int64_t l = p->low_high[2 * d], h = p->low_high[2 * d + 1], m = a->shape[d];
-            band(out, value, st, lo, ext, d, 0, 0, l);
-            band(out, value, st, lo, ext, d, 0, l + m, h);
-            lo[d] = 0;
-            ext[d] = out->shape[d];
-        }
-    }
     size_t off = out->offset;
     for (int d = 0; d < nd; d++) off += (size_t)(p->low_high[2 * d] * st[d]) * isz;
     em_array dst;
     region_init(&dst, out, off, a->shape, st, nd);
     if (dst.size) cpu_copy_strided(a, &dst);
-    if (p->mode != EM_PAD_EDGE) return EM_OK;
-    /* Axis by axis: axes before d already span the whole output, axes after d
-     * only the interior; so corners come out right. */
+    /* Then the padding, axis by axis: axes before d already span the whole
+     * output, axes after d only the interior, so corners come out right. A
+     * constant band takes the value; an edge band the plane next to it. */
+    const em_array *fill = p->mode == EM_PAD_CONSTANT ? value : NULL;
     int64_t lo[EM_MAX_NDIM], ext[EM_MAX_NDIM];
     for (int d = 0; d < nd; d++) {
         lo[d] = p->low_high[2 * d];
@@ -84,9 +68,9 @@ static em_status pad(const em_node *n, em_array *a, em_array *value, em_array *o
     }
     for (int d = 0; d < nd; d++) {
         int64_t l = p->low_high[2 * d], h = p->low_high[2 * d + 1], m = a->shape[d];
-        if (m > 0) {
-            band(out, NULL, st, lo, ext, d, l, 0, l);
-            band(out, NULL, st, lo, ext, d, l + m - 1, l + m, h);
+        if (fill || m > 0) {
+            band(out, fill, st, lo, ext, d, l, 0, l);
+            band(out, fill, st, lo, ext, d, l + m - 1, l + m, h);
         }
         lo[d] = 0;
         ext[d] = out->shape[d];
