@@ -26,20 +26,15 @@
             T *oo = (T *)o;                                                    \
             const bool *cc = (const bool *)c;                                  \
             const T *xx = (const T *)x, *yy = (const T *)y;                    \
+            T xs = xx[0], ys = yy[0];                                          \
             if (st[2] && st[3])                                                \
                 for (int64_t i = 0; i < n; i++) oo[i] = sel_##T(cc[i], xx[i], yy[i]); \
             else if (st[3])                                                    \
-                for (int64_t i = 0; i < n; i++) {                              \
-                    T xs = xx[0];                                              \
-                    oo[i] = sel_##T(cc[i], xs, yy[i]);                         \
-                }                                                              \
+                for (int64_t i = 0; i < n; i++) oo[i] = sel_##T(cc[i], xs, yy[i]); \
             else if (st[2])                                                    \
-                for (int64_t i = 0; i < n; i++) {                              \
-                    T ys = yy[0];                                              \
-                    oo[i] = sel_##T(cc[i], xx[i], ys);                         \
-                }                                                              \
+                for (int64_t i = 0; i < n; i++) oo[i] = sel_##T(cc[i], xx[i], ys); \
             else                                                               \
-                for (int64_t i = 0; i < n; i++) oo[i] = sel_##T(cc[i], xx[0], yy[0]); \
+                for (int64_t i = 0; i < n; i++) oo[i] = sel_##T(cc[i], xs, ys); \
         } else {                                                               \
             for (int64_t i = 0; i < n; i++)                                    \
                 *(T *)(o + i * st[0]) = sel_##T(*(const bool *)(c + i * st[1]), \
